@@ -1,0 +1,155 @@
+"""The one entry point every chapter calls first: ``qbook.setup()`` (introduced in the introduction).
+
+TensorFlow Quantum works only with Keras 2, so ``TF_USE_LEGACY_KERAS=1`` must be in the
+environment *before* TensorFlow is first imported. ``setup`` sets it (and quietens TensorFlow's
+C++ logging), seeds the random generators, applies the book's plotting style and prints a banner
+naming the profile, so every printed result can say what produced it.
+
+The learning modules of qbook (``qbook.cnn``, ``qbook.qcnn``, ...) call
+:func:`ensure_tensorflow_env` before they import TensorFlow, so importing them is safe too.
+``import qbook`` itself never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import random
+import sys
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import numpy as np
+
+from qbook.profile import get_profile
+
+TF_ENV = {
+    "TF_USE_LEGACY_KERAS": "1",  # tf.keras -> tf_keras (Keras 2), which TFQ needs
+    "TF_CPP_MIN_LOG_LEVEL": "3",  # no C++ INFO/WARNING/ERROR chatter in rendered output
+    "TF_ENABLE_ONEDNN_OPTS": "0",  # no oneDNN banner; results reproducible across runs
+    "GRPC_VERBOSITY": "ERROR",
+    "ABSL_MIN_LOG_LEVEL": "3",
+}
+
+
+class TensorFlowImportedTooEarly(RuntimeError):
+    """TensorFlow was imported before ``TF_USE_LEGACY_KERAS=1`` was set."""
+
+
+def ensure_tensorflow_env() -> None:
+    """Set the TensorFlow environment variables, or fail loudly if it is too late.
+
+    Raises :class:`TensorFlowImportedTooEarly` when TensorFlow is already imported without
+    ``TF_USE_LEGACY_KERAS=1``: the only fix is to restart the kernel and call
+    ``qbook.setup()`` first.
+    """
+    if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
+        raise TensorFlowImportedTooEarly(
+            "TensorFlow was imported before TF_USE_LEGACY_KERAS=1 was set, so tf.keras is "
+            "Keras 3 and TensorFlow Quantum's layers will not work. Restart the kernel and run "
+            "`import qbook; qbook.setup(tensorflow=True)` before anything imports TensorFlow."
+        )
+    for key, value in TF_ENV.items():
+        os.environ.setdefault(key, value)
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+
+
+@contextlib.contextmanager
+def _quiet_stderr_fd() -> Iterator[None]:
+    """Silence file descriptor 2 (C++ logging that happens before absl is initialised)."""
+    fd = 2  # the OS-level stream; Jupyter kernels forward it into cell outputs
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def import_tensorflow(quantum: bool = True) -> SimpleNamespace:
+    """Import TensorFlow (and TFQ) quietly with the right environment; return the modules."""
+    ensure_tensorflow_env()
+    with _quiet_stderr_fd():
+        import tensorflow as tf
+
+        tfq = None
+        if quantum:
+            import tensorflow_quantum as tfq
+    tf.get_logger().setLevel("ERROR")
+    with contextlib.suppress(Exception):
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    return SimpleNamespace(tf=tf, tfq=tfq)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and (if imported) TensorFlow."""
+    random.seed(seed)
+    np.random.seed(seed)
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        tf.random.set_seed(seed)
+        with contextlib.suppress(Exception):
+            tf.keras.utils.set_random_seed(seed)
+
+
+def versions(tensorflow: bool | None = None) -> dict[str, str]:
+    """Versions of the libraries that produced a result (recorded with every result)."""
+    from importlib import metadata
+
+    names = ["qbook", "numpy", "scipy", "cirq-core", "qsimcirq"]
+    if tensorflow or (tensorflow is None and "tensorflow" in sys.modules):
+        names += ["tensorflow", "tensorflow-quantum", "tf-keras"]
+    out = {"python": platform.python_version()}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+def hardware() -> str:
+    """One line describing the machine (CPU count and model, GPU if TensorFlow sees one)."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    desc = f"{os.cpu_count()} x {cpu}"
+    if "tensorflow" in sys.modules:
+        with contextlib.suppress(Exception):
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                desc += f" + {len(gpus)} GPU"
+    return desc
+
+
+def setup(tensorflow: bool = False, seed: int = 0, banner: bool = True) -> SimpleNamespace:
+    """Prepare a chapter: environment, seeds, plotting style; return the active profile.
+
+    Call it in the first code cell after the Colab guard, before anything imports TensorFlow.
+    With ``tensorflow=True`` it also imports TensorFlow and TensorFlow Quantum quietly.
+    """
+    if tensorflow:
+        import_tensorflow(quantum=True)
+    else:
+        ensure_tensorflow_env()  # harmless without TensorFlow; protects later imports
+    from qbook.figures import use_book_style
+
+    use_book_style()
+    seed_everything(seed)
+    prof = get_profile()
+    if banner:
+        v = versions()
+        stack = ", ".join(f"{k} {v[k]}" for k in ("python", "cirq-core", "tensorflow") if k in v)
+        print(f"qbook {v.get('qbook', '?')} | profile '{prof.name}' | seed {seed} | {stack}")
+    return prof

@@ -1,0 +1,111 @@
+"""Profiles: the one switch for scale (introduced in the introduction and used by every chapter).
+
+``QBOOK_PROFILE=small`` (the default, what CI runs) keeps every chapter to a minute or two on a
+2-core laptop; ``QBOOK_PROFILE=full`` runs the paper-scale experiments for a reader with time or
+a GPU. Every size a chapter uses comes from here, so no notebook hard-codes one.
+
+Each chapter owns one section. Add a field to both profiles at once; a test checks that the
+two profiles have the same keys.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+from typing import Any
+
+PROFILE_ENV = "QBOOK_PROFILE"
+PROFILE_NAMES = ("small", "full")
+
+_PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    "small": {
+        # Part I: data and learning
+        "svhn": {"n_train": 6000, "n_test": 2000, "seed": 0},
+        "cnn": {"epochs": 4, "batch_size": 250, "seeds": (0,), "logreg_max_iter": 200},
+        "primer": {"shots": 1000},
+        "qcnn": {"epochs": 25, "batch_size": 16, "seeds": (0, 1, 2), "n_rounds": 20},
+        "qimage": {"n_train": 4000, "n_test": 1000, "epochs": 3, "seeds": (0, 1, 2)},
+        "hybrid": {
+            "epochs": 25,
+            "seeds": (0, 1, 2),
+            "quanv_n_train": 1000,
+            "quanv_n_test": 400,
+            "quanv_epochs": 5,
+        },
+        # Part II: optimisation
+        "qubo": {"n_random": 6},
+        "vrp": {"pyvrp_seconds": 1.0},
+        "qaoa": {"p_max": 3, "restarts": 3, "shots": 2000, "seeds": (0, 1, 2)},
+        "minimal": {
+            "layers": 4,
+            "restarts": 2,
+            "samples": 2000,
+            "seeds": (0, 1, 2),
+            "max_customers": 6,
+        },
+        "cvrp": {"instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"), "seeds": (0,)},
+    },
+    "full": {
+        "svhn": {"n_train": None, "n_test": None, "seed": 0},  # None: every image
+        "cnn": {"epochs": 100, "batch_size": 250, "seeds": (0, 1, 2), "logreg_max_iter": 1000},
+        "primer": {"shots": 10000},
+        "qcnn": {"epochs": 25, "batch_size": 16, "seeds": (0, 1, 2, 3, 4), "n_rounds": 20},
+        "qimage": {"n_train": None, "n_test": None, "epochs": 10, "seeds": (0, 1, 2, 3, 4)},
+        "hybrid": {
+            "epochs": 25,
+            "seeds": (0, 1, 2, 3, 4),
+            "quanv_n_train": 10000,
+            "quanv_n_test": 2000,
+            "quanv_epochs": 20,
+        },
+        "qubo": {"n_random": 20},
+        "vrp": {"pyvrp_seconds": 5.0},
+        "qaoa": {"p_max": 5, "restarts": 10, "shots": 10000, "seeds": (0, 1, 2, 3, 4)},
+        "minimal": {
+            "layers": 6,
+            "restarts": 5,
+            "samples": 20000,
+            "seeds": tuple(range(10)),
+            "max_customers": 10,
+        },
+        "cvrp": {
+            "instances": (
+                "E-n13-k4",
+                "P-n16-k8",
+                "P-n19-k2",
+                "P-n20-k2",
+                "P-n22-k2",
+                "E-n22-k4",
+                "A-n32-k5",
+            ),
+            "seeds": (0, 1, 2),
+        },
+    },
+}
+
+
+def profile_name() -> str:
+    """Return the active profile's name from ``$QBOOK_PROFILE`` (default ``small``)."""
+    name = os.environ.get(PROFILE_ENV, "small").strip().lower() or "small"
+    if name not in PROFILE_NAMES:
+        raise ValueError(
+            f"{PROFILE_ENV}={name!r} is not a profile; choose one of {', '.join(PROFILE_NAMES)}"
+        )
+    return name
+
+
+def get_profile(name: str | None = None) -> SimpleNamespace:
+    """Return the profile as nested namespaces, e.g. ``get_profile().cnn.epochs``.
+
+    ``name`` overrides ``$QBOOK_PROFILE``. The result carries its own ``name``.
+    """
+    name = profile_name() if name is None else name
+    if name not in _PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    sections = {key: SimpleNamespace(**value) for key, value in _PROFILES[name].items()}
+    return SimpleNamespace(name=name, **sections)
+
+
+def profile_table() -> dict[str, dict[str, Any]]:
+    """Both profiles as plain dicts (for tests and the introduction's table)."""
+    return {name: {k: dict(v) for k, v in sections.items()} for name, sections in _PROFILES.items()}
