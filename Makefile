@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.qbook-installed
 export QBOOK_PROFILE ?= small
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# The tests never touch the network: data falls back to the synthetic stand-in.
+test: export QBOOK_OFFLINE := 1
 
 .PHONY: install book test lint format lab notebooks notebook sync bench clean
 
