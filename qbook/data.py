@@ -1,0 +1,646 @@
+"""SVHN house numbers: download, verify, read, preprocess, or generate a synthetic stand-in.
+
+Introduced in chapter 1, "House numbers: the SVHN data". This module never imports TensorFlow.
+
+The Street View House Numbers data set (Netzer et al. 2011) comes in two formats. The book, like
+Ganguly (2022), uses "Format 2": 32x32 colour crops centred on one digit, in MATLAB files
+``{train,test,extra}_32x32.mat`` with ``X`` of shape (32, 32, 3, N) (uint8) and ``y`` of shape
+(N, 1) holding 1..10, where 10 stands for the digit 0. SVHN is for non-commercial use only.
+
+* :func:`load_svhn` returns SVHN from a verified local cache, downloads it (SHA-256 checked,
+  written atomically) when the network allows, and otherwise falls back to
+  :func:`synthetic_svhn`, a deterministic generator of SVHN-like crops. The result always says
+  which one it is (``source`` is ``"svhn"`` or ``"synthetic"``).
+* The preprocessing steps carry the paper's names in snake case: :func:`format_array`
+  (FormatArray), :func:`fix_label` (fixLabel), :func:`rgb2gray`, then :func:`normalise` and
+  :func:`train_val_split`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+SPLITS = ("train", "test", "extra")
+SOURCES = ("auto", "svhn", "synthetic")
+DATA_DIR_ENV = "QBOOK_DATA_DIR"
+OFFLINE_ENV = "QBOOK_OFFLINE"
+CONNECT_TIMEOUT_S = 10.0
+BASE_URL = "http://ufldl.stanford.edu/housenumbers"
+LICENCE = "SVHN (Netzer et al. 2011) is for non-commercial use only."
+
+
+@dataclass(frozen=True)
+class SvhnFile:
+    """One file of SVHN Format 2: where it lives, how big it is and its SHA-256."""
+
+    split: str
+    url: str
+    n_images: int
+    size: int
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+
+#: The official files (sizes and hashes of the files served at ufldl.stanford.edu).
+SVHN_FILES: dict[str, SvhnFile] = {
+    "train": SvhnFile(
+        "train",
+        f"{BASE_URL}/train_32x32.mat",
+        73_257,
+        182_040_794,
+        "435e94d69a87fde4fd4d7f3dd208dfc32cb6ae8af2240d066de1df7508d083b8",
+    ),
+    "test": SvhnFile(
+        "test",
+        f"{BASE_URL}/test_32x32.mat",
+        26_032,
+        64_275_384,
+        "cdce80dfb2a2c4c6160906d0bd7c68ec5a99d7ca4831afa54f09182025b6a75b",
+    ),
+    "extra": SvhnFile(
+        "extra",
+        f"{BASE_URL}/extra_32x32.mat",
+        531_131,
+        1_329_278_602,
+        "a133a4beb38a00fcdda90c9489e0c04f900b660ce8a316a5e854838379a71eb3",
+    ),
+}
+
+#: Images per digit 0..9 in SVHN's train and test files; the generator draws labels with these
+#: frequencies (``extra`` uses the training frequencies). Benford-like: many 1s and 2s.
+SVHN_CLASS_COUNTS: dict[str, tuple[int, ...]] = {
+    "train": (4948, 13861, 10585, 8497, 7458, 6882, 5727, 5595, 5045, 4659),
+    "test": (1744, 5099, 4149, 2882, 2523, 2384, 1977, 2019, 1660, 1595),
+}
+
+
+class SVHN(NamedTuple):
+    """Images (N, 32, 32, 3) uint8, labels (N,) int64 in 0..9, and where they came from."""
+
+    X: np.ndarray
+    y: np.ndarray
+    source: str  # "svhn" or "synthetic"
+
+
+# --------------------------------------------------------------------------------------------
+# Preprocessing (the paper's FormatArray, fixLabel, rgb2gray; then /255 and an 80/20 split)
+# --------------------------------------------------------------------------------------------
+
+
+def format_array(X: np.ndarray) -> np.ndarray:
+    """(32, 32, 3, N) as stored in the .mat file -> (N, 32, 32, 3), one image per row.
+
+    The paper's ``FormatArray()``. Introduced in chapter 1.
+    """
+    X = np.asarray(X)
+    if X.ndim != 4 or X.shape[:3] != (32, 32, 3):
+        raise ValueError(f"format_array expects X of shape (32, 32, 3, N), got {X.shape}")
+    return np.ascontiguousarray(np.transpose(X, (3, 0, 1, 2)))
+
+
+def fix_label(y: np.ndarray) -> np.ndarray:
+    """SVHN labels 1..10 (10 means the digit 0) -> digits 0..9 as int64 of shape (N,).
+
+    The paper's ``fixLabel()``. Accepts shape (N,) or (N, 1); a label outside 1..10 is an
+    error, not something to clip. Introduced in chapter 1.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"fix_label expects labels of shape (N,) or (N, 1), got {y.shape}")
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+            raise ValueError("fix_label: labels must be whole numbers")
+    elif y.dtype.kind not in "iu":
+        raise ValueError(f"fix_label: labels must be integers, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    bad = (y < 1) | (y > 10)
+    if np.any(bad):
+        raise ValueError(
+            f"fix_label: {int(bad.sum())} labels lie outside 1..10 (e.g. {int(y[bad][0])})"
+        )
+    return np.where(y == 10, 0, y)
+
+
+def _check_images(X: np.ndarray, name: str) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 4 or X.shape[1:3] != (32, 32):
+        raise ValueError(f"{name} expects images of shape (N, 32, 32, C), got {X.shape}")
+    if X.dtype.kind not in "uif":
+        raise ValueError(f"{name} expects numeric pixels, got dtype {X.dtype}")
+    return X
+
+
+def rgb2gray(X: np.ndarray) -> np.ndarray:
+    """RGB images (N, 32, 32, 3) -> grey (N, 32, 32, 1) float32, ITU-R 601 luma.
+
+    grey = 0.299 R + 0.587 G + 0.114 B, in the input's units (0..255 for uint8 input).
+    The paper's ``rgb2gray()``. Introduced in chapter 1.
+    """
+    X = _check_images(X, "rgb2gray")
+    if X.shape[3] != 3:
+        raise ValueError(f"rgb2gray expects 3 colour channels, got {X.shape[3]}")
+    Xf = X.astype(np.float32)
+    grey = (
+        np.float32(0.299) * Xf[..., 0]
+        + np.float32(0.587) * Xf[..., 1]
+        + np.float32(0.114) * Xf[..., 2]
+    )
+    return grey[..., None]
+
+
+def normalise(X: np.ndarray) -> np.ndarray:
+    """Pixels 0..255 -> 0..1 as float32 (divide by 255). Introduced in chapter 1."""
+    X = _check_images(X, "normalise")
+    if X.dtype != np.uint8 and X.size and (float(X.min()) < 0 or float(X.max()) > 255):
+        raise ValueError("normalise expects pixel values in 0..255")
+    return (X.astype(np.float32) / np.float32(255.0)).astype(np.float32)
+
+
+def split_sizes(n: int, val_fraction: float = 0.2) -> tuple[int, int]:
+    """(training, validation) sizes of :func:`train_val_split` for ``n`` images.
+
+    The validation part is ``ceil(n * val_fraction)``: 73,257 -> (58,605, 14,652), the shapes
+    Ganguly (2022) reports. Introduced in chapter 1.
+    """
+    if int(n) != n or n < 2:
+        raise ValueError(f"split_sizes needs at least 2 images, got n={n}")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {val_fraction}")
+    n_val = math.ceil(n * val_fraction)
+    if n_val >= n:
+        raise ValueError(f"val_fraction={val_fraction} leaves no training images out of {n}")
+    return int(n) - n_val, n_val
+
+
+def train_val_split(
+    X: np.ndarray, y: np.ndarray, val_fraction: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle with ``seed`` and split into (X_train, X_valid, y_train, y_valid).
+
+    The validation part holds ``ceil(N * val_fraction)`` images (see :func:`split_sizes`).
+    Introduced in chapter 1.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"train_val_split: {len(X)} images but {len(y)} labels")
+    n_train, _ = split_sizes(len(X), val_fraction)
+    order = np.random.default_rng(seed).permutation(len(X))
+    tr, va = order[:n_train], order[n_train:]
+    return X[tr], X[va], y[tr], y[va]
+
+
+# --------------------------------------------------------------------------------------------
+# The .mat files
+# --------------------------------------------------------------------------------------------
+
+
+def read_svhn_mat(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read an SVHN Format 2 file: X (N, 32, 32, 3) uint8 and y (N,) int64 in 0..9.
+
+    Introduced in chapter 1.
+    """
+    import scipy.io
+
+    try:
+        mat = scipy.io.loadmat(os.fspath(path))
+    except (ValueError, TypeError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: not a readable MATLAB file ({exc})") from exc
+    missing = [k for k in ("X", "y") if k not in mat]
+    if missing:
+        raise ValueError(f"{path}: no variable {' or '.join(missing)} (not SVHN Format 2)")
+    X, y = mat["X"], mat["y"]
+    if X.dtype != np.uint8:
+        raise ValueError(f"{path}: X must be uint8, got {X.dtype}")
+    if X.ndim != 4 or X.shape[:3] != (32, 32, 3):
+        raise ValueError(f"{path}: X must have shape (32, 32, 3, N), got {X.shape}")
+    if y.ndim != 2 or y.shape[1] != 1:
+        raise ValueError(f"{path}: y must have shape (N, 1), got {y.shape}")
+    if y.shape[0] != X.shape[3]:
+        raise ValueError(f"{path}: {X.shape[3]} images but {y.shape[0]} labels")
+    return format_array(X), fix_label(y)
+
+
+def write_svhn_mat(path: str | os.PathLike, X: np.ndarray, y: np.ndarray) -> None:
+    """Write images (N, 32, 32, 3) uint8 and digits 0..9 in SVHN's layout (10 for zero).
+
+    :func:`read_svhn_mat` reads the file back exactly. Introduced in chapter 1.
+    """
+    import scipy.io
+
+    X, y = np.asarray(X), np.asarray(y)
+    if X.dtype != np.uint8 or X.ndim != 4 or X.shape[1:] != (32, 32, 3):
+        raise ValueError(
+            f"write_svhn_mat expects uint8 images (N, 32, 32, 3), got {X.dtype} {X.shape}"
+        )
+    if y.shape != (len(X),) or y.dtype.kind not in "iu":
+        raise ValueError(f"write_svhn_mat expects {len(X)} integer labels, got {y.dtype} {y.shape}")
+    if np.any((y < 0) | (y > 9)):
+        raise ValueError("write_svhn_mat expects digits 0..9")
+    y_mat = np.where(y == 0, 10, y).astype(np.uint8).reshape(-1, 1)
+    scipy.io.savemat(os.fspath(path), {"X": np.transpose(X, (1, 2, 3, 0)), "y": y_mat})
+
+
+# --------------------------------------------------------------------------------------------
+# Cache and download
+# --------------------------------------------------------------------------------------------
+
+
+def cache_dir(path: str | os.PathLike | None = None) -> Path:
+    """The cache folder: ``path``, else ``$QBOOK_DATA_DIR``, else ``~/.cache/qbook``."""
+    if path is not None:
+        return Path(path).expanduser()
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "qbook"
+
+
+def is_offline() -> bool:
+    """True when ``$QBOOK_OFFLINE`` is set to 1/true/yes (the tests and CI set it)."""
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_file(path: str | os.PathLike, entry: SvhnFile) -> None:
+    """Raise ValueError unless the file has the registry's size and SHA-256."""
+    size = os.path.getsize(path)
+    if size != entry.size:
+        raise ValueError(f"{path}: {size} bytes, expected {entry.size}")
+    digest = sha256_of(path)
+    if digest != entry.sha256:
+        raise ValueError(f"{path}: SHA-256 {digest} does not match {entry.sha256}")
+
+
+def download(entry: SvhnFile, dest: str | os.PathLike, timeout: float = CONNECT_TIMEOUT_S) -> Path:
+    """Download ``entry`` to ``dest`` with a progress bar, verify it, then move it in place.
+
+    The bytes go to a temporary file in the destination folder; only a complete file with the
+    right size and SHA-256 is renamed to ``dest`` (``os.replace``), so a failed or interrupted
+    download never leaves a file under the final name. Introduced in chapter 1.
+    """
+    from tqdm.auto import tqdm
+
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(entry.url, timeout=timeout) as r:
+            total = int(r.headers.get("Content-Length") or entry.size)
+            got = 0
+            with tqdm(total=total, unit="B", unit_scale=True, desc=entry.filename) as bar:
+                while block := r.read(1 << 20):
+                    out.write(block)
+                    got += len(block)
+                    bar.update(len(block))
+            if got != total:
+                raise ConnectionError(
+                    f"download of {entry.url} interrupted: {got} of {total} bytes"
+                )
+        verify_file(tmp_name, entry)
+        os.replace(tmp_name, dest)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def fetch_svhn_file(
+    split: str,
+    folder: str | os.PathLike | None = None,
+    registry: Mapping[str, SvhnFile] | None = None,
+    download_ok: bool = True,
+) -> Path:
+    """Path of a verified local copy of SVHN's ``split`` file, downloading it if needed.
+
+    A cached file with the wrong size or hash is reported and fetched again. Raises
+    FileNotFoundError when the file is not cached and ``download_ok`` is False.
+    """
+    entry = _entry(split, registry)
+    path = cache_dir(folder) / entry.filename
+    if path.exists():
+        try:
+            verify_file(path, entry)
+            return path
+        except ValueError as exc:
+            print(f"Cached {entry.filename} is damaged ({exc}); fetching it again.")
+            path.unlink()
+    if not download_ok:
+        raise FileNotFoundError(f"{path} is not cached and downloading is not allowed")
+    return download(entry, path)
+
+
+def _entry(split: str, registry: Mapping[str, SvhnFile] | None) -> SvhnFile:
+    reg = SVHN_FILES if registry is None else registry
+    if split not in reg:
+        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(reg)}")
+    return reg[split]
+
+
+def _subsample(n_total: int, n: int | None, seed: int) -> np.ndarray | None:
+    if n is None or n >= n_total:
+        return None
+    return np.sort(np.random.default_rng([seed, 17]).choice(n_total, size=n, replace=False))
+
+
+def load_svhn(
+    split: str = "train",
+    data_dir: str | os.PathLike | None = None,
+    source: str = "auto",
+    n: int | None = None,
+    seed: int = 0,
+    registry: Mapping[str, SvhnFile] | None = None,
+) -> SVHN:
+    """Load one split of SVHN Format 2, or its synthetic stand-in; say which.
+
+    ``source="svhn"``: the real files (cached, else downloaded unless ``$QBOOK_OFFLINE=1``) or
+    an error;
+    ``source="synthetic"``: :func:`synthetic_svhn`; ``source="auto"``: SVHN when it is cached,
+    else a download attempt unless ``$QBOOK_OFFLINE=1``, else the stand-in with a one-line
+    notice. ``n`` keeps that many images (a deterministic subsample of SVHN, the first ``n``
+    synthetic images); ``None`` keeps all. Introduced in chapter 1.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+    entry = _entry(split, registry)
+    if n is not None and (int(n) != n or n < 1):
+        raise ValueError(f"n must be a positive whole number or None, got {n!r}")
+    folder = cache_dir(data_dir)
+    if source in ("svhn", "auto"):
+        try:
+            path = fetch_svhn_file(split, folder, registry, download_ok=not is_offline())
+        except (OSError, ValueError) as exc:
+            if source == "svhn":
+                raise
+            why = "offline" if isinstance(exc, FileNotFoundError) else f"download failed: {exc}"
+            print(
+                f"SVHN {split} is not available ({why}); using the synthetic stand-in "
+                f"(qbook.data.synthetic_svhn)."
+            )
+        else:
+            X, y = read_svhn_mat(path)
+            keep = _subsample(len(X), n, seed)
+            if keep is not None:
+                X, y = X[keep], y[keep]
+            return SVHN(X, y, "svhn")
+    n_synth = entry.n_images if n is None else int(n)
+    X, y = synthetic_svhn(n_synth, seed=seed, split=split)
+    return SVHN(X, y, "synthetic")
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic house numbers
+# --------------------------------------------------------------------------------------------
+
+#: Fonts that matplotlib ships (so every installation renders the same glyphs).
+FONTS = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSans-Oblique.ttf",
+    "DejaVuSans-BoldOblique.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSerif-Bold.ttf",
+    "DejaVuSerif-Italic.ttf",
+    "DejaVuSerif-BoldItalic.ttf",
+    "DejaVuSansMono.ttf",
+    "DejaVuSansMono-Bold.ttf",
+    "DejaVuSansMono-Oblique.ttf",
+    "DejaVuSansMono-BoldOblique.ttf",
+    "STIXGeneral.ttf",
+    "STIXGeneralBol.ttf",
+    "cmss10.ttf",
+    "cmr10.ttf",
+)
+_GLYPH_PX = 48  # canvas side of a cached glyph mask
+_GLYPH_HEIGHT = 32.0  # ink height of a digit in the mask, in mask pixels
+_CHUNK = 2048  # images generated per random stream (prefix-stable for any n)
+_SPLIT_IDS = {"train": 0, "test": 1, "extra": 2}
+
+
+@lru_cache(maxsize=1)
+def glyph_masks() -> tuple[np.ndarray, np.ndarray]:
+    """Every digit of every font in :data:`FONTS`, rendered once with matplotlib's FreeType.
+
+    Returns masks (len(FONTS), 10, 48, 48) float32 in 0..1, each digit centred with an ink
+    height of 32 pixels, and the ink widths (len(FONTS), 10) in mask pixels.
+    """
+    import matplotlib
+    from matplotlib import ft2font
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    masks = np.zeros((len(FONTS), 10, _GLYPH_PX, _GLYPH_PX), np.float32)
+    widths = np.zeros((len(FONTS), 10), np.float32)
+    for f, name in enumerate(FONTS):
+        font = ft2font.FT2Font(str(folder / name))
+        font.set_size(64, 72)
+        crops = []
+        for d in range(10):
+            font.set_text(str(d))
+            font.draw_glyphs_to_bitmap(antialiased=True)
+            img = np.asarray(font.get_image(), dtype=np.float32) / 255.0
+            rows, cols = np.nonzero(img > 0.05)
+            crops.append(img[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
+        ink_h = max(c.shape[0] for c in crops)
+        for d, crop in enumerate(crops):
+            masks[f, d], widths[f, d] = _place_glyph(crop, _GLYPH_HEIGHT / ink_h)
+    return masks, widths
+
+
+def _place_glyph(crop: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
+    """Resample a glyph crop by ``scale`` (bilinear) into the centre of a square mask."""
+    h, w = crop.shape
+    out_h, out_w = h * scale, w * scale
+    side = _GLYPH_PX
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+    sy = (yy + 0.5 - (side - out_h) / 2) / scale - 0.5
+    sx = (xx + 0.5 - (side - out_w) / 2) / scale - 0.5
+    padded = np.pad(crop, 1)
+    mask = _bilinear(padded[None], np.zeros((1, side, side), np.intp), sy[None] + 1, sx[None] + 1)
+    return mask[0], float(out_w)
+
+
+def _bilinear(stack: np.ndarray, idx: np.ndarray, sy: np.ndarray, sx: np.ndarray) -> np.ndarray:
+    """Sample ``stack[idx]`` at fractional rows ``sy`` and columns ``sx`` (zero outside)."""
+    h, w = stack.shape[-2:]
+    inside = (sy > -1) & (sy < h) & (sx > -1) & (sx < w)
+    sy = np.clip(sy, 0, h - 1.001)
+    sx = np.clip(sx, 0, w - 1.001)
+    y0 = sy.astype(np.intp)
+    x0 = sx.astype(np.intp)
+    fy = (sy - y0).astype(np.float32)
+    fx = (sx - x0).astype(np.float32)
+    flat = stack.reshape(-1)
+    base = idx * (h * w) + y0 * w + x0
+    a = flat.take(base)
+    b = flat.take(base + 1)
+    c = flat.take(base + w)
+    d = flat.take(base + w + 1)
+    top = a + (b - a) * fx
+    bottom = c + (d - c) * fx
+    return np.where(inside, top + (bottom - top) * fy, 0).astype(np.float32)
+
+
+def _class_probabilities(split: str) -> np.ndarray:
+    counts = np.asarray(SVHN_CLASS_COUNTS.get(split, SVHN_CLASS_COUNTS["train"]), np.float64)
+    return counts / counts.sum()
+
+
+def synthetic_svhn(n: int, seed: int = 0, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic SVHN-like house-number crops: X (n, 32, 32, 3) uint8, y (n,) int64 0..9.
+
+    Each crop shows a centred digit from one of 16 fonts matplotlib ships (sans, serif, mono,
+    bold, oblique), scaled, stretched, slightly rotated and shifted, with parts of neighbouring
+    digits at the left and right edges as in SVHN, in a random colour on a shaded background of
+    another colour (sometimes with little contrast), blurred and noisy. Labels follow SVHN's
+    class frequencies (more 1s and 2s). The same ``(seed, split)`` gives the same images, and
+    the first ``m`` of ``n`` images do not depend on ``n``. Introduced in chapter 1.
+    """
+    if int(n) != n or n < 0:
+        raise ValueError(f"n must be a non-negative whole number, got {n!r}")
+    if split not in _SPLIT_IDS:
+        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(_SPLIT_IDS)}")
+    n = int(n)
+    X = np.empty((n, 32, 32, 3), np.uint8)
+    y = np.empty(n, np.int64)
+    for k, start in enumerate(range(0, n, _CHUNK)):
+        stop = min(n, start + _CHUNK)
+        rng = np.random.default_rng([int(seed), _SPLIT_IDS[split], k])
+        Xc, yc = _synthetic_chunk(rng, _CHUNK, split)
+        X[start:stop], y[start:stop] = Xc[: stop - start], yc[: stop - start]
+    return X, y
+
+
+def _synthetic_chunk(rng: np.random.Generator, m: int, split: str) -> tuple[np.ndarray, np.ndarray]:
+    masks, widths = glyph_masks()
+    n_fonts = masks.shape[0]
+    flat = masks.reshape(n_fonts * 10, _GLYPH_PX, _GLYPH_PX)
+    y = rng.choice(10, size=m, p=_class_probabilities(split)).astype(np.int64)
+    font = rng.integers(0, n_fonts, size=m)
+    # geometry: digit height in output pixels, horizontal stretch, rotation, shift
+    height = rng.uniform(15.0, 27.0, size=m)
+    stretch = rng.uniform(0.75, 1.3, size=m)
+    angle = rng.normal(0.0, 0.12, size=m).clip(-0.35, 0.35)
+    shift = rng.normal(0.0, 1.2, size=(m, 2)).clip(-3, 3)
+    scale = height / _GLYPH_HEIGHT  # output pixels per mask pixel
+    cos = np.array([math.cos(a) for a in angle], np.float32)
+    sin = np.array([math.sin(a) for a in angle], np.float32)
+    # neighbours: digits to the left and right, present with some probability
+    neighbours = rng.integers(0, 10, size=(m, 2))
+    has_neighbour = rng.random(size=(m, 2)) < np.array([0.6, 0.6])
+    gap = rng.uniform(1.0, 8.0, size=(m, 2))  # mask pixels between digits
+    w_centre = widths[font, y]
+    w_left = widths[font, neighbours[:, 0]]
+    w_right = widths[font, neighbours[:, 1]]
+    offsets = np.stack(
+        [
+            np.zeros(m),
+            -(w_centre / 2 + gap[:, 0] + w_left / 2),
+            w_centre / 2 + gap[:, 1] + w_right / 2,
+        ],
+        axis=1,
+    ).astype(np.float32)  # along the text line, in mask pixels
+    glyph = np.stack(
+        [font * 10 + y, font * 10 + neighbours[:, 0], font * 10 + neighbours[:, 1]], axis=1
+    )
+    # inverse map: output pixel -> glyph-mask coordinates (rotation, then stretch and scale)
+    v, u = np.mgrid[0:32, 0:32].astype(np.float32)
+    du = (u[None] - 15.5 - shift[:, None, None, 0]).astype(np.float32)
+    dv = (v[None] - 15.5 - shift[:, None, None, 1]).astype(np.float32)
+    ru = cos[:, None, None] * du + sin[:, None, None] * dv
+    rv = -sin[:, None, None] * du + cos[:, None, None] * dv
+    sx = (ru / (scale * stretch)[:, None, None]).astype(np.float32)
+    sy = (rv / scale[:, None, None]).astype(np.float32)
+    centre = (_GLYPH_PX - 1) / 2
+    alpha = np.zeros((m, 32, 32), np.float32)
+    for j in range(3):
+        a = _bilinear(
+            flat,
+            glyph[:, j, None, None],
+            sy + centre,
+            sx - offsets[:, j, None, None] + centre,
+        )
+        if j:
+            a *= has_neighbour[:, j - 1, None, None]
+        alpha = np.maximum(alpha, a)
+    # colours: background lightness, foreground lighter or darker by a contrast that is
+    # sometimes small; each tinted with its own random hue
+    bg_l = rng.uniform(0.1, 0.9, size=m)
+    contrast = np.where(rng.random(m) < 0.2, rng.uniform(0.08, 0.2, m), rng.uniform(0.2, 0.7, m))
+    sign = np.where(rng.random(m) < 0.5, -1.0, 1.0)
+    fg_l = bg_l + sign * contrast
+    flip = (fg_l < 0) | (fg_l > 1)
+    fg_l = np.where(flip, bg_l - sign * contrast, fg_l).clip(0, 1)
+    bg = bg_l[:, None] + rng.uniform(-0.25, 0.25, size=(m, 3))
+    fg = fg_l[:, None] + rng.uniform(-0.2, 0.2, size=(m, 3))
+    # background shading: a linear ramp in a random direction
+    ramp_dir = rng.normal(size=(m, 2))
+    ramp_amp = rng.uniform(0.0, 0.25, size=m)
+    norm = np.sqrt((ramp_dir**2).sum(axis=1)) + 1e-9
+    ramp = (ramp_dir[:, 0, None, None] * (u - 15.5) + ramp_dir[:, 1, None, None] * (v - 15.5)) / (
+        norm[:, None, None] * 32.0
+    )
+    shade = (ramp_amp[:, None, None] * ramp).astype(np.float32)
+    a = alpha[..., None]
+    img = (1 - a) * bg[:, None, None, :].astype(np.float32) + a * fg[:, None, None, :].astype(
+        np.float32
+    )
+    img = img + shade[..., None]
+    img = _blur(img, rng.choice(4, size=m, p=[0.25, 0.35, 0.25, 0.15]))
+    noise_sd = rng.uniform(0.01, 0.06, size=m).astype(np.float32)
+    img = img + noise_sd[:, None, None, None] * rng.standard_normal(img.shape, dtype=np.float32)
+    X = np.rint(np.clip(img, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+    return X, y
+
+
+_BLUR_SIGMAS = (0.0, 0.6, 0.9, 1.3)
+
+
+def _blur(img: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Gaussian blur, one of four strengths per image (grouped so the filter runs in bulk)."""
+    from scipy.ndimage import gaussian_filter
+
+    out = img.copy()
+    for lvl, sigma in enumerate(_BLUR_SIGMAS):
+        sel = np.nonzero(level == lvl)[0]
+        if sigma and len(sel):
+            out[sel] = gaussian_filter(img[sel], sigma=(0, sigma, sigma, 0), mode="nearest")
+    return out
+
+
+def data_checksum(X: np.ndarray, y: np.ndarray) -> str:
+    """First 16 hex digits of the SHA-256 of images and labels (to check data is unchanged)."""
+    h = hashlib.sha256(np.ascontiguousarray(X).tobytes())
+    h.update(np.ascontiguousarray(y).astype(np.int64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def class_counts(y: np.ndarray) -> np.ndarray:
+    """Images per digit 0..9. Introduced in chapter 1."""
+    y = np.asarray(y)
+    if y.ndim != 1 or (y.size and (y.min() < 0 or y.max() > 9)):
+        raise ValueError("class_counts expects labels 0..9 of shape (N,)")
+    return np.bincount(y, minlength=10)

@@ -1,0 +1,286 @@
+"""qbook.data: SVHN files, download safety, the synthetic stand-in and preprocessing."""
+
+import hashlib
+import http.server
+import threading
+
+import numpy as np
+import pytest
+import scipy.io
+
+from qbook import data
+
+
+def _images(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)
+
+
+# ---------------------------------------------------------------- .mat files
+
+
+def test_mat_round_trip_in_svhn_layout(tmp_path):
+    X = _images(7)
+    y = np.array([0, 1, 2, 9, 0, 5, 3])
+    path = tmp_path / "tiny_32x32.mat"
+    data.write_svhn_mat(path, X, y)
+    raw = scipy.io.loadmat(path)
+    assert raw["X"].shape == (32, 32, 3, 7) and raw["X"].dtype == np.uint8
+    assert raw["y"].shape == (7, 1)
+    assert raw["y"][:, 0].tolist() == [10, 1, 2, 9, 10, 5, 3]  # 10 stands for zero
+    assert np.array_equal(raw["X"][:, :, :, 3], X[3])
+    X2, y2 = data.read_svhn_mat(path)
+    assert X2.dtype == np.uint8 and y2.dtype == np.int64
+    assert np.array_equal(X2, X) and np.array_equal(y2, y)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"X": np.zeros((32, 32, 3, 2), np.uint8)}, "no variable y"),
+        ({"X": np.zeros((32, 32, 3, 2), np.float64), "y": np.ones((2, 1))}, "uint8"),
+        ({"X": np.zeros((28, 28, 3, 2), np.uint8), "y": np.ones((2, 1))}, r"\(32, 32, 3, N\)"),
+        ({"X": np.zeros((32, 32, 3, 2), np.uint8), "y": np.ones((3, 1))}, "2 images but 3"),
+        ({"X": np.zeros((32, 32, 3, 2), np.uint8), "y": np.array([[1], [11]])}, "outside 1..10"),
+    ],
+)
+def test_read_svhn_mat_names_the_problem(tmp_path, content, message):
+    path = tmp_path / "bad.mat"
+    scipy.io.savemat(path, content)
+    with pytest.raises(ValueError, match=message):
+        data.read_svhn_mat(path)
+
+
+# ---------------------------------------------------------------- preprocessing
+
+
+def test_format_array_and_fix_label():
+    X = np.arange(32 * 32 * 3 * 2, dtype=np.uint32).reshape(32, 32, 3, 2)
+    out = data.format_array(X)
+    assert out.shape == (2, 32, 32, 3)
+    assert out[1, 4, 5, 2] == X[4, 5, 2, 1]
+    assert data.fix_label(np.array([[1], [10], [5]])).tolist() == [1, 0, 5]
+    assert data.fix_label(np.array([10.0, 2.0])).tolist() == [0, 2]
+    with pytest.raises(ValueError, match="outside 1..10"):
+        data.fix_label(np.array([0, 3]))
+    with pytest.raises(ValueError, match="outside 1..10"):
+        data.fix_label(np.array([11]))
+    with pytest.raises(ValueError, match="whole numbers"):
+        data.fix_label(np.array([1.5]))
+    with pytest.raises(ValueError, match=r"\(32, 32, 3, N\)"):
+        data.format_array(np.zeros((2, 32, 32, 3)))
+
+
+def test_rgb2gray_and_normalise_values():
+    X = np.zeros((3, 32, 32, 3), np.uint8)
+    X[0, ..., 0] = 255  # pure red
+    X[1] = 255  # white
+    X[2, ..., 2] = 100  # some blue
+    grey = data.rgb2gray(X)
+    assert grey.shape == (3, 32, 32, 1) and grey.dtype == np.float32
+    assert grey[0, 0, 0, 0] == pytest.approx(0.299 * 255, abs=1e-4)
+    assert grey[1, 7, 9, 0] == pytest.approx(255.0, abs=1e-3)
+    assert grey[2, 0, 0, 0] == pytest.approx(11.4, abs=1e-4)
+    norm = data.normalise(X)
+    assert norm.dtype == np.float32 and norm.max() == 1.0 and norm.min() == 0.0
+    assert data.normalise(grey)[0, 0, 0, 0] == pytest.approx(0.299, abs=1e-6)
+    with pytest.raises(ValueError, match="3 colour channels"):
+        data.rgb2gray(grey)
+    with pytest.raises(ValueError, match=r"\(N, 32, 32, C\)"):
+        data.rgb2gray(np.zeros((32, 32, 3)))
+    with pytest.raises(ValueError, match="0..255"):
+        data.normalise(np.full((1, 32, 32, 1), 300.0))
+
+
+def test_split_sizes_match_the_paper():
+    assert data.split_sizes(73_257) == (58_605, 14_652)
+    assert data.split_sizes(10) == (8, 2)
+    assert data.split_sizes(11) == (8, 3)  # the validation part is rounded up
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        data.split_sizes(100, 1.0)
+
+
+def test_train_val_split_is_a_seeded_partition():
+    X = np.arange(1000).reshape(1000, 1, 1, 1)
+    y = np.arange(1000)
+    Xt, Xv, yt, yv = data.train_val_split(X, y, seed=3)
+    assert (len(Xt), len(Xv)) == (800, 200)
+    assert np.array_equal(Xt[:, 0, 0, 0], yt) and np.array_equal(Xv[:, 0, 0, 0], yv)
+    assert sorted(np.concatenate([yt, yv]).tolist()) == list(range(1000))
+    again = data.train_val_split(X, y, seed=3)
+    assert np.array_equal(again[3], yv)
+    assert not np.array_equal(data.train_val_split(X, y, seed=4)[3], yv)
+    with pytest.raises(ValueError, match="1000 images but 999 labels"):
+        data.train_val_split(X, y[:-1])
+
+
+# ---------------------------------------------------------------- synthetic house numbers
+
+
+def test_generator_is_deterministic_per_seed():
+    X1, y1 = data.synthetic_svhn(300, seed=5)
+    X2, y2 = data.synthetic_svhn(300, seed=5)
+    X3, y3 = data.synthetic_svhn(300, seed=6)
+    assert X1.shape == (300, 32, 32, 3) and X1.dtype == np.uint8 and y1.dtype == np.int64
+    assert np.array_equal(X1, X2) and np.array_equal(y1, y2)
+    assert not np.array_equal(X1, X3) and not np.array_equal(y1, y3)
+    Xt, _ = data.synthetic_svhn(300, seed=5, split="test")
+    assert not np.array_equal(X1, Xt)
+    # the first images do not depend on how many are asked for
+    X4, y4 = data.synthetic_svhn(2100, seed=5)
+    assert np.array_equal(X4[:300], X1) and np.array_equal(y4[:300], y1)
+
+
+def test_generator_looks_like_svhn():
+    X, y = data.synthetic_svhn(4000, seed=0)
+    counts = data.class_counts(y)
+    assert counts.sum() == 4000 and set(np.unique(y)) == set(range(10))
+    # SVHN's frequencies: about 19% ones, 14% twos, 6-7% zeros and nines
+    assert counts[1] > counts[2] > counts[3] > counts[9]
+    assert 0.16 < counts[1] / 4000 < 0.22
+    # colourful, not binary: many distinct values, both dark and light backgrounds
+    assert len(np.unique(X)) > 200
+    corner = X[:, :3, :3].reshape(4000, -1).mean(axis=1)
+    assert (corner < 80).mean() > 0.1 and (corner > 170).mean() > 0.1
+    # the centre (the digit) differs from the background in most images
+    centre = data.rgb2gray(X)[:, 10:22, 12:20, 0]
+    assert (centre.std(axis=(1, 2)) > 8).mean() > 0.8
+
+
+def test_generator_rejects_bad_input():
+    with pytest.raises(ValueError, match="unknown split"):
+        data.synthetic_svhn(3, split="valid")
+    with pytest.raises(ValueError, match="non-negative"):
+        data.synthetic_svhn(-1)
+
+
+# ---------------------------------------------------------------- download and cache
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    files: dict[str, bytes] = {}
+
+    def do_GET(self):  # noqa: N802
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        truncate = self.path.startswith("/broken")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2] if truncate else body)
+        self.wfile.flush()
+        if truncate:
+            self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", _Handler.files
+    httpd.shutdown()
+    httpd.server_close()
+    _Handler.files.clear()
+
+
+@pytest.fixture
+def mat_bytes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("src") / "train_32x32.mat"
+    X, y = _images(20, seed=1), np.arange(20) % 10
+    data.write_svhn_mat(path, X, y)
+    return path.read_bytes(), X, y
+
+
+def _entry(url, body, sha=None):
+    sha = sha or hashlib.sha256(body).hexdigest()
+    return data.SvhnFile("train", url, 20, len(body), sha)
+
+
+def test_download_verifies_and_loads(server, mat_bytes, tmp_path, monkeypatch):
+    monkeypatch.delenv("QBOOK_OFFLINE", raising=False)
+    url, files = server
+    body, X, y = mat_bytes
+    files["/train_32x32.mat"] = body
+    reg = {"train": _entry(url + "/train_32x32.mat", body)}
+    out = data.load_svhn("train", data_dir=tmp_path, source="svhn", registry=reg)
+    assert out.source == "svhn"
+    assert np.array_equal(out.X, X) and np.array_equal(out.y, y)
+    assert (tmp_path / "train_32x32.mat").read_bytes() == body
+    sub = data.load_svhn("train", data_dir=tmp_path, source="auto", n=5, registry=reg)
+    assert sub.source == "svhn" and len(sub.X) == 5
+    assert np.array_equal(sub.X, X[data._subsample(20, 5, 0)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train_32x32.mat"]
+
+
+def test_checksum_mismatch_raises_and_leaves_nothing(server, mat_bytes, tmp_path):
+    url, files = server
+    body = mat_bytes[0]
+    files["/train_32x32.mat"] = body
+    entry = _entry(url + "/train_32x32.mat", body, sha="0" * 64)
+    with pytest.raises(ValueError, match="SHA-256"):
+        data.download(entry, tmp_path / "train_32x32.mat")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_download_leaves_no_file(server, mat_bytes, tmp_path):
+    url, files = server
+    body = mat_bytes[0]
+    files["/broken/train_32x32.mat"] = body
+    entry = _entry(url + "/broken/train_32x32.mat", body)
+    with pytest.raises(ConnectionError, match="interrupted"):
+        data.download(entry, tmp_path / "train_32x32.mat")
+    assert list(tmp_path.iterdir()) == []
+    # load_svhn(source="auto") treats the failure as "not available" and says so
+    reg = {"train": entry}
+    out = data.load_svhn("train", data_dir=tmp_path, source="auto", n=3, registry=reg)
+    assert out.source == "synthetic" and list(tmp_path.iterdir()) == []
+
+
+def test_corrupt_cached_file_is_fetched_again(server, mat_bytes, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("QBOOK_OFFLINE", raising=False)
+    url, files = server
+    body = mat_bytes[0]
+    files["/train_32x32.mat"] = body
+    reg = {"train": _entry(url + "/train_32x32.mat", body)}
+    cached = tmp_path / "train_32x32.mat"
+    cached.write_bytes(body[:-10] + b"0123456789")  # right size, wrong bytes
+    path = data.fetch_svhn_file("train", tmp_path, reg)
+    assert "damaged" in capsys.readouterr().out
+    assert path == cached and cached.read_bytes() == body
+
+
+def test_auto_falls_back_to_synthetic_offline_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QBOOK_OFFLINE", "1")
+    out = data.load_svhn("test", data_dir=tmp_path, source="auto", n=40, seed=2)
+    assert out.source == "synthetic" and out.X.shape == (40, 32, 32, 3)
+    msg = capsys.readouterr().out
+    assert "synthetic stand-in" in msg and msg.count("\n") == 1
+    assert np.array_equal(out.X, data.synthetic_svhn(40, seed=2, split="test")[0])
+    with pytest.raises(FileNotFoundError, match="not cached"):
+        data.load_svhn("test", data_dir=tmp_path, source="svhn")
+    with pytest.raises(ValueError, match="unknown source"):
+        data.load_svhn("test", source="real")
+    with pytest.raises(ValueError, match="unknown split"):
+        data.load_svhn("valid")
+
+
+def test_cache_dir_follows_argument_then_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("QBOOK_DATA_DIR", str(tmp_path / "env"))
+    assert data.cache_dir() == tmp_path / "env"
+    assert data.cache_dir(tmp_path / "arg") == tmp_path / "arg"
+    monkeypatch.delenv("QBOOK_DATA_DIR")
+    assert data.cache_dir().parts[-2:] == (".cache", "qbook")
+
+
+def test_registry_has_the_official_files():
+    assert [data.SVHN_FILES[s].n_images for s in data.SPLITS] == [73_257, 26_032, 531_131]
+    assert data.SVHN_FILES["train"].url == "http://ufldl.stanford.edu/housenumbers/train_32x32.mat"
+    assert data.SVHN_FILES["test"].size == 64_275_384
+    assert sum(data.SVHN_CLASS_COUNTS["train"]) == 73_257
+    assert sum(data.SVHN_CLASS_COUNTS["test"]) == 26_032
