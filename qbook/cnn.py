@@ -293,6 +293,16 @@ def train_or_load(
     return Trained(model, history, "trained")
 
 
+def mean_sd(values: Sequence[float], digits: int = 4) -> str:
+    """``"mean ± sd"`` over seeds (sample standard deviation), or the value and "(1 seed)"."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError("mean_sd needs a non-empty list of values")
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f} (1 seed)"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
 # --------------------------------------------------------------------------------------------
 # What went right and wrong
 # --------------------------------------------------------------------------------------------

@@ -99,3 +99,10 @@ def test_confusion_matrix_and_worst_mistakes():
     assert cnn.worst_mistakes(proba, y_true, k=5).tolist() == [4, 1]
     with pytest.raises(ValueError, match="same 1-D shape"):
         cnn.confusion_matrix(y_true, y_pred[:-1])
+
+
+def test_mean_sd():
+    assert cnn.mean_sd([0.5]) == "0.5000 (1 seed)"
+    assert cnn.mean_sd([0.8, 0.9, 1.0], 2) == "0.90 ± 0.10"
+    with pytest.raises(ValueError, match="non-empty"):
+        cnn.mean_sd([])
