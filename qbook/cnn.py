@@ -266,16 +266,20 @@ def train_or_load(
     """Train ``build()`` on ``(X, y)`` and cache its weights, or load cached ones.
 
     Cached weights are used only when ``use_cache`` is true (default: ``$QBOOK_USE_WEIGHTS=1``)
-    and a file for the same model, data source, profile, seed, training size and epochs exists;
+    and a file for the same model (layers and learning rate), data source, profile, seed,
+    training size, epochs and batch size exists;
     otherwise the model is trained and its weights saved for next time. ``how`` says which
     happened. Introduced in chapter 2.
     """
     use_cache = use_cached_weights() if use_cache is None else use_cache
-    key = weights_key(
-        name, data_source, profile, seed, n=len(X), epochs=epochs, batch_size=batch_size
-    )
-    path = weights_dir(cache) / f"{key}.weights.h5"
     model = build()
+    layers = [(type(layer).__name__, layer.count_params()) for layer in model.layers]
+    lr = float(keras.backend.get_value(model.optimizer.learning_rate))
+    key = weights_key(
+        name, data_source, profile, seed, n=len(X), epochs=epochs, batch_size=batch_size,
+        layers=layers, learning_rate=lr,
+    )  # fmt: skip
+    path = weights_dir(cache) / f"{key}.weights.h5"
     if use_cache and path.exists():
         history = load_model_weights(model, path) or {}
         return Trained(model, history, "loaded")
