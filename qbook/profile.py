@@ -40,6 +40,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "sa_reads": 200,
             "sa_sweeps": 100,
             "n_penalties": 13,
+            "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
         },
         "qaoa": {"p_max": 3, "restarts": 3, "shots": 2000, "seeds": (0, 1, 2)},
         "minimal": {
@@ -71,6 +72,15 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "sa_reads": 1000,
             "sa_sweeps": 300,
             "n_penalties": 25,
+            "instances": (
+                "E-n13-k4",
+                "P-n16-k8",
+                "P-n19-k2",
+                "P-n20-k2",
+                "P-n22-k2",
+                "E-n22-k4",
+                "A-n32-k5",
+            ),
         },
         "qaoa": {"p_max": 5, "restarts": 10, "shots": 10000, "seeds": (0, 1, 2, 3, 4)},
         "minimal": {

@@ -521,6 +521,18 @@ class CVRPQubo:
             k: qubo_energy(*self.terms[k][:1], x, self.terms[k][1]) for k in ("once", "step", "cap")
         }
 
+    def evaluate(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """For a batch of bitstrings (rows): which are feasible, and their travel cost ``H_c``."""
+        from qbook.qubo import qubo_energy
+
+        X = np.atleast_2d(np.asarray(X))
+        if X.shape[1] != self.n_vars:
+            raise ValueError(f"bitstrings have length {X.shape[1]}, expected {self.n_vars}")
+        viol = sum(
+            np.abs(qubo_energy(Q, X, off)) for k, (Q, off) in self.terms.items() if k != "cost"
+        )
+        return viol < 1e-9, qubo_energy(self.terms["cost"][0], X, self.terms["cost"][1])
+
     def is_feasible(self, x) -> bool:
         """True when every constraint holds (all penalty terms are zero)."""
         return all(abs(v) < 1e-9 for v in self.violations(x).values())
