@@ -39,7 +39,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "seeds": (0,),
             "sa_reads": 200,
             "sa_sweeps": 100,
-            "n_penalties": 13,
+            "n_penalties": 10,
             "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
         },
         "qaoa": {"p_max": 3, "restarts": 3, "shots": 2000, "seeds": (0, 1, 2)},

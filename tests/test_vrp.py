@@ -1,6 +1,7 @@
 """qbook.vrp: instances, costs, the TSP and CVRP QUBOs, two-phase solving."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,3 +192,15 @@ def test_pyvrp_reference_routes_are_read_back_correctly():
     routes, cost = vrp.pyvrp_solve(inst, seconds=0.3, seed=0)  # cost is checked against PyVRP's
     vrp.check_solution(inst, routes)
     assert cost >= inst.best_cost
+
+
+def test_malformed_sections(tmp_path):
+    good = Path(read_instance("P-n16-k8").path).read_text()
+    short = tmp_path / "short.vrp"
+    short.write_text(good.replace("DIMENSION : 16", "DIMENSION : 17"))
+    with pytest.raises(ValueError):
+        read_instance(short)
+    garbage = tmp_path / "garbage.vrp"
+    garbage.write_text("this is not a CVRPLIB file\n")
+    with pytest.raises(ValueError):
+        read_instance(garbage)
