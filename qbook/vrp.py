@@ -45,6 +45,7 @@ __all__ = [
     "mip_clusters",
     "cluster",
     "two_phase",
+    "improve_clusters",
     "check_solution",
     "pyvrp_solve",
     "mds_coords",
@@ -379,15 +380,16 @@ def held_karp(D: np.ndarray, customers: Sequence[int] | None = None) -> tuple[fl
     parent = np.full((full, k), -1, dtype=np.int64)
     bits = 1 << np.arange(k)
     dp[bits, np.arange(k)] = D[0, idx]
-    for mask in range(1, full):
-        if mask & (mask - 1) == 0:
-            continue  # single customers are initialised
-        members = np.flatnonzero(mask & bits)
-        prev = mask ^ bits[members]  # mask without j, for each j in the mask
-        cand = dp[prev][:, members] + Dc[np.ix_(members, members)].T  # [j, i]: ... i -> j
-        best_i = np.argmin(cand, axis=1)
-        dp[mask, members] = cand[np.arange(members.size), best_i]
-        parent[mask, members] = members[best_i]
+    masks = np.arange(full)
+    popcount = ((masks[:, None] >> np.arange(k)) & 1).sum(1)
+    for size in range(2, k + 1):  # one layer of subsets at a time, vectorised over the layer
+        layer = masks[popcount == size]
+        for j in range(k):
+            sub = layer[(layer >> j) & 1 == 1]
+            cand = dp[sub ^ bits[j]] + Dc[:, j][None, :]  # via i -> j; inf where i not in set
+            best_i = np.argmin(cand, axis=1)
+            dp[sub, j] = cand[np.arange(sub.size), best_i]
+            parent[sub, j] = best_i
     last = dp[full - 1] + D[idx, 0]
     j = int(np.argmin(last))
     cost = float(last[j])
@@ -898,14 +900,73 @@ def cluster(
     return clusters
 
 
-def two_phase(inst: Instance, method: str = "sweep") -> tuple[list[list[int]], float]:
+def improve_clusters(
+    D: np.ndarray,
+    clusters: Sequence[Sequence[int]],
+    demands: np.ndarray,
+    capacity: int,
+    max_passes: int = 20,
+) -> list[list[int]]:
+    """Local search on a clustering, scored by exact route costs (:func:`held_karp`).
+
+    Moves one customer to another cluster, or swaps two customers of different clusters,
+    whenever that keeps both loads within capacity and shortens the two optimal routes;
+    repeats until no move helps (or ``max_passes``). Never adds clusters. Chapter 8.
+    """
+    demands = np.asarray(demands)
+    cl = [list(c) for c in clusters]
+    cache: dict[tuple[int, ...], float] = {}
+
+    def cost(c) -> float:
+        key = tuple(sorted(c))
+        if key not in cache:
+            cache[key] = held_karp(D, key)[0]
+        return cache[key]
+
+    def load(c) -> int:
+        return int(demands[list(c)].sum()) if c else 0
+
+    for _ in range(max_passes):
+        best_delta, best_move = -1e-9, None
+        for a, ca in enumerate(cl):
+            for b, cb in enumerate(cl):
+                if a == b:
+                    continue
+                base = cost(ca) + cost(cb)
+                for c in ca:
+                    if len(ca) > 1 and load(cb) + demands[c] <= capacity:
+                        na = [v for v in ca if v != c]
+                        delta = cost(na) + cost([*cb, c]) - base
+                        if delta < best_delta:
+                            best_delta, best_move = delta, (a, na, b, [*cb, c])
+                    if a < b:
+                        for e in cb:
+                            na = [v for v in ca if v != c] + [e]
+                            nb = [v for v in cb if v != e] + [c]
+                            if load(na) <= capacity and load(nb) <= capacity:
+                                delta = cost(na) + cost(nb) - base
+                                if delta < best_delta:
+                                    best_delta, best_move = delta, (a, na, b, nb)
+        if best_move is None:
+            break
+        a, na, b, nb = best_move
+        cl[a], cl[b] = na, nb
+    return cl
+
+
+def two_phase(
+    inst: Instance, method: str = "sweep", improve: bool = False
+) -> tuple[list[list[int]], float]:
     """Phase one :func:`cluster`, phase two an exact TSP per cluster (:func:`held_karp`).
 
+    ``improve=True`` refines the clusters with :func:`improve_clusters` before routing.
     Returns ``(routes, cost)``. Introduced in chapter 8.
     """
     if not isinstance(inst, Instance):
         raise ValueError("two_phase needs an Instance (see read_instance)")
     clusters = cluster(inst, method=method)
+    if improve:
+        clusters = improve_clusters(inst.D, clusters, inst.demands, inst.capacity)
     routes = [held_karp(inst.D, c)[1] for c in clusters]
     return routes, route_cost(inst.D, routes)
 

@@ -204,3 +204,14 @@ def test_malformed_sections(tmp_path):
     garbage.write_text("this is not a CVRPLIB file\n")
     with pytest.raises(ValueError):
         read_instance(garbage)
+
+
+def test_local_search_on_clusters_never_hurts():
+    inst = read_instance("E-n13-k4")
+    clusters = vrp.cluster(inst, method="mip")
+    before = sum(vrp.held_karp(inst.D, c)[0] for c in clusters)
+    better = vrp.improve_clusters(inst.D, clusters, inst.demands, inst.capacity)
+    routes = [vrp.held_karp(inst.D, c)[1] for c in better]
+    vrp.check_solution(inst, routes)
+    assert len(better) == len(clusters)
+    assert inst.best_cost <= route_cost(inst.D, routes) <= before
