@@ -1,0 +1,331 @@
+"""QUBO and Ising models: energies, the exact mapping between them, brute force, cost Hamiltonians.
+
+Introduced in chapter 7, "QUBO and Ising" (the seminar's eqs. 1-5, {cite}`haezer2023`).
+
+A QUBO over binary variables ``x in {0,1}^n`` is ``E(x) = x^T Q x + offset`` (eqs. 1-2). ``Q``
+may be upper triangular or symmetric (or anything square): only ``Q_ii`` and ``Q_ij + Q_ji``
+matter, because ``x_i^2 = x_i`` and ``x_i x_j = x_j x_i``.
+
+An Ising model over spins ``s in {-1,+1}^n`` is
+``E(s) = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j + c`` (eqs. 3-5). Two spin conventions are
+supported:
+
+* ``convention="z"`` (the circuit convention): ``s = 1 - 2x``, i.e. ``x = (1 - z)/2``, where
+  ``z`` is the eigenvalue of Pauli Z; ``|0>`` has ``z = +1`` and ``|1>`` has ``z = -1``.
+* ``convention="sigma"`` (the seminar's): ``s = 2x - 1``, so ``x = 0 -> -1`` and ``x = 1 -> +1``.
+
+Write ``eps = -1`` for "z" and ``eps = +1`` for "sigma", so that ``x = (1 + eps s)/2``, and
+``W_ij = Q_ij + Q_ji`` for ``i < j``. Then, exactly,
+
+* ``h_i = eps * (Q_ii / 2 + sum_{j != i} W_ij / 4)``
+* ``J_ij = W_ij / 4`` for ``i < j``
+* ``c = offset + sum_i Q_ii / 2 + sum_{i<j} W_ij / 4``
+
+and back (``x = (1 + eps s)/2`` inverted: ``s = eps (2x - 1)``):
+
+* ``Q_ii = 2 eps h_i - 2 sum_{j != i} J_ij``
+* ``Q_ij = 4 J_ij`` for ``i < j`` (``Q`` upper triangular)
+* ``offset = c - eps sum_i h_i + sum_{i<j} J_ij``
+
+Bit order: variable ``k`` is qubit ``k``; bitstrings and basis-state indices are big-endian,
+as in Cirq (variable 0 is the most significant bit of the basis index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "CONVENTIONS",
+    "as_qubo",
+    "brute_force",
+    "ising_energy",
+    "ising_to_qubo",
+    "qubo_energy",
+    "qubo_to_ising",
+    "qubo_to_pauli_sum",
+    "to_pauli_sum",
+    "all_bitstrings",
+    "maxcut_qubo",
+    "number_partitioning_qubo",
+]
+
+CONVENTIONS = {"z": -1.0, "sigma": 1.0}
+
+
+def _eps(convention: str) -> float:
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"unknown spin convention {convention!r}; use 'z' (s = 1 - 2x, circuits) "
+            "or 'sigma' (s = 2x - 1, the seminar's)"
+        )
+    return CONVENTIONS[convention]
+
+
+def as_qubo(Q: np.ndarray | Sequence) -> np.ndarray:
+    """Check ``Q`` is a finite square 2-D matrix and return it as float64.
+
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    Q = np.asarray(Q, dtype=float)
+    if Q.ndim != 2 or Q.shape[0] != Q.shape[1]:
+        raise ValueError(f"Q must be a square matrix, got shape {Q.shape}")
+    if not np.all(np.isfinite(Q)):
+        raise ValueError("Q has non-finite entries")
+    return Q
+
+
+def _upper(Q: np.ndarray) -> np.ndarray:
+    """The upper-triangular form with the same energies: diag kept, W_ij = Q_ij + Q_ji above."""
+    return np.triu(Q + Q.T, 1) + np.diag(np.diag(Q))
+
+
+def _check_bits(x: np.ndarray | Sequence, n: int, what: str = "x") -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{what} must be one bitstring or a 2-D batch of rows, got {x.ndim}-D")
+    if x.shape[-1] != n:
+        raise ValueError(f"{what} has length {x.shape[-1]}, but the model has {n} variables")
+    if not np.all((x == 0) | (x == 1)):
+        raise ValueError(f"{what} must be binary (0/1)")
+    return x.astype(float)
+
+
+def qubo_energy(Q: np.ndarray, x: np.ndarray | Sequence, offset: float = 0.0) -> np.ndarray | float:
+    """Energy ``x^T Q x + offset`` of one bitstring (a float) or of each row of a batch (array).
+
+    Works for upper-triangular, symmetric or general square ``Q``.
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    Q = as_qubo(Q)
+    xf = _check_bits(x, Q.shape[0])
+    e = np.einsum("...i,ij,...j->...", xf, Q, xf) + offset
+    return float(e) if xf.ndim == 1 else e
+
+
+def qubo_to_ising(
+    Q: np.ndarray, offset: float = 0.0, convention: str = "z"
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return ``(h, J, c)`` with ``x^T Q x + offset = sum h_i s_i + sum_{i<j} J_ij s_i s_j + c``.
+
+    ``J`` is strictly upper triangular. See the module docstring for the closed forms and the
+    two conventions (``"z"``: ``s = 1 - 2x``; ``"sigma"``: ``s = 2x - 1``).
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    eps = _eps(convention)
+    Q = as_qubo(Q)
+    U = _upper(Q)
+    d = np.diag(U)
+    W = np.triu(U, 1)
+    Wsym = W + W.T
+    h = eps * (d / 2 + Wsym.sum(axis=1) / 4)
+    J = W / 4
+    c = float(offset + d.sum() / 2 + W.sum() / 4)
+    return h, J, c
+
+
+def _check_ising(h, J) -> tuple[np.ndarray, np.ndarray]:
+    h = np.asarray(h, dtype=float)
+    J = np.asarray(J, dtype=float)
+    if h.ndim != 1:
+        raise ValueError(f"h must be a vector, got shape {h.shape}")
+    if J.shape != (h.size, h.size):
+        raise ValueError(f"J must be {h.size}x{h.size} to match h, got shape {J.shape}")
+    if not (np.all(np.isfinite(h)) and np.all(np.isfinite(J))):
+        raise ValueError("h or J has non-finite entries")
+    if np.any(np.diag(J) != 0):
+        raise ValueError("J must have a zero diagonal (s_i^2 = 1 belongs in the constant)")
+    return h, np.triu(J + J.T, 1)  # accept symmetric or upper J: couplings J_ij + J_ji
+
+
+def ising_to_qubo(
+    h: np.ndarray, J: np.ndarray, c: float = 0.0, convention: str = "z"
+) -> tuple[np.ndarray, float]:
+    """Inverse of :func:`qubo_to_ising`: return an upper-triangular ``Q`` and the ``offset``.
+
+    ``J`` is read as a coupling matrix whose pair ``(i, j)`` carries ``J_ij + J_ji``, so pass it
+    strictly upper triangular (as :func:`qubo_to_ising` returns it).
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    eps = _eps(convention)
+    h, Ju = _check_ising(h, J)
+    Jsym = Ju + Ju.T
+    Q = 4 * Ju + np.diag(2 * eps * h - 2 * Jsym.sum(axis=1))
+    offset = float(c - eps * h.sum() + Ju.sum())
+    return Q, offset
+
+
+def ising_energy(h: np.ndarray, J: np.ndarray, c: float, s: np.ndarray | Sequence):
+    """``sum h_i s_i + sum_{i<j} J_ij s_i s_j + c`` for one spin vector or a batch of rows.
+
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    h, Ju = _check_ising(h, J)
+    s = np.asarray(s)
+    if s.ndim not in (1, 2) or s.shape[-1] != h.size:
+        raise ValueError(f"s must have length {h.size} (one vector or rows), got shape {s.shape}")
+    if not np.all(np.abs(s) == 1):
+        raise ValueError("spins must be -1 or +1")
+    s = s.astype(float)
+    e = s @ h + np.einsum("...i,ij,...j->...", s, Ju, s) + c
+    return float(e) if s.ndim == 1 else e
+
+
+def all_bitstrings(n: int) -> np.ndarray:
+    """All ``2^n`` bitstrings as rows, big-endian (row ``b`` is the binary expansion of ``b``).
+
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    if n < 0 or n > 26:
+        raise ValueError(f"n must be between 0 and 26 to list all bitstrings, got {n}")
+    idx = np.arange(2**n, dtype=np.int64)
+    return ((idx[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(np.int8)
+
+
+def brute_force(
+    Q: np.ndarray,
+    offset: float = 0.0,
+    *,
+    rtol: float = 1e-9,
+    atol: float = 1e-9,
+    max_vars: int = 30,
+) -> tuple[float, np.ndarray]:
+    """Exact minimum of ``x^T Q x + offset`` over all ``2^n`` bitstrings, and every minimiser.
+
+    Returns ``(min_energy, minimisers)``; ``minimisers`` is a 2-D int8 array, one optimal
+    bitstring per row (big-endian order of their indices). Energies within
+    ``atol + rtol * max|E|`` of the minimum count as optimal (ties in floating point).
+
+    Vectorised by splitting the variables into a low block ``a`` (k bits) and a high block
+    ``b``: ``E(a, b) = E_low(a) + E_high(b) + a^T C b``. All ``2^k`` low energies and the
+    products ``A C`` are computed once; each chunk of high bitstrings then costs one matrix
+    product, so the whole search is a few BLAS calls over ``2^n`` entries.
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    Q = as_qubo(Q)
+    n = Q.shape[0]
+    if n == 0:
+        return float(offset), np.zeros((1, 0), dtype=np.int8)
+    if n > max_vars:
+        raise ValueError(f"{n} variables is too many for brute force (max_vars={max_vars})")
+    U = _upper(Q)
+    k = min(n, max(1, (n + 1) // 2))  # low block = the last k variables
+    nh = n - k
+    A = all_bitstrings(k).astype(float)  # (2^k, k), low variables n-k..n-1
+    Ul = U[nh:, nh:]
+    e_low = np.einsum("ai,ij,aj->a", A, Ul, A)
+    if nh == 0:
+        energies = e_low + offset
+        emin = float(energies.min())
+        tol = atol + rtol * max(1.0, float(np.abs(energies).max()))
+        idx = np.flatnonzero(energies <= emin + tol)
+        return _refine(U, offset, all_bitstrings(n)[idx])
+    C = U[:nh, nh:]  # couplings high (rows) x low (cols)
+    AC = A @ C.T  # (2^k, nh)
+    Uh = U[:nh, :nh]
+    chunk = max(1, min(2**nh, (1 << 22) >> k))
+    best = np.inf
+    cand: list[np.ndarray] = []
+    scale = 0.0
+    for start in range(0, 2**nh, chunk):
+        idx = np.arange(start, min(start + chunk, 2**nh), dtype=np.int64)
+        B = ((idx[:, None] >> np.arange(nh - 1, -1, -1)) & 1).astype(float)
+        e_high = np.einsum("bi,ij,bj->b", B, Uh, B)
+        E = AC @ B.T  # (2^k, chunk)
+        E += e_low[:, None]
+        E += e_high[None, :]
+        m = float(E.min())
+        scale = max(scale, float(np.abs(E).max()))
+        tol = atol + rtol * max(1.0, scale)
+        if m < best - tol:
+            best = m
+            cand = []
+        if m <= best + tol:
+            best = min(best, m)
+            ia, ib = np.nonzero(E <= best + tol)
+            if ia.size:
+                cand.append((idx[ib] << k) | ia.astype(np.int64))
+    allidx = np.unique(np.concatenate(cand))
+    bits = ((allidx[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(np.int8)
+    return _refine(U, offset, bits, rtol=rtol, atol=atol)
+
+
+def _refine(U, offset, bits, rtol=1e-9, atol=1e-9):
+    """Recompute candidate energies exactly and keep those within tolerance of the best."""
+    e = qubo_energy(U, bits, offset)
+    e = np.atleast_1d(e)
+    emin = float(e.min())
+    tol = atol + rtol * max(1.0, abs(emin))
+    keep = e <= emin + tol
+    return emin, bits[keep]
+
+
+def to_pauli_sum(h: np.ndarray, J: np.ndarray, c: float, qubits: Sequence):
+    """The Ising cost Hamiltonian ``sum h_i Z_i + sum_{i<j} J_ij Z_i Z_j + c I`` as a PauliSum.
+
+    ``h, J, c`` must be in the ``"z"`` convention (``s`` = eigenvalue of Z); qubit ``k`` holds
+    variable ``k``. With Cirq's big-endian ordering the diagonal entry at basis index ``b`` is
+    the energy of the bitstring whose binary expansion is ``b`` (qubit 0 most significant).
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    import cirq
+
+    h, Ju = _check_ising(h, J)
+    qubits = list(qubits)
+    if len(qubits) != h.size:
+        raise ValueError(f"need {h.size} qubits, got {len(qubits)}")
+    H = cirq.PauliSum.from_pauli_strings([cirq.PauliString(cirq.I(qubits[0])) * float(c)])
+    for i in np.flatnonzero(h):
+        H += float(h[i]) * cirq.Z(qubits[i])
+    for i, j in zip(*np.nonzero(Ju), strict=True):
+        H += float(Ju[i, j]) * cirq.Z(qubits[i]) * cirq.Z(qubits[j])
+    return H
+
+
+def qubo_to_pauli_sum(Q: np.ndarray, offset: float, qubits: Sequence):
+    """The QUBO's cost Hamiltonian as a ``cirq.PauliSum`` (via the ``"z"`` convention).
+
+    Its diagonal in the computational basis equals the QUBO energies (chapter 7 checks this).
+    Introduced in chapter 7, QUBO and Ising.
+    """
+    h, J, c = qubo_to_ising(Q, offset, convention="z")
+    return to_pauli_sum(h, J, c, qubits)
+
+
+def maxcut_qubo(n_nodes: int, edges: Sequence[tuple[int, int]], weights=None):
+    """MaxCut as a QUBO to *minimise*: ``-cut(x)``; returns ``(Q, offset)`` (offset 0).
+
+    ``cut(x) = sum_{(i,j)} w_ij (x_i + x_j - 2 x_i x_j)``. Introduced in chapter 7.
+    """
+    if n_nodes < 1:
+        raise ValueError("need at least one node")
+    w = np.ones(len(edges)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(edges),):
+        raise ValueError("weights must have one entry per edge")
+    Q = np.zeros((n_nodes, n_nodes))
+    for (i, j), wij in zip(edges, w, strict=True):
+        if not (0 <= i < n_nodes and 0 <= j < n_nodes) or i == j:
+            raise ValueError(f"bad edge ({i}, {j}) for {n_nodes} nodes")
+        a, b = min(i, j), max(i, j)
+        Q[a, a] -= wij
+        Q[b, b] -= wij
+        Q[a, b] += 2 * wij
+    return Q, 0.0
+
+
+def number_partitioning_qubo(numbers: Sequence[float]):
+    """Number partitioning: minimise ``(sum_i a_i s_i)^2`` with ``s = 2x - 1``, as a QUBO.
+
+    ``(sum a_i (2 x_i - 1))^2 = (2 a.x - A)^2`` with ``A = sum a_i``; returns ``(Q, offset)``,
+    ``Q`` upper triangular. Introduced in chapter 7.
+    """
+    a = np.asarray(numbers, dtype=float)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError("numbers must be a non-empty 1-D sequence")
+    A = a.sum()
+    # (2 a.x - A)^2 = 4 sum_ij a_i a_j x_i x_j - 4 A a.x + A^2
+    # diagonal: 4 a_i^2 x_i^2 - 4 A a_i x_i; pair i<j: 2 * 4 a_i a_j x_i x_j
+    Q = np.triu(8 * np.outer(a, a), 1) + np.diag(4 * a * a - 4 * A * a)
+    return Q, float(A * A)
