@@ -199,24 +199,29 @@ def _gates(nq: int, layers: int) -> list[tuple]:
     return gates
 
 
-def _apply_ry(psi: np.ndarray, nq: int, q: int, theta: float) -> None:
-    v = psi.reshape(2**q, 2, 2 ** (nq - q - 1))
+def _ry(theta: float) -> np.ndarray:
     c, s = math.cos(theta / 2), math.sin(theta / 2)
-    a0 = v[:, 0, :].copy()
-    v[:, 0, :] *= c
-    v[:, 0, :] -= s * v[:, 1, :]
-    v[:, 1, :] *= c
-    v[:, 1, :] += s * a0
+    return np.array([[c, -s], [s, c]])
+
+
+def _apply_2x2(psi: np.ndarray, nq: int, q: int, M: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = (2x2 matrix M on qubit q) psi``; ``out`` may be ``psi`` itself."""
+    if q == nq - 1:  # the last qubit: rows of pairs, one matrix product
+        out.reshape(-1, 2)[...] = psi.reshape(-1, 2) @ M.T
+    else:
+        shape = (2**q, 2, 2 ** (nq - q - 1))
+        out.reshape(shape)[...] = M @ psi.reshape(shape)
+    return out
+
+
+def _apply_ry(psi: np.ndarray, nq: int, q: int, theta: float) -> None:
+    _apply_2x2(psi, nq, q, _ry(theta), psi)
 
 
 def _apply_dry(psi: np.ndarray, nq: int, q: int, theta: float) -> np.ndarray:
     """d RY(theta)/d theta applied to psi (a new array)."""
-    v = psi.reshape(2**q, 2, 2 ** (nq - q - 1))
     c, s = 0.5 * math.cos(theta / 2), 0.5 * math.sin(theta / 2)
-    out = np.empty_like(v)
-    out[:, 0, :] = -s * v[:, 0, :] - c * v[:, 1, :]
-    out[:, 1, :] = c * v[:, 0, :] - s * v[:, 1, :]
-    return out.reshape(-1)
+    return _apply_2x2(psi, nq, q, np.array([[-s, -c], [c, -s]]), np.empty_like(psi))
 
 
 def _apply_cx(psi: np.ndarray, nq: int, q: int) -> None:
@@ -242,8 +247,10 @@ def ansatz_state(theta: np.ndarray, n_c: int, layers: int) -> np.ndarray:
     return psi
 
 
-def _dcost_dpsi(Q: np.ndarray, psi: np.ndarray, n_c: int, R: int) -> tuple[float, np.ndarray]:
-    """Cost (eq. 25) and its gradient with respect to the real amplitudes."""
+def _dcost_dpsi(
+    Q: np.ndarray, psi: np.ndarray, n_c: int, R: int, temperature: float = 0.0
+) -> tuple[float, np.ndarray]:
+    """Cost (eq. 25) minus ``temperature`` x entropy, and its gradient in the real amplitudes."""
     a, b = psi[:n_c], psi[R : R + n_c]
     w = a * a + b * b
     ok = w > 1e-30
@@ -253,6 +260,11 @@ def _dcost_dpsi(Q: np.ndarray, psi: np.ndarray, n_c: int, R: int) -> tuple[float
     Qp = Q @ p
     cost = float(p @ Qp - (d * p * p).sum() + d @ p)
     dc_dp = Qp + p @ Q - 2 * d * p + d
+    if temperature > 0:
+        pc = np.clip(p, 1e-12, 1 - 1e-12)
+        entropy = float(-(pc * np.log(pc) + (1 - pc) * np.log(1 - pc)).sum())
+        cost -= temperature * entropy
+        dc_dp = dc_dp - temperature * np.log((1 - pc) / pc)
     g = np.zeros_like(psi)
     # P = b^2 / (a^2 + b^2): dP/da = -2 a b^2 / w^2, dP/db = 2 b a^2 / w^2
     g[:n_c] = np.where(ok, dc_dp * (-2 * a * b * b) / ws**2, 0.0)
@@ -280,12 +292,14 @@ def cost_and_grad(
     return _cost_and_grad(theta, Q, layers, offset)
 
 
-def _cost_and_grad(theta: np.ndarray, Q: np.ndarray, layers: int, offset: float):
+def _cost_and_grad(
+    theta: np.ndarray, Q: np.ndarray, layers: int, offset: float, temperature: float = 0.0
+):
     n_c = Q.shape[0]
     nq = n_qubits(n_c)
     R = 2 ** (nq - 1)
     psi = ansatz_state(theta, n_c, layers)
-    cost, lam = _dcost_dpsi(Q, psi, n_c, R)
+    cost, lam = _dcost_dpsi(Q, psi, n_c, R, temperature)
     grad = np.zeros(theta.size)
     for g in reversed(_gates(nq, layers)):
         if g[0] == "ry":
@@ -460,18 +474,31 @@ def solve(
     Q: np.ndarray,
     offset: float = 0.0,
     layers: int = 4,
-    restarts: int = 2,
+    restarts: int = 3,
     samples: int = 2000,
     seed: int = 0,
     maxiter: int = 500,
     accept: Callable[[np.ndarray], bool] | None = None,
+    init_scale: float = 0.1,
+    anneal: int = 8,
 ) -> MinimalResult:
     """Minimise eq. 25 with L-BFGS-B and the adjoint gradient; decode the best bitstring.
 
-    ``restarts`` random starts (angles uniform in ``[-pi, pi]``); the best final cost wins. Then
-    the product distribution is decoded two ways: the most likely bitstring, and the best of
-    ``samples`` bitstrings drawn from it (with ``accept``, feasible ones first). Introduced in
-    chapter 10, Minimal encoding.
+    Annealing (our addition, ``anneal`` stages, 0 switches it off): the first stages minimise
+    ``C_min - T S`` with ``S = sum_i H(P1_i)`` the entropy of the product distribution and ``T``
+    halving from the scale of ``Q``; the last stage minimises ``C_min`` itself. Starting near
+    ``theta = 0`` (the uniform distribution, ``init_scale`` small) this follows the
+    distribution from "every bit 50/50" down to a bitstring, like mean-field annealing, instead of
+    dropping into the nearest of the many local minima that the penalty terms create. The
+    ``samples`` shots are split over the stages, so the sampled candidates come from the
+    distributions seen on the way down.
+
+    ``restarts`` random starts (angles uniform in ``[-init_scale, init_scale]``). Each restart's
+    product distribution is decoded: its most likely bitstring and ``samples`` bitstrings drawn
+    from it compete, and the lowest energy over all restarts wins (with ``accept``, a
+    feasibility check, accepted bitstrings come first; an infeasible ``x`` is still returned when
+    nothing feasible was seen, never hidden). ``history`` is the eq. 25 cost per evaluation of the
+    winning restart. Introduced in chapter 10, Minimal encoding.
     """
     from scipy.optimize import minimize
 
@@ -482,10 +509,16 @@ def solve(
     npar = n_params(n_c, layers)
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
-    best = None
-    best_hist: list[float] = []
+    best: dict | None = None
     costs = []
+    t_top = float(np.abs(np.diag(Q)).max() + np.abs(Q - np.diag(np.diag(Q))).sum(1).max()) / 2
+    temps = [t_top * 0.5**k for k in range(anneal)]
     n_evals = 0
+
+    def rank(cand: dict) -> tuple:
+        ok = accept(cand["x"]) if accept is not None else True
+        return (not ok, cand["energy"])
+
     for _ in range(restarts):
         hist: list[float] = []
 
@@ -496,33 +529,65 @@ def solve(
             hist.append(c)
             return c, g
 
-        x0 = rng.uniform(-np.pi, np.pi, npar)
-        res = minimize(fun, x0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter})
+        x0 = rng.uniform(-init_scale, init_scale, npar)
+        stages = [*temps, 0.0]  # annealed entropy bonus, then the plain cost
+        per_stage = max(1, samples // len(stages))
+        x_s, e_s, n_distinct = None, np.inf, 0
+        for k, temp in enumerate(stages):
+            last = k == len(stages) - 1
+            res = minimize(
+                fun
+                if last
+                else (lambda th, temp=temp: _cost_and_grad(th, Q, layers, offset, temp)),
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": maxiter if last else max(10, maxiter // 8)},
+            )
+            if not last:
+                n_evals += res.nfev
+            x0 = res.x
+            # shots from this stage's distribution: the samples budget is split over the stages
+            p_stage = probabilities(ansatz_state(res.x, n_c, layers), n_c)
+            n_draw = per_stage if not last else samples - per_stage * (len(stages) - 1)
+            xk, ek, nk = best_of_samples(Q, p_stage, n_draw, offset, rng, accept)
+            n_distinct += nk
+            ok_new = accept is None or accept(xk)
+            ok_old = x_s is not None and (accept is None or accept(x_s))
+            if x_s is None or (ok_new, -ek) > (ok_old, -e_s):
+                x_s, e_s = xk, ek
         costs.append(float(res.fun))
-        if best is None or res.fun < best.fun:
-            best, best_hist = res, hist
-    theta = best.x
-    p1 = probabilities(ansatz_state(theta, n_c, layers), n_c)
-    x_ml = most_likely(p1)
-    e_ml = float(_energies(Q, x_ml[None, :], offset)[0])
-    x_s, e_s, n_distinct = best_of_samples(Q, p1, samples, offset, rng, accept)
-    if accept is not None and accept(x_ml) and not accept(x_s):
-        x_s, e_s = x_ml, e_ml
-    x, e = (x_s, e_s) if e_s <= e_ml else (x_ml, e_ml)
-    if accept is not None and not accept(x) and accept(x_ml):
-        x, e = x_ml, e_ml
+        p1 = probabilities(ansatz_state(res.x, n_c, layers), n_c)
+        x_ml = most_likely(p1)
+        e_ml = float(_energies(Q, x_ml[None, :], offset)[0])
+        cand = {
+            "theta": res.x,
+            "cost": float(res.fun),
+            "p1": p1,
+            "x_ml": x_ml,
+            "e_ml": e_ml,
+            "x_s": x_s,
+            "e_s": e_s,
+            "n_distinct": n_distinct,
+            "hist": hist,
+        }
+        # best_of_samples also tried the most likely bitstring, so x_s is the restart's best
+        cand["x"], cand["energy"] = x_s, e_s
+        if best is None or rank(cand) < rank(best):
+            best = cand
+    assert best is not None
     return MinimalResult(
-        x=x.astype(int),
-        energy=e,
-        cost=float(best.fun),
-        probabilities=p1,
-        x_most_likely=x_ml.astype(int),
-        energy_most_likely=e_ml,
-        x_sampled=x_s.astype(int),
-        energy_sampled=e_s,
-        n_distinct_samples=n_distinct,
-        theta=theta,
-        history=best_hist,
+        x=best["x"].astype(int),
+        energy=best["energy"],
+        cost=best["cost"],
+        probabilities=best["p1"],
+        x_most_likely=best["x_ml"].astype(int),
+        energy_most_likely=best["e_ml"],
+        x_sampled=best["x_s"].astype(int),
+        energy_sampled=best["e_s"],
+        n_distinct_samples=best["n_distinct"],
+        theta=best["theta"],
+        history=best["hist"],
         restart_costs=costs,
         n_qubits=n_qubits(n_c),
         n_params=npar,

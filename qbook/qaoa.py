@@ -424,9 +424,7 @@ def optimize(
         n_random = restarts if (prev is not None or not warm_start) else max(restarts, 1)
         for _ in range(n_random):
             starts.append(
-                np.concatenate(
-                    [rng.uniform(0, gamma_scale, p), rng.uniform(0, np.pi / 2, p)]
-                )
+                np.concatenate([rng.uniform(0, gamma_scale, p), rng.uniform(0, np.pi / 2, p)])
             )
         n_evals = 0
         best = None
