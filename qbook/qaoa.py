@@ -146,7 +146,7 @@ def qaoa_circuit(h: Sequence[float], J: np.ndarray | Sequence, p: int, qubits=No
     betas = tuple(sympy.Symbol(f"beta_{k}") for k in range(p))
     circuit = cirq.Circuit(cirq.H.on_each(*qubits))
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if Ju[i, j] != 0]
-    for g, b in zip(gammas, betas):
+    for g, b in zip(gammas, betas, strict=True):
         circuit.append(
             cirq.ZZPowGate(exponent=2 * g * float(Ju[i, j]) / sympy.pi, global_shift=-0.5).on(
                 qubits[i], qubits[j]
@@ -165,8 +165,8 @@ def _resolver(gammas_sym, betas_sym, gammas, betas) -> dict:
         raise ValueError(
             f"the circuit has p = {len(gammas_sym)}, got {gammas.size} gammas and {betas.size} betas"
         )
-    res = {s: float(v) for s, v in zip(gammas_sym, gammas)}
-    res.update({s: float(v) for s, v in zip(betas_sym, betas)})
+    res = {s: float(v) for s, v in zip(gammas_sym, gammas, strict=True)}
+    res.update({s: float(v) for s, v in zip(betas_sym, betas, strict=True)})
     return res
 
 
@@ -211,7 +211,7 @@ def numpy_state(diag: np.ndarray, gammas, betas) -> np.ndarray:
     if gammas.shape != betas.shape or gammas.ndim != 1:
         raise ValueError(f"need as many gammas as betas, got {gammas.shape} and {betas.shape}")
     psi = np.full(2**n, 2 ** (-n / 2), dtype=complex)
-    for g, b in zip(gammas, betas):
+    for g, b in zip(gammas, betas, strict=True):
         psi *= np.exp(-1j * g * diag)
         c, s = np.cos(b), -1j * np.sin(b)
         for k in range(n):

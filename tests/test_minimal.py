@@ -71,7 +71,11 @@ def test_numpy_ansatz_matches_qsim_and_gradients_agree():
     for n_c, layers in [(5, 2), (16, 3)]:
         theta = rng.uniform(-np.pi, np.pi, mn.n_params(n_c, layers))
         circuit, syms = mn.ansatz_circuit(n_c, layers)
-        ref = qsimcirq.QSimSimulator().simulate(circuit, dict(zip(syms, theta))).final_state_vector
+        ref = (
+            qsimcirq.QSimSimulator()
+            .simulate(circuit, dict(zip(syms, theta, strict=True)))
+            .final_state_vector
+        )
         psi = mn.ansatz_state(theta, n_c, layers)
         assert abs(np.vdot(ref, psi)) ** 2 > 0.9999
         Q = rng.normal(size=(n_c, n_c))
