@@ -33,8 +33,15 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "quanv_epochs": 5,
         },
         # Part II: optimisation
-        "qubo": {"n_random": 6},
-        "vrp": {"pyvrp_seconds": 1.0},
+        "qubo": {"n_random": 6, "max_exhaustive_n": 10, "timing_sizes": (16, 18, 20, 22)},
+        "vrp": {
+            "pyvrp_seconds": 1.0,
+            "seeds": (0,),
+            "sa_reads": 200,
+            "sa_sweeps": 100,
+            "n_penalties": 10,
+            "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
+        },
         "qaoa": {
             "p_max": 3,
             "restarts": 3,
@@ -69,8 +76,23 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "quanv_n_test": 2000,
             "quanv_epochs": 20,
         },
-        "qubo": {"n_random": 20},
-        "vrp": {"pyvrp_seconds": 5.0},
+        "qubo": {"n_random": 20, "max_exhaustive_n": 14, "timing_sizes": (16, 18, 20, 22, 24)},
+        "vrp": {
+            "pyvrp_seconds": 5.0,
+            "seeds": (0, 1, 2),
+            "sa_reads": 1000,
+            "sa_sweeps": 300,
+            "n_penalties": 25,
+            "instances": (
+                "E-n13-k4",
+                "P-n16-k8",
+                "P-n19-k2",
+                "P-n20-k2",
+                "P-n22-k2",
+                "E-n22-k4",
+                "A-n32-k5",
+            ),
+        },
         "qaoa": {
             "p_max": 5,
             "restarts": 10,

@@ -48,6 +48,8 @@ __all__ = [
     "qubo_to_pauli_sum",
     "to_pauli_sum",
     "all_bitstrings",
+    "all_energies",
+    "simulated_annealing",
     "maxcut_qubo",
     "number_partitioning_qubo",
 ]
@@ -329,3 +331,77 @@ def number_partitioning_qubo(numbers: Sequence[float]):
     # diagonal: 4 a_i^2 x_i^2 - 4 A a_i x_i; pair i<j: 2 * 4 a_i a_j x_i x_j
     Q = np.triu(8 * np.outer(a, a), 1) + np.diag(4 * a * a - 4 * A * a)
     return Q, float(A * A)
+
+
+def all_energies(Q: np.ndarray, offset: float = 0.0, max_vars: int = 26) -> np.ndarray:
+    """The energy of every bitstring, indexed big-endian (entry ``b`` is bitstring ``b``).
+
+    Same block trick as :func:`brute_force`; ``2^n`` float64 values (``n <= 26``: 512 MiB).
+    Introduced in chapter 7, QUBO and Ising (energy landscapes, spectra).
+    """
+    Q = as_qubo(Q)
+    n = Q.shape[0]
+    if n > max_vars:
+        raise ValueError(f"{n} variables is too many to list all energies (max_vars={max_vars})")
+    U = _upper(Q)
+    k = min(n, max(1, (n + 1) // 2)) if n else 0
+    nh = n - k
+    A = all_bitstrings(k).astype(float)
+    e_low = np.einsum("ai,ij,aj->a", A, U[nh:, nh:], A)
+    B = all_bitstrings(nh).astype(float)
+    e_high = np.einsum("bi,ij,bj->b", B, U[:nh, :nh], B)
+    E = B @ U[:nh, nh:] @ A.T  # (2^nh, 2^k): high bits are the most significant
+    E += e_high[:, None]
+    E += e_low[None, :]
+    return E.ravel() + offset
+
+
+def simulated_annealing(
+    Q: np.ndarray,
+    offset: float = 0.0,
+    *,
+    n_reads: int = 100,
+    n_sweeps: int = 200,
+    beta_range: tuple[float, float] | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Single-flip Metropolis annealing, all reads at once (vectorised over reads).
+
+    The inverse temperature rises geometrically over ``n_sweeps`` sweeps. By default its range
+    follows the coefficients (as common annealers do): it starts where the largest single-flip
+    change is accepted with probability 1/2 and ends where the smallest non-zero one is accepted
+    with probability 1/100. Returns ``(samples, energies)``: ``n_reads`` final bitstrings (int8
+    rows) and their energies. Introduced in chapter 8 (the penalty demonstration).
+    """
+    Q = as_qubo(Q)
+    n = Q.shape[0]
+    if n_reads < 1 or n_sweeps < 1:
+        raise ValueError("n_reads and n_sweeps must be positive")
+    U = _upper(Q)
+    W = np.triu(U, 1)
+    W = W + W.T
+    d = np.diag(U)
+    if beta_range is None:
+        field_max = np.abs(d) + np.abs(W).sum(1)
+        coeffs = np.abs(np.concatenate([d, W[np.triu_indices(n, 1)]]))
+        coeffs = coeffs[coeffs > 1e-12]
+        dmax = float(field_max.max()) if n and field_max.max() > 0 else 1.0
+        dmin = float(coeffs.min()) if coeffs.size else 1.0
+        beta_range = (np.log(2) / dmax, np.log(100) / dmin)
+    b0, b1 = beta_range
+    if not (b0 > 0 and b1 > 0):
+        raise ValueError(f"beta_range must be positive, got {beta_range}")
+    betas = np.geomspace(b0, b1, n_sweeps)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, size=(n_reads, n)).astype(float)
+    local = x @ W + d  # energy change of flipping i from 0 to 1
+    for beta in betas:
+        for i in range(n):
+            delta = (1 - 2 * x[:, i]) * local[:, i]
+            accept = (delta <= 0) | (rng.random(n_reads) < np.exp(-beta * np.maximum(delta, 0)))
+            if accept.any():
+                step = np.where(accept, 1 - 2 * x[:, i], 0.0)
+                x[:, i] += step
+                local += step[:, None] * W[i][None, :]
+    x = x.astype(np.int8)
+    return x, qubo_energy(U, x, offset)

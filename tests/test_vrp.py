@@ -1,6 +1,7 @@
 """qbook.vrp: instances, costs, the TSP and CVRP QUBOs, two-phase solving."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,3 +106,101 @@ def test_malformed_instance_file(tmp_path):
     with pytest.raises(ValueError, match="unknown instance"):
         read_instance("X-n0-k0")
     assert vrp.read_instance is read_instance
+
+
+def _tiny():
+    """3 customers, 2 vehicles, capacity 3, 2 steps: 2*2*4 + 2*2 = 20 variables."""
+    P = np.array([[0, 0], [3, 4], [6, 1], [-4, 3]], float)
+    D = np.sqrt(((P[:, None] - P[None]) ** 2).sum(-1))  # exact: the triangle inequality holds
+    return D, np.array([0, 1, 1, 2]), 3
+
+
+def test_cvrp_qubo_ground_state_is_the_brute_force_optimum():
+    D, dem, cap = _tiny()
+    cq = vrp.cvrp_qubo(D, dem, cap, n_vehicles=2, n_steps=2)
+    assert cq.n_vars == vrp.count_variables(3, 2, 2, vrp.slack_bits(cap))["total"] == 20
+    best, routes = vrp.cvrp_brute_force(D, dem, cap, 2, max_per_route=2)
+    m, xs = brute_force(cq.Q, cq.offset)
+    assert m == pytest.approx(best)
+    assert route_cost(D, routes) == pytest.approx(best)
+    for x in xs:
+        dec = cq.decode(x)
+        assert dec is not None
+        assert sorted(c for r in dec for c in r) == [1, 2, 3]
+        assert all(dem[r].sum() <= cap for r in dec)
+        assert route_cost(D, dec) == pytest.approx(best)
+    assert sorted(map(sorted, routes)) == [[1, 2], [3]]
+
+
+def test_cvrp_energy_terms_and_small_penalty_failure():
+    D, dem, cap = _tiny()
+    cq = vrp.cvrp_qubo(D, dem, cap, n_vehicles=2, n_steps=2, penalties=1.0)
+    m, xs = brute_force(cq.Q, cq.offset)
+    assert not any(cq.is_feasible(x) for x in xs)  # too small a penalty: constraints broken
+    # the energy is the sum of the weighted terms
+    x = xs[0]
+    parts = {k: qubo_energy(Q, x, off) for k, (Q, off) in cq.terms.items()}
+    total = parts["cost"] + sum(
+        cq.penalties[i] * parts[k] for i, k in enumerate(["once", "step", "cap"])
+    )
+    assert qubo_energy(cq.Q, x, cq.offset) == pytest.approx(total)
+    assert cq.label(cq.index(1, 0, 2)) == "x^1_0,2" and cq.label(cq.slack_index(1, 1)) == "a^1_1"
+
+
+def test_count_variables_grows_as_stated():
+    c = vrp.count_variables(12, 4, 12, 13)
+    assert c == {"route_vars": 4 * 12 * 13, "slack_vars": 52, "total": 676, "tsp_vars": 144}
+
+
+def test_held_karp_is_exact():
+    rng = np.random.default_rng(5)
+    for k in (1, 2, 4, 6):
+        D = _random_d(rng, k + 1)
+        cost, tour = vrp.held_karp(D)
+        best = min(tour_cost(D, p) for p in itertools.permutations(range(1, k + 1)))
+        assert cost == best == tour_cost(D, tour)
+
+
+@pytest.mark.parametrize(
+    "name,method", [("P-n19-k2", "sweep"), ("E-n13-k4", "mip"), ("P-n16-k8", "mip")]
+)
+def test_two_phase_returns_feasible_routes(name, method):
+    inst = read_instance(name)
+    routes, cost = vrp.two_phase(inst, method=method)
+    vrp.check_solution(inst, routes)
+    assert len(routes) <= inst.n_vehicles
+    assert cost == route_cost(inst.D, routes) >= inst.best_cost
+
+
+def test_cvrp_bad_input():
+    D, dem, cap = _tiny()
+    with pytest.raises(ValueError, match="above the capacity"):
+        vrp.cvrp_qubo(D, [0, 1, 5, 2], cap, 2)
+    with pytest.raises(ValueError, match="one entry per node"):
+        vrp.cvrp_qubo(D, [0, 1, 1], cap, 2)
+    with pytest.raises(ValueError, match="method"):
+        vrp.cluster(read_instance("P-n19-k2"), method="kmeans")
+    with pytest.raises(ValueError, match="coordinates"):
+        vrp.cluster(read_instance("E-n13-k4"), method="sweep")
+    cq = vrp.cvrp_qubo(D, dem, cap, 2, n_steps=2)
+    with pytest.raises(ValueError, match="length"):
+        cq.decode(np.zeros(19, dtype=int))
+
+
+def test_pyvrp_reference_routes_are_read_back_correctly():
+    inst = read_instance("E-n13-k4")
+    routes, cost = vrp.pyvrp_solve(inst, seconds=0.3, seed=0)  # cost is checked against PyVRP's
+    vrp.check_solution(inst, routes)
+    assert cost >= inst.best_cost
+
+
+def test_malformed_sections(tmp_path):
+    good = Path(read_instance("P-n16-k8").path).read_text()
+    short = tmp_path / "short.vrp"
+    short.write_text(good.replace("DIMENSION : 16", "DIMENSION : 17"))
+    with pytest.raises(ValueError):
+        read_instance(short)
+    garbage = tmp_path / "garbage.vrp"
+    garbage.write_text("this is not a CVRPLIB file\n")
+    with pytest.raises(ValueError):
+        read_instance(garbage)
