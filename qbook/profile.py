@@ -49,8 +49,10 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "seeds": (0, 1, 2),
             "grid": 24,
             "cvar_alpha": 0.1,
-            "tsp_customers": (2, 3),
+            "tsp_seeds": (0, 1),
+            "maxiter": 120,
             "big_tsp_p_max": 1,
+            "timing_qubits": (12, 16, 20),
         },
         "minimal": {
             "layers": 4,
@@ -100,8 +102,10 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "seeds": (0, 1, 2, 3, 4),
             "grid": 60,
             "cvar_alpha": 0.1,
-            "tsp_customers": (2, 3, 4),
+            "tsp_seeds": (0, 1, 2, 3, 4),
+            "maxiter": 400,
             "big_tsp_p_max": 3,
+            "timing_qubits": (12, 16, 20, 22, 24),
         },
         "minimal": {
             "layers": 4,

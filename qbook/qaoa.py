@@ -40,6 +40,10 @@ import numpy as np
 __all__ = [
     "QAOAResult",
     "QAOARun",
+    "TSPProblem",
+    "default_gamma_scale",
+    "tour_index",
+    "tsp_problem",
     "approximation_ratio",
     "bitstrings",
     "cvar",
@@ -544,3 +548,68 @@ def largest_tsp(memory_bytes: int, copies: float = 1.0, dtype=np.complex64) -> t
     if copies * statevector_bytes(n**2, dtype) > memory_bytes:
         return 0, 1
     return n, n + 1
+
+
+# --------------------------------------------------------------------------------------------
+# TSP helpers (complete encoding)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class TSPProblem:
+    """A TSP through the depot in the complete encoding, ready for QAOA (chapter 9).
+
+    ``diag`` holds the QUBO energy (= Ising energy) of every basis state, ``feasible`` marks the
+    basis states that are permutation matrices (valid tours), ``opt_cost`` is the optimal tour
+    cost found by brute force over the ``n!`` tours.
+    """
+
+    D: np.ndarray
+    Q: np.ndarray
+    offset: float
+    h: np.ndarray
+    J: np.ndarray
+    c: float
+    diag: np.ndarray = field(repr=False)
+    feasible: np.ndarray = field(repr=False)
+    opt_cost: float
+    n_customers: int
+
+    @property
+    def n_qubits(self) -> int:
+        return self.n_customers**2
+
+
+def tour_index(tour: Sequence[int], n_customers: int) -> int:
+    """Basis-state index of a tour in :func:`qbook.vrp.tsp_qubo`'s variable order (big-endian)."""
+    n = n_customers
+    idx = 0
+    for t, i in enumerate(tour):
+        var = t * n + (int(i) - 1)
+        idx |= 1 << (n * n - 1 - var)
+    return idx
+
+
+def tsp_problem(D: np.ndarray, penalty: float | None = None) -> TSPProblem:
+    """Build the QUBO, Ising form, energy diagonal and feasibility mask of a small TSP.
+
+    Uses :func:`qbook.vrp.tsp_qubo` (depot fixed, ``n^2`` variables for ``n`` customers) and
+    :func:`qbook.qubo.qubo_to_ising` with ``s = 1 - 2x``. Up to 5 customers (25 qubits).
+    Introduced in chapter 9, QAOA.
+    """
+    import itertools
+
+    from qbook.qubo import qubo_to_ising
+    from qbook.vrp import tour_cost, tsp_qubo
+
+    D = np.asarray(D, dtype=float)
+    n = D.shape[0] - 1
+    if n < 1 or n > 5:
+        raise ValueError(f"the complete-encoding TSP helper handles 1..5 customers, got {n}")
+    Q, offset = tsp_qubo(D, penalty)
+    h, J, c = qubo_to_ising(Q, offset, convention="z")
+    diag = energy_diagonal(h, J, c)
+    feasible = np.zeros(diag.size, dtype=bool)
+    best = np.inf
+    for perm in itertools.permutations(range(1, n + 1)):
+        feasible[tour_index(perm, n)] = True
+        best = min(best, tour_cost(D, list(perm)))
+    return TSPProblem(D, Q, offset, h, J, c, diag, feasible, float(best), n)
