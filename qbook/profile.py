@@ -76,7 +76,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "cnn": {"epochs": 100, "batch_size": 250, "seeds": (0, 1, 2), "learning_rate": 1e-3},
         "primer": {"shots": 10000},
         "qcnn": {
-            "epochs": 25,
+            "epochs": 60,
             "batch_size": 16,
             "seeds": (0, 1, 2, 3, 4),
             "n_rounds": 20,

@@ -13,6 +13,7 @@ TensorFlow on first use, after :func:`qbook.env.ensure_tensorflow_env`.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -161,8 +162,13 @@ def filter_circuit(qubits: Sequence[cirq.Qid], prefix: str = "f") -> cirq.Circui
 
 
 def circuit_symbols(circuit: cirq.Circuit) -> list[sympy.Symbol]:
-    """The distinct free symbols of a circuit, sorted by name (chapter 3)."""
-    return sorted(cirq.parameter_symbols(circuit), key=lambda s: s.name)
+    """The distinct free symbols of a circuit, in natural order (``x2`` before ``x10``) (chapter 3)."""
+
+    def key(sym: sympy.Symbol) -> tuple[str, int]:
+        m = re.fullmatch(r"(.*?)(\d*)", sym.name)
+        return m.group(1), int(m.group(2) or -1)
+
+    return sorted(cirq.parameter_symbols(circuit), key=key)
 
 
 class ExcitationData(NamedTuple):
@@ -239,7 +245,8 @@ def hinge_accuracy(y_true, y_pred):
 
     ``y_pred >= 0`` counts as +1, as in the TFQ tutorials.
     """
-    tf = _tf().tf
+    import tensorflow as tf  # the environment was set when this module was imported
+
     y_true = tf.reshape(tf.cast(y_true, tf.float32), [-1])
     y_pred = tf.reshape(tf.cast(y_pred, tf.float32), [-1])
     pred = tf.where(y_pred >= 0.0, 1.0, -1.0)

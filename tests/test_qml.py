@@ -90,3 +90,21 @@ def test_weighted_distinct_loss_equals_per_sample_loss():
     # and by hand from the model's outputs
     out = model(tfq.convert_to_tensor(qml.encode_images(X))).numpy()[:, 0]
     assert full == pytest.approx(np.mean(np.maximum(0, 1 - qml.hinge_labels(y) * out)), rel=1e-5)
+
+
+def test_prepare_images_fixes_polarity():
+    rng = np.random.default_rng(0)
+    bright_digit = np.zeros((1, 32, 32), dtype=np.float32)
+    bright_digit[0, 6:26, 12:20] = 1.0
+    dark_digit = 1.0 - bright_digit
+    noise = rng.uniform(0, 0.05, size=(1, 32, 32)).astype(np.float32)
+    a = qml.prepare_images(bright_digit + noise)
+    b = qml.prepare_images(dark_digit - noise + 0.05)
+    assert a.shape == (1, 4, 4) and np.array_equal(a, b)
+    assert a[0, :, 1:3].sum() >= 4 and a[0, :, 0].sum() == 0
+
+
+def test_lookup_accuracy():
+    X = np.array([[0, 1], [0, 1], [1, 1], [1, 0]])
+    y = np.array([1, 1, 0, 0])
+    assert qml.pattern_lookup_accuracy(X, y, np.array([[0, 1], [1, 1], [0, 0]]), [1, 0, 1]) == 1.0
