@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The tests never touch the network: data falls back to the synthetic stand-in.
 test: export QBOOK_OFFLINE := 1
 
-.PHONY: install static book test lint format lab notebooks notebook sync bench clean
+.PHONY: install static book browser test lint format lab notebooks notebook sync bench clean
 
 # Offline reading: MathJax and the ipywidgets embedder are served from the book's own _static/
 # (copied there from the gitignored _offline/, see _config.yml), fetched from the npm registry
@@ -45,6 +45,10 @@ static: $(STATIC_DONE)
 ## Build the HTML book, executing every chapter (warnings are errors).
 book: install static
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## Open every page of the built book (_build/html) in headless Chromium; screenshots in _build/screenshots.
+browser: install
+	QBOOK_HTML=_build/html $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
 
 ## Lint, unit tests, then every chapter notebook under nbval, in the small profile.
 test: install static
