@@ -7,8 +7,8 @@ Loaded by Jupyter Book through ``sphinx.local_extensions`` in ``_config.yml``; c
   second copy is a JavaScript ``SyntaxError``: keep one copy of every identical script.
 * The ipywidgets 8 embedder (``embed-amd.js``) typesets labels with MathJax 2's
   ``MathJax.Hub.Queue``, which MathJax 3 lacks: a shim maps it onto ``MathJax.typesetPromise``.
-* The embedder finds its own fonts relative to its RequireJS module path: point that path at
-  ``_static/widgets`` where ``make static`` put them.
+* The embedder finds its own fonts relative to its RequireJS module paths
+  (``@jupyter-widgets/...``): point those at ``_static/widgets`` where ``make static`` put them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ WIDGET_SHIM = """
   var req = document.querySelector('script[src*="widgets/require.js"]');
   if (req && window.require && window.require.config) {
     var base = new URL(".", req.src).href.replace(/\\/$/, "");
-    window.require.config({ paths: { "@jupyter-widgets/html-manager/dist": base } });
+    window.require.config({
+      paths: { "@jupyter-widgets/html-manager/dist": base, "@jupyter-widgets": base },
+    });
   }
 })();
 """

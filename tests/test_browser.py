@@ -445,3 +445,17 @@ def test_each_chapter_has_its_colab_button(visited):
         assert COLAB.format(stem) in info["colab"], f"{page}: Colab links {info['colab']}"
         assert info["launchVisible"], f"{page}: the launch button is not visible"
         assert (SCREENSHOTS / f"{stem}.png").stat().st_size > 10_000, f"{page}: no screenshot"
+
+
+def test_execution_status_lists_each_chapter_with_its_run_time(built_book):
+    html, log, _ = built_book
+    if log is not None:
+        pytest.skip("the test build does not execute; `make browser` checks the real build")
+    page = html / "book" / "exec_status.html"
+    assert page.exists(), "the book has no execution status page"
+    text = re.sub(r"<[^>]+>", " ", page.read_text())
+    for chapter in (p for p in _pages(html) if CHAPTER_PAGE.match(p)):
+        doc = chapter[: -len(".html")]
+        m = re.search(re.escape(doc) + r"\s+\S+ \S+\s+(\w+)\s+([\d.]+)\s+(\S+)", text)
+        assert m, f"{doc} is missing from the execution status table"
+        assert float(m.group(2)) > 0 and m.group(3) == "✅", f"{doc}: {m.group(0)}"
