@@ -11,7 +11,15 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The tests never touch the network: data falls back to the synthetic stand-in.
 test: export QBOOK_OFFLINE := 1
 
-.PHONY: install book test lint format lab notebooks notebook sync bench clean
+.PHONY: install static book browser test lint format lab notebooks notebook sync bench clean
+
+# Offline reading: MathJax and the ipywidgets embedder are served from the book's own _static/
+# (copied there from the gitignored _offline/, see _config.yml), fetched from the npm registry
+# at these exact versions. No CDN at read time.
+MATHJAX     := mathjax@3.2.2
+WIDGETS     := @jupyter-widgets/html-manager@1.0.6
+REQUIREJS   := requirejs@2.3.7
+STATIC_DONE := _offline/.qbook-static-3.2.2-1.0.6-2.3.7
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,12 +29,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(STATIC_DONE):
+	@command -v npm >/dev/null || { echo "ERROR: npm (Node.js) is needed once to fetch MathJax for offline math: install Node.js/npm (e.g. apt-get install npm) and run make again." >&2; exit 1; }
+	rm -rf _build/npm _offline/mathjax _offline/widgets && mkdir -p _build/npm _offline/mathjax _offline/widgets
+	cd _build/npm && npm pack --silent $(MATHJAX) $(WIDGETS) $(REQUIREJS) >/dev/null || { echo "ERROR: npm could not fetch $(MATHJAX) $(WIDGETS) $(REQUIREJS) from the registry." >&2; exit 1; }
+	cd _build/npm && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
+	cd _build/npm/mathjax-*/package/es5 && cp -r --parents tex-chtml.js output/chtml input/tex/extensions ui a11y sre ../../../../../_offline/mathjax/
+	cd _build/npm/jupyter-widgets-html-manager-*/package/dist && cp embed-amd.js *.woff *.woff2 *.ttf *.eot *.svg ../../../../../_offline/widgets/
+	cp _build/npm/requirejs-*/package/require.js _offline/widgets/require.js
+	@touch $@
+
+## Fetch the offline MathJax and widget scripts into _offline/ (needs npm once).
+static: $(STATIC_DONE)
+
 ## Build the HTML book, executing every chapter (warnings are errors).
-book: install
+book: install static
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+## Open every page of the built book (_build/html) in headless Chromium; screenshots in _build/screenshots.
+browser: install
+	QBOOK_HTML=_build/html $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
+
 ## Lint, unit tests, then every chapter notebook under nbval, in the small profile.
-test: install
+test: install static
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests book/*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider

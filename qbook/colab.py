@@ -6,9 +6,12 @@ nothing. Introduced in the introduction ("Three ways to read this book").
 
 * Learning chapters need TensorFlow Quantum 0.7.6, which has wheels for Python 3.10-3.12 only.
   On Colab's default Python 3.13 runtime the cell explains how to switch runtime and stops.
-* Optimisation chapters need no TensorFlow and install only qbook's core dependencies.
-* Installing TensorFlow 2.18 over Colab's own version needs a restart: the cell installs, then
-  restarts the runtime once; running the notebook again finds the stack in place and goes on.
+* Optimisation chapters need no TensorFlow and install only qbook's core dependencies, so they
+  run on any runtime, 3.13 included.
+* Installing over packages that Colab already loaded (TensorFlow 2.18 over Colab's own version,
+  or a library the kernel had imported) needs a restart: the cell installs, then restarts the
+  runtime once; running the notebook again finds the stack in place and goes on. A second
+  restart is never attempted: if the stack is still wrong after one, the cell stops and says why.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ import importlib.metadata as _md
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 
 REPOSITORY = "https://github.com/qbook-dev/qbook"
 BRANCH = "main"
 RAW_URL = f"https://raw.githubusercontent.com/qbook-dev/qbook/{BRANCH}/qbook/colab.py"
 
-# Exactly the stack the book is tested with (see pyproject.toml's `learning` extra).
+# Exactly the stack the book is tested with; each pin lies inside pyproject.toml's `learning`
+# extra and core dependencies (tests/test_colab.py checks).
 LEARNING_PINS = (
     "tensorflow==2.18.1",
     "tensorflow-quantum==0.7.6",
@@ -33,6 +38,8 @@ LEARNING_PINS = (
     "sympy==1.14.0",
 )
 TFQ_PYTHONS = ((3, 10), (3, 11), (3, 12))
+# Written just before the one restart this module ever asks for (the file outlives the kernel).
+RESTART_MARKER = os.path.join(tempfile.gettempdir(), "qbook-colab-restarted")
 
 
 class ColabStop(Exception):
@@ -47,6 +54,7 @@ def _pip(args: Sequence[str]) -> None:
 
 
 def _restart() -> None:
+    sys.stdout.flush()
     os.kill(os.getpid(), 9)  # Colab restarts a kernel that dies; the new one sees the new stack
 
 
@@ -57,10 +65,48 @@ def _installed(name: str) -> str | None:
         return None
 
 
+def _pin_name_version(pin: str) -> tuple[str, str]:
+    name, version = pin.split("==")
+    return name, version
+
+
+def _unmet(pins: Sequence[str]) -> list[str]:
+    """The pins whose exact version is not installed."""
+    return [p for p in pins if _installed(_pin_name_version(p)[0]) != _pin_name_version(p)[1]]
+
+
+def _loaded_distributions() -> dict[str, str | None]:
+    """Versions of the installed distributions whose modules this kernel has imported."""
+    try:
+        owners = _md.packages_distributions()
+    except Exception:  # an odd environment: fall back to no information
+        return {}
+    tops = {name.split(".")[0] for name in list(sys.modules)}
+    dists = {d for top in tops for d in owners.get(top, [])}
+    return {d: _installed(d) for d in sorted(dists)}
+
+
+def _forget(marker: str) -> None:
+    """The stack is right: a later restart (another chapter, a new need) is allowed again."""
+    if os.path.exists(marker):
+        os.remove(marker)
+
+
 def qbook_requirement(learning: bool, branch: str = BRANCH) -> str:
     """The pip requirement that installs qbook from the repository."""
     extra = "[learning]" if learning else ""
     return f"qbook{extra} @ git+{REPOSITORY}@{branch}"
+
+
+def runtime_message(py: tuple[int, int]) -> str:
+    """What a reader on a Python without TFQ wheels must do (shown by :class:`ColabStop`)."""
+    return (
+        f"This chapter needs TensorFlow Quantum 0.7.6, which has no wheel for Python "
+        f"{py[0]}.{py[1]} (Colab's default runtime since 2026-08-25).\n"
+        "Switch runtime: open the Command Palette (Ctrl+Shift+P), choose "
+        "'Change runtime version', pick 2026.07 (Python 3.12), then run this notebook again.\n"
+        "The optimisation chapters (QUBO, routing, QAOA, minimal encoding) run on any runtime."
+    )
 
 
 def colab_setup(
@@ -70,39 +116,60 @@ def colab_setup(
     restart: Callable[[], None] = _restart,
     version_info: tuple[int, int] | None = None,
     out: Callable[[str], None] = print,
+    marker: str = RESTART_MARKER,
 ) -> str:
     """Install what a chapter needs on Colab; return what was done.
 
     Returns ``"not-colab"``, ``"ready"`` (already installed), ``"installed"`` or
-    ``"restarting"``; raises :class:`ColabStop` on a Python without TFQ wheels.
+    ``"restarting"``; raises :class:`ColabStop` on a Python without TFQ wheels, or when the
+    stack is still wrong after the one restart.
     """
     if "google.colab" not in sys.modules:
         return "not-colab"
     py = tuple(version_info or sys.version_info[:2])
     if learning and py not in TFQ_PYTHONS:
-        raise ColabStop(
-            f"This chapter needs TensorFlow Quantum 0.7.6, which has no wheel for Python "
-            f"{py[0]}.{py[1]} (Colab's default runtime since 2026-08-25).\n"
-            "Switch runtime: open the Command Palette (Ctrl+Shift+P), choose "
-            "'Change runtime version', pick 2026.07 (Python 3.12), then run this notebook again.\n"
-            "The optimisation chapters (QUBO, routing, QAOA, minimal encoding) run on any runtime."
-        )
-    need_tf = learning and _installed("tensorflow") != "2.18.1"
-    have_qbook = _installed("qbook") is not None
-    if have_qbook and not need_tf and (not learning or _installed("tensorflow-quantum")):
+        raise ColabStop(runtime_message(py))
+    pins = LEARNING_PINS if learning else ()
+    if _installed("qbook") is not None and not _unmet(pins):
+        _forget(marker)
         out("qbook and its stack are already installed.")
         return "ready"
-    reqs = [*LEARNING_PINS, qbook_requirement(True)] if learning else [qbook_requirement(False)]
+    restarted_before = os.path.exists(marker)
+    tf_before = _installed("tensorflow")
+    loaded_before = _loaded_distributions()
+    reqs = [*pins, qbook_requirement(learning)]
     out("Installing the book's pinned stack: " + ", ".join(reqs))
     pip(reqs)
-    if need_tf:
-        out(
-            "TensorFlow was replaced: the runtime restarts now. Run the notebook again from the top."
+    unmet = _unmet(pins)
+    if unmet or _installed("qbook") is None:
+        raise ColabStop(
+            "The install did not give the pinned stack (still wrong: "
+            + (", ".join(unmet) or "qbook")
+            + "). Restart the runtime (Runtime > Restart session) and run the notebook again."
         )
-        restart()
-        return "restarting"
-    out("Installed. Carry on.")
-    return "installed"
+    changed = sorted(d for d, v in loaded_before.items() if _installed(d) != v)
+    if learning and tf_before is not None and tf_before != _installed("tensorflow"):
+        changed.append(f"tensorflow {tf_before}")
+    if not changed:
+        _forget(marker)
+        out("Installed. Carry on.")
+        return "installed"
+    if restarted_before:
+        raise ColabStop(
+            "The runtime was restarted once already and packages it had loaded changed again ("
+            + ", ".join(changed)
+            + "). Restart the runtime by hand (Runtime > Restart session) and run the "
+            "notebook again."
+        )
+    with open(marker, "w") as fh:
+        fh.write(", ".join(changed))
+    out(
+        "Installed. Packages this runtime had already loaded changed ("
+        + ", ".join(changed)
+        + "), so the runtime restarts now: run the notebook again from the top."
+    )
+    restart()
+    return "restarting"
 
 
 def first_cell(learning: bool) -> str:

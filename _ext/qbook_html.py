@@ -1,0 +1,70 @@
+"""Small fixes to the built HTML so that every page reads offline without console errors.
+
+Loaded by Jupyter Book through ``sphinx.local_extensions`` in ``_config.yml``; checked by
+``tests/test_browser.py``.
+
+* sphinx-thebe 0.3 adds its ``const THEBE_JS_URL = ...`` script twice to every page, and the
+  second copy is a JavaScript ``SyntaxError``: keep one copy of every identical script.
+* The ipywidgets 8 embedder (``embed-amd.js``) typesets labels with MathJax 2's
+  ``MathJax.Hub.Queue``, which MathJax 3 lacks: a shim maps it onto ``MathJax.typesetPromise``.
+* The embedder finds its own fonts relative to its RequireJS module paths
+  (``@jupyter-widgets/...``): point those at ``_static/widgets`` where ``make static`` put them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+WIDGET_SHIM = """
+(function () {
+  function queue(cmd) {
+    var el = Array.isArray(cmd) ? cmd[2] : undefined;
+    var mj = window.MathJax;
+    if (mj && mj.typesetPromise) { mj.typesetPromise(el ? [el] : undefined).catch(function () {}); }
+  }
+  window.MathJax = window.MathJax || {};
+  window.MathJax.Hub = { Queue: queue };
+  var startup = (window.MathJax.startup = window.MathJax.startup || {});
+  startup.ready = function () { MathJax.startup.defaultReady(); MathJax.Hub = { Queue: queue }; };
+  var req = document.querySelector('script[src*="widgets/require.js"]');
+  if (req && window.require && window.require.config) {
+    var base = new URL(".", req.src).href.replace(/\\/$/, "");
+    window.require.config({
+      paths: { "@jupyter-widgets/html-manager/dist": base, "@jupyter-widgets": base },
+    });
+  }
+})();
+"""
+
+
+def _key(js: Any) -> tuple:
+    attrs = getattr(js, "attributes", {}) or {}
+    return (
+        str(getattr(js, "filename", js) or ""),
+        tuple(sorted((k, str(v)) for k, v in attrs.items())),
+    )
+
+
+def _fix_scripts(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen: set[tuple] = set()
+    kept = []
+    for js in scripts:
+        key = _key(js)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(js)
+    embed = next((i for i, js in enumerate(kept) if "widgets/embed-amd.js" in _key(js)[0]), None)
+    if embed is not None:
+        from sphinx.builders.html._assets import _JavaScript
+
+        kept.insert(embed, _JavaScript("", body=WIDGET_SHIM))
+    scripts[:] = kept
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("html-page-context", _fix_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,178 @@
+"""Tables and plots of the recorded results (introduced in chapter 12, Results).
+
+Chapters and benchmarks record every number they report with :class:`qbook.results.Recorder`
+(``results/*.jsonl``, ``benchmarks/results/*.json``). This module turns those rows into one
+pandas table, summarises repeated runs over seeds (mean +/- sample standard deviation), and
+draws the comparison plots of the results chapter. It never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qbook.results import ROW_FIELDS, load_results
+
+# Rows are averaged only within one of these groups: a mean never mixes profiles, data sources
+# or units.
+GROUP_KEYS = ("chapter", "experiment", "metric", "unit", "data_source", "profile")
+
+NO_RESULTS = (
+    "No results have been recorded yet: this is a fresh copy in which no chapter has run. "
+    "Run the chapters (`make book`, or `make notebooks`, or open them with `make lab`) and the "
+    "benchmarks (`make bench`), then run this chapter again."
+)
+
+
+def format_versions(versions: Any) -> str:
+    """One short string for a row's library versions, e.g. ``"python 3.11.7, numpy 2.0.2"``."""
+    if versions is None or (isinstance(versions, float) and math.isnan(versions)):
+        return ""
+    if isinstance(versions, Mapping):
+        return ", ".join(f"{k} {v}" for k, v in versions.items())
+    return str(versions)
+
+
+def results_frame(rows: Iterable[Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """All result rows as one table, standard columns first, extra columns after.
+
+    ``rows`` defaults to :func:`qbook.results.load_results` (chapter and benchmark results).
+    The ``versions`` dict becomes a readable string and ``date`` a UTC timestamp. An empty
+    input gives an empty table with the standard columns. Raises ``ValueError`` when a row
+    lacks ``chapter``, ``experiment``, ``metric`` or ``value``.
+    """
+    rows = list(load_results() if rows is None else rows)
+    for i, row in enumerate(rows):
+        missing = [k for k in ("chapter", "experiment", "metric", "value") if k not in row]
+        if missing:
+            raise ValueError(f"result row {i} lacks {', '.join(missing)}: {dict(row)!r}")
+    df = pd.DataFrame([dict(r) for r in rows])
+    for col in ROW_FIELDS:
+        if col not in df.columns:
+            df[col] = pd.Series(dtype=object)
+    extra = [c for c in df.columns if c not in ROW_FIELDS]
+    df = df[[*ROW_FIELDS, *extra]]
+    if df.empty:
+        return df.reset_index(drop=True)
+    df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
+    df["versions"] = df["versions"].map(format_versions)
+    df["date"] = pd.to_datetime(df["date"], utc=True, errors="coerce")
+    df["seed"] = pd.array(
+        [
+            None if s is None or (isinstance(s, float) and math.isnan(s)) else int(s)
+            for s in df.seed
+        ],
+        dtype="Int64",
+    )
+    for col in ("unit", "data_source", "profile", "hardware"):
+        df[col] = df[col].fillna("").astype(str)
+    return df.sort_values(["chapter", "experiment", "metric", "seed"]).reset_index(drop=True)
+
+
+def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
+    """Mean and sample standard deviation over seeds, one row per group in ``by``.
+
+    Columns: the ``by`` keys, ``n`` (rows), ``seeds`` (the seeds, as text), ``mean``, ``sd``
+    (``NaN`` for a single run), ``min``, ``max`` and ``mean_sd`` (``"0.912 +/- 0.004 (n=3)"``).
+    Raises ``ValueError`` when a ``by`` column is missing.
+    """
+    missing = [k for k in by if k not in df.columns]
+    if missing:
+        raise ValueError(f"cannot summarise: columns {missing} are not in the table")
+    cols = [*by, "n", "seeds", "mean", "sd", "min", "max", "mean_sd"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    keyed = df.assign(**{k: df[k].fillna("").astype(str) for k in by})
+    out = []
+    for key, grp in keyed.groupby(list(by), sort=True, dropna=False):
+        vals = grp["value"].to_numpy(dtype=float)
+        seeds = sorted({int(s) for s in grp["seed"].dropna()})
+        mean = float(vals.mean())
+        sd = float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")
+        out.append(
+            {
+                **dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
+                "n": len(vals),
+                "seeds": ",".join(map(str, seeds)) if seeds else "-",
+                "mean": mean,
+                "sd": sd,
+                "min": float(vals.min()),
+                "max": float(vals.max()),
+                "mean_sd": format_mean_sd(mean, sd, len(vals)),
+            }
+        )
+    return pd.DataFrame(out, columns=cols)
+
+
+def format_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:
+    """``"0.912 +/- 0.004 (n=3)"``; a single run prints without the spread."""
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    fmt = f"{{:.{digits}g}}"
+    if n == 1 or sd is None or math.isnan(sd):
+        return f"{fmt.format(mean)} (n={n})"
+    return f"{fmt.format(mean)} +/- {fmt.format(sd)} (n={n})"
+
+
+def comparable_metrics(df: pd.DataFrame, min_experiments: int = 2) -> list[tuple[str, str]]:
+    """``(chapter, metric)`` pairs measured by at least ``min_experiments`` experiments.
+
+    These are the comparisons worth a plot (e.g. test accuracy of a CNN vs a QCNN).
+    """
+    if df.empty:
+        return []
+    counts = df.groupby(["chapter", "metric"])["experiment"].nunique()
+    return [tuple(k) for k, n in counts.items() if n >= min_experiments]
+
+
+def plot_metric(df: pd.DataFrame, chapter: str, metric: str, ax: Any = None) -> Any:
+    """Every seed as a dot and the mean +/- sd as a bar, one column per experiment.
+
+    Returns the matplotlib axes. Raises ``ValueError`` when no row matches.
+    """
+    import matplotlib.pyplot as plt
+
+    sub = df[(df["chapter"] == chapter) & (df["metric"] == metric)]
+    if sub.empty:
+        raise ValueError(f"no results for chapter {chapter!r}, metric {metric!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.2))
+    experiments = sorted(sub["experiment"].unique())
+    for i, exp in enumerate(experiments):
+        vals = sub.loc[sub["experiment"] == exp, "value"].to_numpy(dtype=float)
+        jitter = np.linspace(-0.12, 0.12, len(vals)) if len(vals) > 1 else np.zeros(1)
+        ax.scatter(i + jitter, vals, s=14, color="0.5", zorder=3)
+        sd = vals.std(ddof=1) if len(vals) > 1 else 0.0
+        ax.errorbar(i, vals.mean(), yerr=sd, fmt="o", color="C0", capsize=4, ms=7, zorder=4)
+    unit = next((u for u in sub["unit"] if u), "")
+    ax.set_xticks(range(len(experiments)), experiments, rotation=20, ha="right")
+    ax.set_ylabel(f"{metric} ({unit})" if unit else metric)
+    sources = ", ".join(sorted(set(sub["data_source"])))
+    profiles = ", ".join(sorted(set(sub["profile"])))
+    ax.set_title(f"{chapter}: {metric} (data: {sources}; profile: {profiles})", fontsize=9)
+    return ax
+
+
+def provenance(df: pd.DataFrame) -> pd.DataFrame:
+    """Which chapter ran where, when, with what: one row per chapter."""
+    cols = ["chapter", "rows", "profile", "data_source", "hardware", "versions", "last_run"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    out = []
+    for chapter, grp in df.groupby("chapter", sort=True):
+        out.append(
+            {
+                "chapter": chapter,
+                "rows": len(grp),
+                "profile": ", ".join(sorted(set(grp["profile"]))),
+                "data_source": ", ".join(sorted(set(grp["data_source"]))),
+                "hardware": ", ".join(sorted(set(grp["hardware"]))),
+                "versions": ", ".join(sorted(set(grp["versions"]))),
+                "last_run": grp["date"].max(),
+            }
+        )
+    return pd.DataFrame(out, columns=cols)
