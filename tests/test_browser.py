@@ -328,7 +328,7 @@ def _expected_figures(source: Path, page: str) -> int | None:
 
 
 @pytest.fixture(scope="session")
-def visited(built_book, server, browser):
+def visited(browser, built_book, server):
     """Open every page once; return {page: what the browser saw}."""
     html, _, source = built_book
     pages = _pages(html)
