@@ -85,7 +85,7 @@ def run_setup(minor, tmp_path, *, learning, installed, pip_installs=None, loaded
         "marker": str(tmp_path / "restarted"),
     }
     res = subprocess.run(
-        [_python(minor), "-c", DRIVER, json.dumps(args)],
+        [_python(minor), "-I", "-c", DRIVER, json.dumps(args)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -205,7 +205,7 @@ print(json.dumps(seen))
 def test_first_cell_fetches_colab_py_and_calls_colab_setup(minor, learning):
     args = {"colab_py": str(COLAB_PY), "source": colab.first_cell(learning)}
     res = subprocess.run(
-        [_python(minor), "-c", FIRST_CELL_DRIVER, json.dumps(args)],
+        [_python(minor), "-I", "-c", FIRST_CELL_DRIVER, json.dumps(args)],
         capture_output=True,
         text=True,
         timeout=120,
