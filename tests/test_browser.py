@@ -342,6 +342,8 @@ out.widgets = document.querySelectorAll('.jupyter-widgets').length;
 const colab = Array.from(document.querySelectorAll('a[href^="https://colab.research.google.com"]'));
 out.colab = colab.map(a => a.getAttribute('href'));
 const launch = document.querySelector('.dropdown-launch-buttons button, .dropdown-launch-buttons');
+out.colabFolded = Array.from(document.querySelectorAll('details summary'))
+  .some(e => e.textContent.includes('Colab install cell'));
 out.launchVisible = !!launch && launch.getBoundingClientRect().width > 0;
 return out;
 """
@@ -491,6 +493,7 @@ def test_each_chapter_has_its_colab_button(visited):
         info = visited[page]
         assert COLAB.format(stem) in info["colab"], f"{page}: Colab links {info['colab']}"
         assert info["launchVisible"], f"{page}: the launch button is not visible"
+        assert info["colabFolded"], f"{page}: the Colab install cell is not folded away"
         assert (SCREENSHOTS / f"{stem}.png").stat().st_size > 10_000, f"{page}: no screenshot"
 
 
