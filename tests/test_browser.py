@@ -367,7 +367,7 @@ def _expected_figures(source: Path, page: str) -> int | None:
         return None
     count = 0
     for cell in json.loads(nb.read_text())["cells"]:
-        if "remove-output" in cell.get("metadata", {}).get("tags", []):
+        if {"remove-output", "remove-cell"} & set(cell.get("metadata", {}).get("tags", [])):
             continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
