@@ -7,6 +7,8 @@ Loaded by Jupyter Book through ``sphinx.local_extensions`` in ``_config.yml``; c
   second copy is a JavaScript ``SyntaxError``: keep one copy of every identical script.
 * The ipywidgets 8 embedder (``embed-amd.js``) typesets labels with MathJax 2's
   ``MathJax.Hub.Queue``, which MathJax 3 lacks: a shim maps it onto ``MathJax.typesetPromise``.
+* Every chapter opens with the Colab install cell, which does nothing outside Colab: in the
+  HTML its source is folded away ("Show the Colab install cell"), as ``hide-input`` would do.
 * The embedder finds its own fonts relative to its RequireJS module paths
   (``@jupyter-widgets/...``): point those at ``_static/widgets`` where ``make static`` put them.
 """
@@ -14,6 +16,13 @@ Loaded by Jupyter Book through ``sphinx.local_extensions`` in ``_config.yml``; c
 from __future__ import annotations
 
 from typing import Any
+
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+COLAB_CELL = "# On Colab, install the book's pinned stack first"
+FOLDED_SHOW = "Show the Colab install cell (it does nothing outside Colab)"
+FOLDED_HIDE = "Hide the Colab install cell"
 
 WIDGET_SHIM = """
 (function () {
@@ -65,6 +74,24 @@ def _fix_scripts(app: Any, pagename: str, templatename: str, context: dict, doct
     scripts[:] = kept
 
 
+class FoldColabCell(SphinxPostTransform):
+    """Give the Colab install cell myst-nb's ``hide_mode = "input"`` (before myst-nb acts)."""
+
+    default_priority = 190  # myst-nb's HideInputCells runs at 199
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for node in self.document.findall(nodes.container):
+            if node.get("nb_element") != "cell_code" or node.get("hide_mode"):
+                continue
+            block = next(iter(node.findall(nodes.literal_block)), None)
+            if block is not None and block.astext().startswith(COLAB_CELL):
+                node["hide_mode"] = "input"
+                node["prompt_show"] = FOLDED_SHOW
+                node["prompt_hide"] = FOLDED_HIDE
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_post_transform(FoldColabCell)
     app.connect("html-page-context", _fix_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -92,6 +92,16 @@ def _forget(marker: str) -> None:
         os.remove(marker)
 
 
+def _enable_widgets() -> None:
+    """Let Colab render ipywidgets 8 (qbook's explorers); harmless where it is not needed."""
+    try:
+        from google.colab import output  # type: ignore[import-not-found]
+
+        output.enable_custom_widget_manager()
+    except Exception:  # not on Colab, or an older Colab without the switch
+        pass
+
+
 def qbook_requirement(learning: bool, branch: str = BRANCH) -> str:
     """The pip requirement that installs qbook from the repository."""
     extra = "[learning]" if learning else ""
@@ -132,6 +142,7 @@ def colab_setup(
     pins = LEARNING_PINS if learning else ()
     if _installed("qbook") is not None and not _unmet(pins):
         _forget(marker)
+        _enable_widgets()
         out("qbook and its stack are already installed.")
         return "ready"
     restarted_before = os.path.exists(marker)
@@ -152,6 +163,7 @@ def colab_setup(
         changed.append(f"tensorflow {tf_before}")
     if not changed:
         _forget(marker)
+        _enable_widgets()
         out("Installed. Carry on.")
         return "installed"
     if restarted_before:

@@ -22,8 +22,8 @@ from qbook.results import ROW_FIELDS, load_results
 GROUP_KEYS = ("chapter", "experiment", "metric", "unit", "data_source", "profile")
 
 NO_RESULTS = (
-    "No results have been recorded yet: this is a fresh copy in which no chapter has run. "
-    "Run the chapters (`make book`, or `make notebooks`, or open them with `make lab`) and the "
+    "No results have been recorded yet: this is a fresh copy in which no chapter has run.\n"
+    "Run the chapters (`make book`, `make notebooks`, or open them with `make lab`) and the\n"
     "benchmarks (`make bench`), then run this chapter again."
 )
 
@@ -71,6 +71,52 @@ def results_frame(rows: Iterable[Mapping[str, Any]] | None = None) -> pd.DataFra
     for col in ("unit", "data_source", "profile", "hardware"):
         df[col] = df[col].fillna("").astype(str)
     return df.sort_values(["chapter", "experiment", "metric", "seed"]).reset_index(drop=True)
+
+
+_SHORT_NAMES = {
+    "python": "py",
+    "tensorflow": "tf",
+    "tensorflow-quantum": "tfq",
+    "tf-keras": "tf-keras",
+    "cirq-core": "cirq",
+}
+
+
+def compact_versions(versions: str) -> str:
+    """``"python 3.11.7, cirq-core 1.5.0"`` -> ``"py 3.11.7, cirq 1.5.0"`` (qbook dropped)."""
+    parts = []
+    for item in filter(None, (p.strip() for p in versions.split(","))):
+        name, _, ver = item.partition(" ")
+        if name != "qbook":
+            parts.append(f"{_SHORT_NAMES.get(name, name)} {ver}".strip())
+    return ", ".join(parts)
+
+
+def styled_rows(df: pd.DataFrame) -> Any:
+    """Every row for reading on a page: one line per row, short versions, minutes-only dates.
+
+    Returns a pandas ``Styler`` (wide tables scroll sideways instead of wrapping).
+    """
+    view = df.copy()
+    view["versions"] = view["versions"].map(compact_versions)
+    view["seed"] = view["seed"].astype(object).where(view["seed"].notna(), "")
+    return styled(view).format({"value": "{:.4g}"}, na_rep="")
+
+
+def styled(table: pd.DataFrame) -> Any:
+    """A table for the page: no index, one line per row (wide tables scroll sideways)."""
+    view = table.copy()
+    for col in view.columns:
+        if pd.api.types.is_datetime64_any_dtype(view[col]):
+            view[col] = view[col].dt.strftime("%Y-%m-%d %H:%M")
+    return view.style.hide(axis="index").set_table_styles(
+        [
+            {
+                "selector": "td, th",
+                "props": "white-space: nowrap; text-align: left; padding: 0.1em 0.6em;",
+            }
+        ]
+    )
 
 
 def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
@@ -171,7 +217,7 @@ def provenance(df: pd.DataFrame) -> pd.DataFrame:
                 "profile": ", ".join(sorted(set(grp["profile"]))),
                 "data_source": ", ".join(sorted(set(grp["data_source"]))),
                 "hardware": ", ".join(sorted(set(grp["hardware"]))),
-                "versions": ", ".join(sorted(set(grp["versions"]))),
+                "versions": "; ".join(sorted({compact_versions(v) for v in grp["versions"]})),
                 "last_run": grp["date"].max(),
             }
         )

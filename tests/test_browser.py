@@ -172,7 +172,7 @@ def test_build_from_notebooks_is_warning_free(built_book):
 
 
 def test_no_cdn_or_log_noise_in_html(built_book):
-    """Static checks over the HTML files: no remote scripts/styles, no TensorFlow log noise."""
+    """Static checks over the HTML files: no remote scripts/styles, no log noise in outputs."""
     html, _, _ = built_book
     pages = _pages(html)
     assert pages, f"no pages in {html}"
@@ -184,8 +184,53 @@ def test_no_cdn_or_log_noise_in_html(built_book):
             if "<link" in tag and "stylesheet" not in tag and "preload" not in tag:
                 continue  # rel="canonical", "icon" ... are not loaded from elsewhere
             pytest.fail(f"{page} loads a remote resource: {tag[:200]}")
+        outputs = _OutputText()
+        outputs.feed(text)
         for noise in LOG_NOISE:
-            assert noise not in text, f"{page} shows TensorFlow/CUDA log noise: {noise!r}"
+            assert noise not in outputs.text, f"{page} shows TensorFlow/CUDA log noise: {noise!r}"
+
+
+class _OutputText(html.parser.HTMLParser):
+    """The text inside cell outputs (``div.cell_output``): where log noise would show."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # > 0 while inside a cell output
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += tag not in _VOID
+        elif tag == "div" and "cell_output" in (dict(attrs).get("class") or ""):
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth and tag not in _VOID:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "wbr",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,6 +332,8 @@ const clone = article.cloneNode(true);
 clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight')
   .forEach(e => e.remove());
 out.text = clone.innerText || clone.textContent;
+out.outputs = Array.from(article.querySelectorAll('.cell_output'))
+  .map(e => e.innerText || e.textContent).join('\n');
 out.links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
 out.resources = performance.getEntriesByType('resource').map(r => r.name);
 out.widgetStates = document.querySelectorAll(
@@ -295,6 +342,8 @@ out.widgets = document.querySelectorAll('.jupyter-widgets').length;
 const colab = Array.from(document.querySelectorAll('a[href^="https://colab.research.google.com"]'));
 out.colab = colab.map(a => a.getAttribute('href'));
 const launch = document.querySelector('.dropdown-launch-buttons button, .dropdown-launch-buttons');
+out.colabFolded = Array.from(document.querySelectorAll('details summary'))
+  .some(e => e.textContent.includes('Colab install cell'));
 out.launchVisible = !!launch && launch.getBoundingClientRect().width > 0;
 return out;
 """
@@ -318,7 +367,7 @@ def _expected_figures(source: Path, page: str) -> int | None:
         return None
     count = 0
     for cell in json.loads(nb.read_text())["cells"]:
-        if "remove-output" in cell.get("metadata", {}).get("tags", []):
+        if {"remove-output", "remove-cell"} & set(cell.get("metadata", {}).get("tags", [])):
             continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
@@ -328,7 +377,7 @@ def _expected_figures(source: Path, page: str) -> int | None:
 
 
 @pytest.fixture(scope="session")
-def visited(built_book, server, browser):
+def visited(browser, built_book, server):
     """Open every page once; return {page: what the browser saw}."""
     html, _, source = built_book
     pages = _pages(html)
@@ -403,7 +452,7 @@ def test_widgets_render(visited):
 
 
 def test_no_log_noise_on_pages(visited):
-    for page, text in _each(visited, "text").items():
+    for page, text in _each(visited, "outputs").items():
         for noise in LOG_NOISE:
             assert noise not in text, f"{page} shows TensorFlow/CUDA log noise: {noise!r}"
 
@@ -444,6 +493,7 @@ def test_each_chapter_has_its_colab_button(visited):
         info = visited[page]
         assert COLAB.format(stem) in info["colab"], f"{page}: Colab links {info['colab']}"
         assert info["launchVisible"], f"{page}: the launch button is not visible"
+        assert info["colabFolded"], f"{page}: the Colab install cell is not folded away"
         assert (SCREENSHOTS / f"{stem}.png").stat().st_size > 10_000, f"{page}: no screenshot"
 
 

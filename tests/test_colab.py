@@ -42,8 +42,13 @@ def _python(minor: int) -> str:
 DRIVER = r"""
 import json, sys, types
 args = json.loads(sys.argv[1])
+widget_manager = []
 if args["colab"]:
-    sys.modules["google.colab"] = types.ModuleType("google.colab")
+    google = types.ModuleType("google")
+    google.colab = sys.modules["google.colab"] = types.ModuleType("google.colab")
+    google.colab.output = sys.modules["google.colab.output"] = types.ModuleType("google.colab.output")
+    google.colab.output.enable_custom_widget_manager = lambda: widget_manager.append(1)
+    sys.modules["google"] = google
 ns = {"__name__": "qbook_colab"}
 exec(compile(open(args["colab_py"]).read(), "colab.py", "exec"), ns)
 installed = dict(args["installed"])
@@ -65,6 +70,7 @@ try:
 except ns["ColabStop"] as exc:
     error, rendered = str(exc), exc._render_traceback_()
 import os
+calls["widget_manager"] = len(widget_manager)
 print(json.dumps({"result": result, "error": error, "rendered": rendered, "calls": calls,
                   "installed": installed, "marker": os.path.exists(args["marker"]),
                   "python": list(sys.version_info[:2])}))
@@ -85,7 +91,7 @@ def run_setup(minor, tmp_path, *, learning, installed, pip_installs=None, loaded
         "marker": str(tmp_path / "restarted"),
     }
     res = subprocess.run(
-        [_python(minor), "-c", DRIVER, json.dumps(args)],
+        [_python(minor), "-I", "-c", DRIVER, json.dumps(args)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -154,6 +160,7 @@ def test_optimisation_chapters_install_only_core_qbook(minor, tmp_path):
     assert out["result"] == "installed"
     assert out["calls"]["pip"] == [[QBOOK_CORE]]  # no TensorFlow, no TFQ
     assert out["calls"]["restart"] == 0
+    assert out["calls"]["widget_manager"] == 1  # Colab renders the ipywidgets 8 explorers
     again = run_setup(minor, tmp_path, learning=False, installed=out["installed"])
     assert again["result"] == "ready" and again["calls"]["pip"] == []
 
@@ -205,7 +212,7 @@ print(json.dumps(seen))
 def test_first_cell_fetches_colab_py_and_calls_colab_setup(minor, learning):
     args = {"colab_py": str(COLAB_PY), "source": colab.first_cell(learning)}
     res = subprocess.run(
-        [_python(minor), "-c", FIRST_CELL_DRIVER, json.dumps(args)],
+        [_python(minor), "-I", "-c", FIRST_CELL_DRIVER, json.dumps(args)],
         capture_output=True,
         text=True,
         timeout=120,

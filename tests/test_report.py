@@ -91,3 +91,16 @@ def test_report_never_imports_tensorflow():
     )
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_rows_for_the_page_are_compact(rows):
+    df = report.results_frame()
+    assert report.compact_versions("python 3.11.7, qbook 0.1.0, cirq-core 1.5.0") == (
+        "py 3.11.7, cirq 1.5.0"
+    )
+    html = report.styled_rows(df).to_html()
+    assert "white-space: nowrap" in html and "02_classical_cnn" in html
+    assert "qbook 0.1.0" not in html
+    assert report.styled_rows(report.results_frame([])).to_html()  # empty still renders
+    prov = report.styled(report.provenance(df)).to_html()
+    assert "nowrap" in prov and "+00:00" not in prov  # dates shown to the minute
