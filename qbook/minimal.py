@@ -57,6 +57,7 @@ __all__ = [
     "normalised_cost",
     "probabilities",
     "probabilities_from_shots",
+    "product_probability",
     "sample_shots",
     "solve",
     "worked_example_circuit",
@@ -431,6 +432,18 @@ def best_of_samples(
     return X[k].copy(), float(_energies(Q, X[k : k + 1], offset)[0]), int(X.shape[0])
 
 
+def product_probability(p1: np.ndarray, x: np.ndarray | Sequence[int]) -> float:
+    """Probability of bitstring ``x`` under the product distribution ``P1`` (eq. 24).
+
+    Introduced in chapter 10, Minimal encoding.
+    """
+    p1 = np.asarray(p1, dtype=float)
+    x = np.asarray(x)
+    if x.shape != p1.shape:
+        raise ValueError(f"x has shape {x.shape}, the distribution {p1.shape}")
+    return float(np.prod(np.where(x == 1, p1, 1 - p1)))
+
+
 def normalised_cost(cost: float, c_opt: float, c_max: float) -> float:
     """Eq. 27: ``(C - C*) / (C_max - C*)``; 0 at the optimum, 1 at the worst.
 
@@ -477,7 +490,7 @@ def solve(
     restarts: int = 3,
     samples: int = 2000,
     seed: int = 0,
-    maxiter: int = 500,
+    maxiter: int = 200,
     accept: Callable[[np.ndarray], bool] | None = None,
     init_scale: float = 0.1,
     anneal: int = 8,
