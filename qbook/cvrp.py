@@ -295,8 +295,6 @@ def best_clustering(inst: vrp.Instance) -> tuple[list[list[int]], str, dict[str,
         cands["route-first split"] = split_clusters(inst)
     except ValueError:
         pass
-    costs = {
-        k: float(sum(vrp.held_karp(inst.D, c)[0] for c in cl)) for k, cl in cands.items()
-    }
+    costs = {k: float(sum(vrp.held_karp(inst.D, c)[0] for c in cl)) for k, cl in cands.items()}
     name = min(costs, key=costs.get)
     return cands[name], name, costs

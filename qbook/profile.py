@@ -64,7 +64,16 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "max_customers": 6,
             "big_seeds": (0,),
         },
-        "cvrp": {"instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"), "seeds": (0,)},
+        "cvrp": {
+            "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
+            "seeds": (0,),
+            "max_qaoa_qubits": 9,
+            "qaoa_p": 2,
+            "layers": 4,
+            "restarts": 2,
+            "anneal": 8,
+            "samples": 2000,
+        },
     },
     "full": {
         "svhn": {"n_train": None, "n_test": None, "seed": 0},  # None: every image
@@ -129,6 +138,12 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                 "A-n32-k5",
             ),
             "seeds": (0, 1, 2),
+            "max_qaoa_qubits": 16,
+            "qaoa_p": 3,
+            "layers": 4,
+            "restarts": 5,
+            "anneal": 8,
+            "samples": 20000,
         },
     },
 }
