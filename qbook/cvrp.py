@@ -187,7 +187,7 @@ def quantum_route(
     qaoa_restarts: int = 3,
     qaoa_shots: int = 2000,
     qaoa_maxiter: int = 120,
-    layers: int = 4,
+    layers: int | None = None,
     restarts: int = 3,
     anneal: int = 8,
     samples: int = 2000,

@@ -44,6 +44,7 @@ import numpy as np
 __all__ = [
     "MinimalResult",
     "ansatz_circuit",
+    "auto_layers",
     "ansatz_state",
     "best_of_samples",
     "cost_and_grad",
@@ -479,14 +480,24 @@ class MinimalResult:
     restart_costs: list[float]
     n_qubits: int
     n_params: int
+    layers: int
     n_evals: int
     wall_time: float
+
+
+def auto_layers(n_c: int) -> int:
+    """Enough layers for ``n_q (layers + 1) >= n_c`` angles (at least 2): one angle per variable.
+
+    Introduced in chapter 10, Minimal encoding.
+    """
+    nq = n_qubits(n_c)
+    return max(2, math.ceil(n_c / nq) - 1)
 
 
 def solve(
     Q: np.ndarray,
     offset: float = 0.0,
-    layers: int = 4,
+    layers: int | None = None,
     restarts: int = 3,
     samples: int = 2000,
     seed: int = 0,
@@ -496,6 +507,9 @@ def solve(
     anneal: int = 8,
 ) -> MinimalResult:
     """Minimise eq. 25 with L-BFGS-B and the adjoint gradient; decode the best bitstring.
+
+    ``layers=None`` picks :func:`auto_layers` (about one angle per variable, so the ansatz can
+    set every ``P1_i`` on its own).
 
     Annealing (our addition, ``anneal`` stages, 0 switches it off): the first stages minimise
     ``C_min - T S`` with ``S = sum_i H(P1_i)`` the entropy of the product distribution and ``T``
@@ -516,9 +530,10 @@ def solve(
     from scipy.optimize import minimize
 
     Q = _as_qubo(Q)
+    n_c = Q.shape[0]
+    layers = auto_layers(n_c) if layers is None else layers
     if layers < 0 or restarts < 1 or samples < 1:
         raise ValueError("need layers >= 0, restarts >= 1 and samples >= 1")
-    n_c = Q.shape[0]
     npar = n_params(n_c, layers)
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
@@ -604,6 +619,7 @@ def solve(
         restart_costs=costs,
         n_qubits=n_qubits(n_c),
         n_params=npar,
+        layers=layers,
         n_evals=n_evals,
         wall_time=time.perf_counter() - t0,
     )
