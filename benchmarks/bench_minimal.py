@@ -102,6 +102,24 @@ def tsp_rates(rows: Rows, max_customers: int) -> None:
         rows.add(
             f"tsp{n}", "minimal_wall_s_max", float(np.max(walls)), "s", data_source="random TSP"
         )
+        if n == 4:  # the same without the annealing stages (plain descent from random angles)
+            hits0 = 0
+            for seed in range(10):
+                D = random_tsp(n, seed)
+                Q, off = vrp.tsp_qubo(D)
+                r = mn.solve(
+                    Q,
+                    off,
+                    restarts=3,
+                    samples=2000,
+                    seed=seed,
+                    anneal=0,
+                    init_scale=np.pi,
+                    accept=lambda x, n=n: vrp.decode_tour(x, n + 1) is not None,
+                )
+                tour = vrp.decode_tour(r.x, n + 1)
+                hits0 += tour is not None and vrp.tour_cost(D, tour) == vrp.held_karp(D)[0]
+            rows.add(f"tsp{n}", "minimal_no_anneal_optimal_of_10", hits0, data_source="random TSP")
         if n <= 4:  # QAOA fits (16 qubits); p <= 3 is slow there, so p = 1 and 2 only
             for p in (1, 2):
                 hits_q, p_opts = 0, []

@@ -59,7 +59,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "timing_layers": 4,
             "restarts": 2,
             "anneal": 8,
-            "maxiter": 200,
+            "maxiter": 150,
             "samples": 2000,
             "seeds": (0, 1),
             "max_customers": 6,
