@@ -57,9 +57,9 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "minimal": {
             "layers": None,
             "timing_layers": 4,
-            "restarts": 2,
+            "restarts": 1,
             "anneal": 8,
-            "maxiter": 150,
+            "maxiter": 120,
             "samples": 2000,
             "seeds": (0, 1),
             "max_customers": 6,
