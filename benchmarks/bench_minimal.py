@@ -7,7 +7,8 @@
   optimal tour (target for 4 customers: >= 8 of 10), and the wall time of the 9-customer
   (81-variable) optimisation (target <= 60 s); QAOA's rate where it fits (4 customers, p <= 3).
 
-Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_minimal.py [max_customers]``.
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_minimal.py [max_customers | speed]``
+(``speed``: only the evaluation-speed table, written to ``bench_minimal_speed.json``).
 """
 
 from __future__ import annotations
@@ -148,6 +149,11 @@ def tsp_rates(rows: Rows, max_customers: int) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "speed":  # the speed table alone, its own file
+        rows = Rows("bench_minimal_speed", "10_minimal_encoding")
+        speed(rows)
+        rows.write()
+        return
     max_customers = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     rows = Rows("bench_minimal", "10_minimal_encoding")
     speed(rows)

@@ -488,12 +488,12 @@ class MinimalResult:
 
 
 def auto_layers(n_c: int) -> int:
-    """Enough layers for ``n_q (layers + 1) >= n_c`` angles (at least 2): one angle per variable.
+    """Enough layers for ``n_q (layers + 1) >= n_c`` angles (one per variable), at least 4.
 
     Introduced in chapter 10, Minimal encoding.
     """
     nq = n_qubits(n_c)
-    return max(2, math.ceil(n_c / nq) - 1)
+    return max(4, math.ceil(n_c / nq) - 1)
 
 
 def solve(

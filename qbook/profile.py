@@ -69,7 +69,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
             "seeds": (0,),
             "max_qaoa_qubits": 9,
-            "qaoa_p": 2,
+            "qaoa_p": 1,
             "layers": None,
             "restarts": 2,
             "anneal": 8,
