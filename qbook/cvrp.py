@@ -189,6 +189,8 @@ def quantum_route(
     qaoa_maxiter: int = 120,
     layers: int | None = None,
     restarts: int = 3,
+    big_restarts: int | None = None,
+    big_cluster: int = 6,
     anneal: int = 8,
     samples: int = 2000,
     seed: int = 0,
@@ -198,7 +200,8 @@ def quantum_route(
     Up to ``max_qaoa_qubits`` (``n^2`` for ``n`` customers) QAOA with ``qaoa_p`` layers is
     optimised and then *sampled* ``qaoa_shots`` times; the best valid tour among the shots is the
     raw answer (none valid: infeasible). Larger clusters go to the minimal encoding
-    (:func:`qbook.minimal.solve`). A single customer needs no quantum routine. The repaired
+    (:func:`qbook.minimal.solve`; clusters of more than ``big_cluster`` customers use
+    ``big_restarts`` restarts when given). A single customer needs no quantum routine. The repaired
     column applies :func:`repair_tour` (if infeasible) and :func:`two_opt`.
     Introduced in chapter 11, CVRP end to end.
     """
@@ -233,7 +236,7 @@ def quantum_route(
             Q,
             off,
             layers=layers,
-            restarts=restarts,
+            restarts=big_restarts if (big_restarts and n > big_cluster) else restarts,
             anneal=anneal,
             samples=samples,
             seed=seed,
