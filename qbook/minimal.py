@@ -44,6 +44,7 @@ import numpy as np
 __all__ = [
     "MinimalResult",
     "ansatz_circuit",
+    "auto_layers",
     "ansatz_state",
     "best_of_samples",
     "cost_and_grad",
@@ -57,6 +58,7 @@ __all__ = [
     "normalised_cost",
     "probabilities",
     "probabilities_from_shots",
+    "product_probability",
     "sample_shots",
     "solve",
     "worked_example_circuit",
@@ -111,7 +113,7 @@ def _as_qubo(Q) -> np.ndarray:
 
 def _cost_p(Q: np.ndarray, p: np.ndarray) -> float:
     d = np.diag(Q)
-    return float(p @ Q @ p - (d * p * p).sum() + d @ p)
+    return float(p @ np.einsum("ij,j->i", Q, p) - (d * p * p).sum() + d @ p)
 
 
 def minimal_cost(Q: np.ndarray, state: np.ndarray, offset: float = 0.0) -> float:
@@ -257,9 +259,11 @@ def _dcost_dpsi(
     ws = np.where(ok, w, 1.0)
     p = np.where(ok, b * b / ws, 0.5)
     d = np.diag(Q)
-    Qp = Q @ p
+    # einsum, not BLAS: a threaded BLAS matrix-vector product is many times slower on a busy
+    # 2-core machine, and these products are small
+    Qp = np.einsum("ij,j->i", Q, p)
     cost = float(p @ Qp - (d * p * p).sum() + d @ p)
-    dc_dp = Qp + p @ Q - 2 * d * p + d
+    dc_dp = Qp + np.einsum("i,ij->j", p, Q) - 2 * d * p + d
     if temperature > 0:
         pc = np.clip(p, 1e-12, 1 - 1e-12)
         entropy = float(-(pc * np.log(pc) + (1 - pc) * np.log(1 - pc)).sum())
@@ -333,7 +337,7 @@ def grad_parameter_shift(theta: np.ndarray, Q: np.ndarray, layers: int) -> np.nd
     ws = np.where(ok, w, 1.0)
     p = np.where(ok, b2 / ws, 0.5)
     d = np.diag(Q)
-    dc_dp = (Q + Q.T) @ p - 2 * d * p + d
+    dc_dp = np.einsum("ij,j->i", Q, p) + np.einsum("i,ij->j", p, Q) - 2 * d * p + d
     g_prob = np.zeros_like(probs)
     g_prob[:n_c] = np.where(ok, dc_dp * (-b2) / ws**2, 0.0)
     g_prob[R : R + n_c] = np.where(ok, dc_dp * a2 / ws**2, 0.0)
@@ -431,6 +435,18 @@ def best_of_samples(
     return X[k].copy(), float(_energies(Q, X[k : k + 1], offset)[0]), int(X.shape[0])
 
 
+def product_probability(p1: np.ndarray, x: np.ndarray | Sequence[int]) -> float:
+    """Probability of bitstring ``x`` under the product distribution ``P1`` (eq. 24).
+
+    Introduced in chapter 10, Minimal encoding.
+    """
+    p1 = np.asarray(p1, dtype=float)
+    x = np.asarray(x)
+    if x.shape != p1.shape:
+        raise ValueError(f"x has shape {x.shape}, the distribution {p1.shape}")
+    return float(np.prod(np.where(x == 1, p1, 1 - p1)))
+
+
 def normalised_cost(cost: float, c_opt: float, c_max: float) -> float:
     """Eq. 27: ``(C - C*) / (C_max - C*)``; 0 at the optimum, 1 at the worst.
 
@@ -466,23 +482,36 @@ class MinimalResult:
     restart_costs: list[float]
     n_qubits: int
     n_params: int
+    layers: int
     n_evals: int
     wall_time: float
+
+
+def auto_layers(n_c: int) -> int:
+    """Enough layers for ``n_q (layers + 1) >= n_c`` angles (one per variable), at least 4.
+
+    Introduced in chapter 10, Minimal encoding.
+    """
+    nq = n_qubits(n_c)
+    return max(4, math.ceil(n_c / nq) - 1)
 
 
 def solve(
     Q: np.ndarray,
     offset: float = 0.0,
-    layers: int = 4,
+    layers: int | None = None,
     restarts: int = 3,
     samples: int = 2000,
     seed: int = 0,
-    maxiter: int = 500,
+    maxiter: int = 200,
     accept: Callable[[np.ndarray], bool] | None = None,
     init_scale: float = 0.1,
     anneal: int = 8,
 ) -> MinimalResult:
     """Minimise eq. 25 with L-BFGS-B and the adjoint gradient; decode the best bitstring.
+
+    ``layers=None`` picks :func:`auto_layers` (about one angle per variable, so the ansatz can
+    set every ``P1_i`` on its own).
 
     Annealing (our addition, ``anneal`` stages, 0 switches it off): the first stages minimise
     ``C_min - T S`` with ``S = sum_i H(P1_i)`` the entropy of the product distribution and ``T``
@@ -503,9 +532,10 @@ def solve(
     from scipy.optimize import minimize
 
     Q = _as_qubo(Q)
+    n_c = Q.shape[0]
+    layers = auto_layers(n_c) if layers is None else layers
     if layers < 0 or restarts < 1 or samples < 1:
         raise ValueError("need layers >= 0, restarts >= 1 and samples >= 1")
-    n_c = Q.shape[0]
     npar = n_params(n_c, layers)
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
@@ -591,6 +621,7 @@ def solve(
         restart_costs=costs,
         n_qubits=n_qubits(n_c),
         n_params=npar,
+        layers=layers,
         n_evals=n_evals,
         wall_time=time.perf_counter() - t0,
     )

@@ -150,3 +150,18 @@ def test_normalised_cost_and_decoding():
 def test_bad_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_auto_layers_gives_one_angle_per_variable():
+    for n_c in (4, 16, 36, 81, 100):
+        L = mn.auto_layers(n_c)
+        assert mn.n_params(n_c, L) >= n_c and L >= 4
+
+
+def test_product_probability():
+    p = np.array([0.9, 0.2])
+    assert mn.product_probability(p, [1, 0]) == pytest.approx(0.72)
+    total = sum(mn.product_probability(p, x) for x in itertools.product([0, 1], repeat=2))
+    assert total == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        mn.product_probability(p, [1, 0, 1])

@@ -1,0 +1,58 @@
+"""Tests for qbook.cvrp (chapter 11)."""
+
+import numpy as np
+import pytest
+
+from qbook import cvrp, vrp
+
+
+def test_split_clusters_respects_capacity_and_covers_customers():
+    inst = vrp.read_instance("E-n13-k4")
+    clusters = cvrp.split_clusters(inst)
+    assert sorted(c for cl in clusters for c in cl) == list(range(1, inst.n_nodes))
+    assert len(clusters) <= inst.n_vehicles
+    for cl in clusters:
+        assert inst.demands[cl].sum() <= inst.capacity
+    exact = sum(vrp.held_karp(inst.D, cl)[0] for cl in clusters)
+    assert exact >= inst.best_cost
+
+
+def test_two_opt_and_repair():
+    rng = np.random.default_rng(0)
+    D = vrp.euclidean_rounded(rng.integers(0, 100, size=(7, 2)))
+    tour = [3, 1, 5, 2, 6, 4]
+    better = cvrp.two_opt(D, tour)
+    assert sorted(better) == sorted(tour)
+    assert vrp.tour_cost(D, better) <= vrp.tour_cost(D, tour)
+    x = np.zeros(36, dtype=int)
+    x[[0, 1, 7]] = 1  # position 0 has two customers, position 1 has customer 2
+    fixed = cvrp.repair_tour(x, 6, D)
+    assert sorted(fixed) == [1, 2, 3, 4, 5, 6]
+
+
+def test_quantum_route_small_cluster_is_a_tour():
+    inst = vrp.read_instance("E-n13-k4")
+    r = cvrp.quantum_route(inst.D, [8, 5], qaoa_p=1, qaoa_restarts=1, seed=0)
+    assert r.method.startswith("QAOA") and r.n_qubits == 4
+    assert r.raw_tour is not None and sorted(r.raw_tour) == [5, 8]
+    assert r.raw_cost == pytest.approx(vrp.tour_cost(inst.D, r.raw_tour))
+    assert r.raw_cost >= r.optimal_cost
+
+
+def test_infeasible_decode_is_reported_not_hidden():
+    good = cvrp.ClusterResult([1], "trivial", 0, [1], 10.0, [1], 10.0, 10.0, 0.0)
+    bad = cvrp.ClusterResult([2, 3], "minimal", 3, None, None, [2, 3], 20.0, 18.0, 0.1)
+    res = cvrp.QuantumCVRPResult("x", [good, bad])
+    assert res.n_infeasible == 1
+    assert res.raw_cost is None and res.raw_routes is None
+    assert res.repaired_cost == 30.0
+
+
+def test_bad_input():
+    inst = vrp.read_instance("E-n13-k4")
+    with pytest.raises(ValueError):
+        cvrp.quantum_two_phase(inst, [[1, 2]])
+    with pytest.raises(ValueError):
+        cvrp.quantum_route(inst.D, [])
+    with pytest.raises(ValueError):
+        cvrp.split_clusters("E-n13-k4")
