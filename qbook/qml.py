@@ -421,3 +421,28 @@ def pattern_lookup_accuracy(
         v = votes.get(x.tobytes())
         pred.append(default if v is None else int(v[1] >= v[0]))
     return float(np.mean(np.array(pred) == y_test))
+
+
+def compare_epoch_times(
+    make_model,
+    full: tuple[Any, np.ndarray],
+    distinct: tuple[Any, np.ndarray, np.ndarray],
+    batch_size: int,
+    repeats: int = 2,
+) -> tuple[float, float]:
+    """Seconds of one per-sample epoch and one distinct-image epoch, best of ``repeats``.
+
+    The two kinds alternate (per-sample, distinct, per-sample, ...) on fresh models from
+    ``make_model()`` so that neither gains from running second; the minimum of each is the
+    least disturbed by other work on the machine. ``full = (x, y)``, ``distinct = (x, y,
+    weights)``. Introduced in chapter 5.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    t_full, t_distinct = [], []
+    for _ in range(repeats):
+        t_full.append(time_epoch(make_model(), full[0], full[1], batch_size))
+        t_distinct.append(
+            time_epoch(make_model(), distinct[0], distinct[1], batch_size, distinct[2])
+        )
+    return min(t_full), min(t_distinct)
