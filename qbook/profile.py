@@ -46,7 +46,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "data_seed": 0,
         },
         "hybrid": {
-            "epochs": 20,
+            "epochs": 15,
             "seeds": (0, 1),
             "batch_size": 16,
             "learning_rate": 0.02,
@@ -96,7 +96,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "data_seed": 0,
         },
         "hybrid": {
-            "epochs": 25,
+            "epochs": 15,
             "seeds": (0, 1, 2, 3, 4),
             "batch_size": 16,
             "learning_rate": 0.02,
