@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def rows(tmp_path, monkeypatch):
     monkeypatch.setenv("QBOOK_RESULTS_DIR", str(tmp_path))
+    # only these rows: no benchmark results from the repository
+    monkeypatch.setattr("qbook.results.repo_root", lambda: tmp_path)
     rec = Recorder("02_classical_cnn")
     for seed, acc in zip((0, 1, 2), (0.80, 0.84, 0.88), strict=True):
         rec.add("cnn", "test_accuracy", acc, seed=seed, data_source="synthetic", n_params=99)
