@@ -31,6 +31,9 @@ __all__ = [
     "tsp_default_penalty",
     "decode_tour",
     "encode_tour",
+    "tsp_valid",
+    "smallest_working_penalty",
+    "penalty_study",
     "nearest_neighbour_tour",
     "euclidean_rounded",
     "held_karp",
@@ -45,6 +48,7 @@ __all__ = [
     "mip_clusters",
     "cluster",
     "two_phase",
+    "improve_clusters",
     "check_solution",
     "pyvrp_solve",
     "mds_coords",
@@ -339,6 +343,16 @@ def decode_tour(x: np.ndarray | Sequence[int], n_nodes: int) -> list[int] | None
     return [int(np.argmax(row)) + 1 for row in M]
 
 
+def tsp_valid(X: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Which rows of a batch of :func:`tsp_qubo` bitstrings are permutation matrices (chapter 8)."""
+    n = n_nodes - 1
+    X = np.atleast_2d(np.asarray(X))
+    if X.shape[1] != n * n:
+        raise ValueError(f"bitstrings have length {X.shape[1]}, expected {n * n}")
+    M = X.reshape(-1, n, n)
+    return np.all(M.sum(1) == 1, axis=1) & np.all(M.sum(2) == 1, axis=1)
+
+
 def encode_tour(tour: Sequence[int], n_nodes: int) -> np.ndarray:
     """The :func:`tsp_qubo` bitstring of a tour (inverse of :func:`decode_tour`). Chapter 8."""
     n = n_nodes - 1
@@ -379,15 +393,16 @@ def held_karp(D: np.ndarray, customers: Sequence[int] | None = None) -> tuple[fl
     parent = np.full((full, k), -1, dtype=np.int64)
     bits = 1 << np.arange(k)
     dp[bits, np.arange(k)] = D[0, idx]
-    for mask in range(1, full):
-        if mask & (mask - 1) == 0:
-            continue  # single customers are initialised
-        members = np.flatnonzero(mask & bits)
-        prev = mask ^ bits[members]  # mask without j, for each j in the mask
-        cand = dp[prev][:, members] + Dc[np.ix_(members, members)].T  # [j, i]: ... i -> j
-        best_i = np.argmin(cand, axis=1)
-        dp[mask, members] = cand[np.arange(members.size), best_i]
-        parent[mask, members] = members[best_i]
+    masks = np.arange(full)
+    popcount = ((masks[:, None] >> np.arange(k)) & 1).sum(1)
+    for size in range(2, k + 1):  # one layer of subsets at a time, vectorised over the layer
+        layer = masks[popcount == size]
+        for j in range(k):
+            sub = layer[(layer >> j) & 1 == 1]
+            cand = dp[sub ^ bits[j]] + Dc[:, j][None, :]  # via i -> j; inf where i not in set
+            best_i = np.argmin(cand, axis=1)
+            dp[sub, j] = cand[np.arange(sub.size), best_i]
+            parent[sub, j] = best_i
     last = dp[full - 1] + D[idx, 0]
     j = int(np.argmin(last))
     cost = float(last[j])
@@ -898,14 +913,73 @@ def cluster(
     return clusters
 
 
-def two_phase(inst: Instance, method: str = "sweep") -> tuple[list[list[int]], float]:
+def improve_clusters(
+    D: np.ndarray,
+    clusters: Sequence[Sequence[int]],
+    demands: np.ndarray,
+    capacity: int,
+    max_passes: int = 20,
+) -> list[list[int]]:
+    """Local search on a clustering, scored by exact route costs (:func:`held_karp`).
+
+    Moves one customer to another cluster, or swaps two customers of different clusters,
+    whenever that keeps both loads within capacity and shortens the two optimal routes;
+    repeats until no move helps (or ``max_passes``). Never adds clusters. Chapter 8.
+    """
+    demands = np.asarray(demands)
+    cl = [list(c) for c in clusters]
+    cache: dict[tuple[int, ...], float] = {}
+
+    def cost(c) -> float:
+        key = tuple(sorted(c))
+        if key not in cache:
+            cache[key] = held_karp(D, key)[0]
+        return cache[key]
+
+    def load(c) -> int:
+        return int(demands[list(c)].sum()) if c else 0
+
+    for _ in range(max_passes):
+        best_delta, best_move = -1e-9, None
+        for a, ca in enumerate(cl):
+            for b, cb in enumerate(cl):
+                if a == b:
+                    continue
+                base = cost(ca) + cost(cb)
+                for c in ca:
+                    if len(ca) > 1 and load(cb) + demands[c] <= capacity:
+                        na = [v for v in ca if v != c]
+                        delta = cost(na) + cost([*cb, c]) - base
+                        if delta < best_delta:
+                            best_delta, best_move = delta, (a, na, b, [*cb, c])
+                    if a < b:
+                        for e in cb:
+                            na = [v for v in ca if v != c] + [e]
+                            nb = [v for v in cb if v != e] + [c]
+                            if load(na) <= capacity and load(nb) <= capacity:
+                                delta = cost(na) + cost(nb) - base
+                                if delta < best_delta:
+                                    best_delta, best_move = delta, (a, na, b, nb)
+        if best_move is None:
+            break
+        a, na, b, nb = best_move
+        cl[a], cl[b] = na, nb
+    return cl
+
+
+def two_phase(
+    inst: Instance, method: str = "sweep", improve: bool = False
+) -> tuple[list[list[int]], float]:
     """Phase one :func:`cluster`, phase two an exact TSP per cluster (:func:`held_karp`).
 
+    ``improve=True`` refines the clusters with :func:`improve_clusters` before routing.
     Returns ``(routes, cost)``. Introduced in chapter 8.
     """
     if not isinstance(inst, Instance):
         raise ValueError("two_phase needs an Instance (see read_instance)")
     clusters = cluster(inst, method=method)
+    if improve:
+        clusters = improve_clusters(inst.D, clusters, inst.demands, inst.capacity)
     routes = [held_karp(inst.D, c)[1] for c in clusters]
     return routes, route_cost(inst.D, routes)
 
@@ -986,3 +1060,73 @@ def plot_routes(inst: Instance, routes: Sequence[Sequence[int]], ax=None, title:
     if inst.coords is None:
         ax.set_xlabel("positions from distances (MDS)", fontsize=8)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Penalty studies (chapter 8)
+# ---------------------------------------------------------------------------------------------
+
+
+def _ground_ok(build, optimum: float, p: float) -> bool:
+    from qbook.qubo import brute_force
+
+    Q, offset, evaluate = build(p)
+    _, xs = brute_force(Q, offset)
+    feasible, cost = evaluate(xs)
+    return bool(np.all(feasible) and np.allclose(cost, optimum))
+
+
+def smallest_working_penalty(build, optimum: float, upper: float, iters: int = 16) -> float:
+    """Bisect for the smallest penalty whose QUBO ground states are all optimal and feasible.
+
+    ``build(p)`` returns ``(Q, offset, evaluate)`` with ``evaluate(X) -> (feasible, cost)`` for
+    a batch of bitstrings; ``upper`` must work (e.g. a sufficient penalty). Brute force, so
+    small instances only. Introduced in chapter 8.
+    """
+    if not _ground_ok(build, optimum, upper):
+        raise ValueError(f"the upper penalty {upper} does not give optimal ground states")
+    lo, hi = 0.0, float(upper)
+    for _ in range(iters):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if _ground_ok(build, optimum, mid) else (mid, hi)
+    return hi
+
+
+def penalty_study(
+    build,
+    optimum: float,
+    penalties: Sequence[float],
+    *,
+    n_reads: int,
+    n_sweeps: int,
+    seeds: Sequence[int] = (0,),
+) -> list[dict]:
+    """For each penalty: are the ground states optimal, the relative spectral gap, and how often
+    simulated annealing at a fixed budget ends feasible / optimal (mean over ``seeds``).
+
+    The relative gap is ``(E_1 - E_0) / (E_max - E_0)`` over all ``2^n`` energies, ``E_1`` the
+    first level above the ground energy. Introduced in chapter 8.
+    """
+    from qbook.qubo import all_energies, simulated_annealing
+
+    rows = []
+    for p in penalties:
+        Q, offset, evaluate = build(p)
+        E = np.sort(all_energies(Q, offset))
+        e1 = E[E > E[0] + 1e-9 * max(1.0, abs(E[0]))][0]
+        succ, feas = [], []
+        for seed in seeds:
+            X, _ = simulated_annealing(Q, offset, n_reads=n_reads, n_sweeps=n_sweeps, seed=seed)
+            f, c = evaluate(X)
+            succ.append(np.mean(f & np.isclose(c, optimum)))
+            feas.append(np.mean(f))
+        rows.append(
+            dict(
+                penalty=float(p),
+                ground_ok=_ground_ok(build, optimum, p),
+                rel_gap=float((e1 - E[0]) / (E[-1] - E[0])),
+                sa_success=float(np.mean(succ)),
+                sa_feasible=float(np.mean(feas)),
+            )
+        )
+    return rows

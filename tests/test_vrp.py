@@ -109,10 +109,13 @@ def test_malformed_instance_file(tmp_path):
 
 
 def _tiny():
-    """3 customers, 2 vehicles, capacity 3, 2 steps: 2*2*4 + 2*2 = 20 variables."""
+    """3 customers, 2 vehicles, capacity 3, 2 steps: 2*2*4 + 2*2 = 20 variables.
+
+    Customers 1 and 2 (demand 2 each) would share a route without the capacity: it binds.
+    """
     P = np.array([[0, 0], [3, 4], [6, 1], [-4, 3]], float)
     D = np.sqrt(((P[:, None] - P[None]) ** 2).sum(-1))  # exact: the triangle inequality holds
-    return D, np.array([0, 1, 1, 2]), 3
+    return D, np.array([0, 2, 2, 1]), 3
 
 
 def test_cvrp_qubo_ground_state_is_the_brute_force_optimum():
@@ -129,7 +132,10 @@ def test_cvrp_qubo_ground_state_is_the_brute_force_optimum():
         assert sorted(c for r in dec for c in r) == [1, 2, 3]
         assert all(dem[r].sum() <= cap for r in dec)
         assert route_cost(D, dec) == pytest.approx(best)
-    assert sorted(map(sorted, routes)) == [[1, 2], [3]]
+    assert sorted(map(sorted, routes)) == [[1, 3], [2]]
+    # the capacity binds: with room for 4 the cheaper split {1, 2}, {3} wins
+    loose, loose_routes = vrp.cvrp_brute_force(D, dem, 4, 2, max_per_route=2)
+    assert loose < best and sorted(map(sorted, loose_routes)) == [[1, 2], [3]]
 
 
 def test_cvrp_energy_terms_and_small_penalty_failure():
@@ -175,7 +181,7 @@ def test_two_phase_returns_feasible_routes(name, method):
 def test_cvrp_bad_input():
     D, dem, cap = _tiny()
     with pytest.raises(ValueError, match="above the capacity"):
-        vrp.cvrp_qubo(D, [0, 1, 5, 2], cap, 2)
+        vrp.cvrp_qubo(D, [0, 1, 5, 1], cap, 2)
     with pytest.raises(ValueError, match="one entry per node"):
         vrp.cvrp_qubo(D, [0, 1, 1], cap, 2)
     with pytest.raises(ValueError, match="method"):
@@ -204,3 +210,30 @@ def test_malformed_sections(tmp_path):
     garbage.write_text("this is not a CVRPLIB file\n")
     with pytest.raises(ValueError):
         read_instance(garbage)
+
+
+def test_local_search_on_clusters_never_hurts():
+    inst = read_instance("E-n13-k4")
+    clusters = vrp.cluster(inst, method="mip")
+    before = sum(vrp.held_karp(inst.D, c)[0] for c in clusters)
+    better = vrp.improve_clusters(inst.D, clusters, inst.demands, inst.capacity)
+    routes = [vrp.held_karp(inst.D, c)[1] for c in better]
+    vrp.check_solution(inst, routes)
+    assert len(better) == len(clusters)
+    assert inst.best_cost <= route_cost(inst.D, routes) <= before
+
+
+def test_penalty_study_on_a_small_tsp():
+    rng = np.random.default_rng(3)
+    D = _random_d(rng, 4)
+    opt, _ = vrp.held_karp(D)
+
+    def build(p):
+        Q, off = tsp_qubo(D, penalty=p)
+        return Q, off, lambda X: (vrp.tsp_valid(X, 4), qubo_energy(Q, X, off))
+
+    p_min = vrp.smallest_working_penalty(build, opt, vrp.tsp_default_penalty(D))
+    assert 0 < p_min <= vrp.tsp_default_penalty(D)
+    rows = vrp.penalty_study(build, opt, [p_min / 4, 2 * p_min], n_reads=50, n_sweeps=20)
+    assert [r["ground_ok"] for r in rows] == [False, True]
+    assert all(0 <= r["sa_success"] <= r["sa_feasible"] <= 1 and r["rel_gap"] > 0 for r in rows)
