@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OPTIMISATION = ["qbook.qubo", "qbook.vrp", "qbook.qaoa", "qbook.minimal"]
-LIGHT = ["qbook", "qbook.profile", "qbook.results", "qbook.colab", "qbook.figures", "qbook.data"]
+OPTIMISATION = ["qbook.qubo", "qbook.vrp", "qbook.qaoa", "qbook.minimal", "qbook.cvrp"]
+LIGHT = ["qbook", "qbook.profile", "qbook.results", "qbook.colab", "qbook.figures", "qbook.data", "qbook.report"]
 
 BLOCKER = """
 import importlib.abc, sys
