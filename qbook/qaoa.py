@@ -31,6 +31,7 @@ agree. Energies are ``diag . |amplitudes|^2`` with ``diag`` the Ising energy of 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -183,7 +184,8 @@ def qsim_state(circuit, gammas_sym, betas_sym, gammas, betas) -> np.ndarray:
 
     res = _resolver(gammas_sym, betas_sym, gammas, betas)
     qubits = sorted(circuit.all_qubits())
-    sim = qsimcirq.QSimSimulator()
+    # qsim uses one thread unless told otherwise; all cores make it ~1.5x faster on 2 cores.
+    sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=os.cpu_count() or 1))
     return sim.simulate(circuit, res, qubit_order=qubits).final_state_vector
 
 
