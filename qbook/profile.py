@@ -43,6 +43,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "learning_rate": 0.02,
             "batch_size": 8,
             "cnn_epochs": 20,
+            "timing_repeats": 1,
             "data_seed": 0,
         },
         "hybrid": {
@@ -93,6 +94,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "learning_rate": 0.02,
             "batch_size": 8,
             "cnn_epochs": 20,
+            "timing_repeats": 2,
             "data_seed": 0,
         },
         "hybrid": {
