@@ -27,7 +27,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "cnn": {"epochs": 6, "batch_size": 250, "seeds": (0,), "learning_rate": 1e-3},
         "primer": {"shots": 1000},
         "qcnn": {
-            "epochs": 25,
+            "epochs": 20,
             "batch_size": 16,
             "seeds": (0, 1),
             "n_rounds": 20,
@@ -43,6 +43,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "learning_rate": 0.02,
             "batch_size": 8,
             "cnn_epochs": 20,
+            "timing_repeats": 1,
             "data_seed": 0,
         },
         "hybrid": {
@@ -125,6 +126,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "learning_rate": 0.02,
             "batch_size": 8,
             "cnn_epochs": 20,
+            "timing_repeats": 2,
             "data_seed": 0,
         },
         "hybrid": {
