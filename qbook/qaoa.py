@@ -180,13 +180,17 @@ def qsim_state(circuit, gammas_sym, betas_sym, gammas, betas) -> np.ndarray:
 
     Introduced in chapter 9, QAOA.
     """
+    import cirq
     import qsimcirq
 
     res = _resolver(gammas_sym, betas_sym, gammas, betas)
     qubits = sorted(circuit.all_qubits())
     # qsim uses one thread unless told otherwise; all cores make it ~1.5x faster on 2 cores.
     sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=os.cpu_count() or 1))
-    return sim.simulate(circuit, res, qubit_order=qubits).final_state_vector
+    # Resolving in Cirq first is faster than handing qsimcirq the symbols (measured: 10 ms + 77 ms
+    # against 109 ms at 20 qubits, p = 2).
+    resolved = cirq.resolve_parameters(circuit, res)
+    return sim.simulate(resolved, qubit_order=qubits).final_state_vector
 
 
 def cirq_state(circuit, gammas_sym, betas_sym, gammas, betas) -> np.ndarray:

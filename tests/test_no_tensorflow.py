@@ -6,7 +6,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIMISATION = ["qbook.qubo", "qbook.vrp", "qbook.qaoa", "qbook.minimal", "qbook.cvrp"]
-LIGHT = ["qbook", "qbook.profile", "qbook.results", "qbook.colab", "qbook.figures", "qbook.data", "qbook.report"]
+LIGHT = [
+    "qbook",
+    "qbook.profile",
+    "qbook.results",
+    "qbook.colab",
+    "qbook.figures",
+    "qbook.data",
+    "qbook.report",
+]
 
 BLOCKER = """
 import importlib.abc, sys
