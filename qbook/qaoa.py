@@ -74,17 +74,11 @@ def ising_parts(h: Sequence[float], J: np.ndarray | Sequence) -> tuple[np.ndarra
 
     The pair ``(i, j)``, ``i < j``, gets ``J[i, j] + J[j, i]``. Introduced in chapter 9, QAOA.
     """
-    h = np.asarray(h, dtype=float)
-    J = np.asarray(J, dtype=float)
-    if h.ndim != 1 or h.size == 0:
-        raise ValueError(f"h must be a non-empty vector, got shape {h.shape}")
-    if J.shape != (h.size, h.size):
-        raise ValueError(f"J must be {h.size}x{h.size} to match h, got shape {J.shape}")
-    if not (np.all(np.isfinite(h)) and np.all(np.isfinite(J))):
-        raise ValueError("h or J has non-finite entries")
-    if np.any(np.diag(J) != 0):
-        raise ValueError("J must have a zero diagonal (s_i^2 = 1 belongs in the constant)")
-    return h, np.triu(J + J.T, 1)
+    from qbook.qubo import _check_ising
+
+    if np.asarray(h).size == 0:
+        raise ValueError("h must be a non-empty vector, got no fields")
+    return _check_ising(h, J)
 
 
 def bitstrings(n: int) -> np.ndarray:
