@@ -20,6 +20,20 @@ from qbook.results import ROW_FIELDS, load_results
 # Rows are averaged only within one of these groups: a mean never mixes profiles, data sources
 # or units.
 GROUP_KEYS = ("chapter", "experiment", "metric", "unit", "data_source", "profile")
+# Extra columns that describe the experiment's setting rather than a measurement: rows that
+# differ in one of these are different experiments, never averaged together.
+CONDITION_KEYS = (
+    "n_qubits",
+    "p",
+    "n_c",
+    "n_vars",
+    "layers",
+    "penalty",
+    "n_params",
+    "epochs",
+    "n_train",
+    "shots",
+)
 
 NO_RESULTS = (
     "No results have been recorded yet: this is a fresh copy in which no chapter has run.\n"
@@ -129,9 +143,11 @@ def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
     missing = [k for k in by if k not in df.columns]
     if missing:
         raise ValueError(f"cannot summarise: columns {missing} are not in the table")
+    by = [*by, "setting"]
     cols = [*by, "n", "seeds", "mean", "sd", "min", "max", "mean_sd"]
     if df.empty:
         return pd.DataFrame(columns=cols)
+    df = df.assign(setting=setting_labels(df))
     keyed = df.assign(**{k: df[k].fillna("").astype(str) for k in by})
     out = []
     for key, grp in keyed.groupby(list(by), sort=True, dropna=False):
@@ -152,6 +168,29 @@ def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=cols)
+
+
+def setting_labels(df: pd.DataFrame) -> pd.Series:
+    """One label per row from its :data:`CONDITION_KEYS` columns, e.g. ``"n_qubits=20, p=2"``.
+
+    Introduced in chapter 12, results: :func:`summarise` averages only rows with equal labels.
+    """
+    present = [k for k in CONDITION_KEYS if k in df.columns]
+
+    def label(row: pd.Series) -> str:
+        parts = []
+        for k in present:
+            v = row[k]
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            parts.append(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}")
+        return ", ".join(parts)
+
+    if df.empty:
+        return pd.Series([], dtype=str, index=df.index)
+    return df.apply(label, axis=1).astype(str)
 
 
 def format_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:

@@ -106,3 +106,14 @@ def test_rows_for_the_page_are_compact(rows):
     assert report.styled_rows(report.results_frame([])).to_html()  # empty still renders
     prov = report.styled(report.provenance(df)).to_html()
     assert "nowrap" in prov and "+00:00" not in prov  # dates shown to the minute
+
+
+def test_summarise_never_averages_different_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("QBOOK_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr("qbook.results.repo_root", lambda: tmp_path)
+    rec = Recorder("09_qaoa")
+    for n, ratio in ((12, 1.0), (20, 11.0)):
+        rec.add("simulators", "speedup", ratio, unit="x", n_qubits=n, p=2)
+    s = report.summarise(report.results_frame())
+    assert list(s["setting"]) == ["n_qubits=12, p=2", "n_qubits=20, p=2"]
+    assert list(s["mean"]) == [1.0, 11.0] and list(s["n"]) == [1, 1]
