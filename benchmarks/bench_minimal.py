@@ -71,21 +71,28 @@ def random_qubos(rows: Rows) -> None:
             rows.add("random_qubo", "gap_to_optimum", r.energy - emin, n_c=n_c)
 
 
+def solve_tsp(D: np.ndarray, seed: int, **options):
+    """Minimal encoding on the TSP QUBO of ``D``, keeping only samples that decode to a tour."""
+    n_nodes = len(D)
+    Q, off = vrp.tsp_qubo(D)
+    return mn.solve(
+        Q,
+        off,
+        restarts=3,
+        samples=2000,
+        seed=seed,
+        accept=lambda x: vrp.decode_tour(x, n_nodes) is not None,
+        **options,
+    )
+
+
 def tsp_rates(rows: Rows, max_customers: int) -> None:
     print("random TSPs, 10 seeds: optimal-tour rate of the best decoded bitstring")
     for n in range(4, max_customers + 1):
         hits, valid, walls = 0, 0, []
         for seed in range(10):
             D = random_tsp(n, seed)
-            Q, off = vrp.tsp_qubo(D)
-            r = mn.solve(
-                Q,
-                off,
-                restarts=3,
-                samples=2000,
-                seed=seed,
-                accept=lambda x, n=n: vrp.decode_tour(x, n + 1) is not None,
-            )
+            r = solve_tsp(D, seed)
             tour = vrp.decode_tour(r.x, n + 1)
             best = vrp.held_karp(D)[0]
             valid += tour is not None
@@ -107,17 +114,7 @@ def tsp_rates(rows: Rows, max_customers: int) -> None:
             hits0 = 0
             for seed in range(10):
                 D = random_tsp(n, seed)
-                Q, off = vrp.tsp_qubo(D)
-                r = mn.solve(
-                    Q,
-                    off,
-                    restarts=3,
-                    samples=2000,
-                    seed=seed,
-                    anneal=0,
-                    init_scale=np.pi,
-                    accept=lambda x, n=n: vrp.decode_tour(x, n + 1) is not None,
-                )
+                r = solve_tsp(D, seed, anneal=0, init_scale=np.pi)
                 tour = vrp.decode_tour(r.x, n + 1)
                 hits0 += tour is not None and vrp.tour_cost(D, tour) == vrp.held_karp(D)[0]
             rows.add(f"tsp{n}", "minimal_no_anneal_optimal_of_10", hits0, data_source="random TSP")

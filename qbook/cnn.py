@@ -299,12 +299,12 @@ def train_or_load(
 
 def mean_sd(values: Sequence[float], digits: int = 4) -> str:
     """``"mean ± sd"`` over seeds (sample standard deviation), or the value and "(1 seed)"."""
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 1 or len(values) == 0:
-        raise ValueError("mean_sd needs a non-empty list of values")
+    from qbook.report import mean_sd as _mean_sd
+
+    mean, sd = _mean_sd(values)
     if len(values) == 1:
-        return f"{values[0]:.{digits}f} (1 seed)"
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+        return f"{mean:.{digits}f} (1 seed)"
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
 # --------------------------------------------------------------------------------------------

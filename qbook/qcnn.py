@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 
 from qbook.env import ensure_tensorflow_env
+from qbook.report import mean_sd  # noqa: F401  (re-exported: chapters 4-6 use qcnn.mean_sd)
 
 ensure_tensorflow_env()  # before anything below can import TensorFlow
 
@@ -338,14 +339,6 @@ def train_model(
 def to_tensor(circuits: Sequence[cirq.Circuit]):
     """``tfq.convert_to_tensor``: circuits -> a string tensor of serialised circuits (chapter 3)."""
     return _tf().tfq.convert_to_tensor(list(circuits))
-
-
-def mean_sd(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (ddof=1; 0 for a single value) (chapter 4)."""
-    v = np.asarray(list(values), dtype=float)
-    if v.size == 0:
-        raise ValueError("mean_sd needs at least one value")
-    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
 
 
 def plot_histories(

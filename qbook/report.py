@@ -193,6 +193,18 @@ def setting_labels(df: pd.DataFrame) -> pd.Series:
     return df.apply(label, axis=1).astype(str)
 
 
+def mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1) of one result over seeds; sd 0 for one value.
+
+    Introduced in chapter 2 and used by every learning chapter; :func:`summarise` does the same
+    per group of a results table (where one run has sd ``NaN``).
+    """
+    v = np.asarray(list(values), dtype=float)
+    if v.ndim != 1 or v.size == 0:
+        raise ValueError("mean_sd needs a non-empty list of values")
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
 def format_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:
     """``"0.912 +/- 0.004 (n=3)"``; a single run prints without the spread."""
     if n < 1:
