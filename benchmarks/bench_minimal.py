@@ -1,4 +1,4 @@
-"""Minimal-encoding benchmarks (chapter 10).
+"""Minimal-encoding benchmarks (chapter 11).
 
 * cost-and-gradient evaluations per second (adjoint) vs n_c = 16 ... 1024; the 1024 target is
   <= 50 ms per evaluation;
@@ -147,12 +147,12 @@ def tsp_rates(rows: Rows, max_customers: int) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "speed":  # the speed table alone, its own file
-        rows = Rows("bench_minimal_speed", "10_minimal_encoding")
+        rows = Rows("bench_minimal_speed", "11_minimal_encoding")
         speed(rows)
         rows.write()
         return
     max_customers = int(sys.argv[1]) if len(sys.argv) > 1 else 9
-    rows = Rows("bench_minimal", "10_minimal_encoding")
+    rows = Rows("bench_minimal", "11_minimal_encoding")
     speed(rows)
     random_qubos(rows)
     rows.write()

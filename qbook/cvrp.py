@@ -1,6 +1,6 @@
 """CVRP end to end: classical clustering, quantum routing per cluster, honest bookkeeping.
 
-Introduced in chapter 11, "CVRP end to end". Phase one is classical and respects capacity
+Introduced in chapter 12, "CVRP end to end". Phase one is classical and respects capacity
 (:func:`qbook.vrp.cluster` from chapter 8, or :func:`split_clusters` here, a route-first /
 cluster-second split after {cite}`beasley1983`); phase two solves each cluster's TSP with a
 quantum routine: QAOA in the complete encoding where the qubits fit (:mod:`qbook.qaoa`), the
@@ -38,7 +38,7 @@ def split_clusters(inst: vrp.Instance, max_routes: int | None = None) -> list[li
     customers) or the nearest-neighbour tour; every rotation and both directions are split
     optimally by dynamic programming over (position, routes used) with at most ``max_routes``
     routes (default: the instance's vehicle count), each route costed exactly by Held-Karp.
-    Classical and capacity-respecting. Introduced in chapter 11, CVRP end to end.
+    Classical and capacity-respecting. Introduced in chapter 12, CVRP end to end.
     """
     if not isinstance(inst, vrp.Instance):
         raise ValueError("split_clusters needs an Instance (see qbook.vrp.read_instance)")
@@ -93,7 +93,7 @@ def split_clusters(inst: vrp.Instance, max_routes: int | None = None) -> list[li
 
 
 def two_opt(D: np.ndarray, tour: Sequence[int]) -> list[int]:
-    """Classical 2-opt on a tour through the depot until no improving move is left (chapter 11)."""
+    """Classical 2-opt on a tour through the depot until no improving move is left (chapter 12)."""
     D = np.asarray(D, dtype=float)
     path = [0, *[int(c) for c in tour], 0]
     improved = True
@@ -110,7 +110,7 @@ def two_opt(D: np.ndarray, tour: Sequence[int]) -> list[int]:
 
 def repair_tour(x: np.ndarray, n_customers: int, D: np.ndarray) -> list[int]:
     """Turn any bitstring into a tour: keep positions whose row has one customer not yet used,
-    then insert the missing customers where they cost least (classical repair, chapter 11)."""
+    then insert the missing customers where they cost least (classical repair, chapter 12)."""
     M = np.asarray(x).reshape(n_customers, n_customers)
     tour: list[int] = []
     for t in range(n_customers):
@@ -203,7 +203,7 @@ def quantum_route(
     (:func:`qbook.minimal.solve`; clusters of more than ``big_cluster`` customers use
     ``big_restarts`` restarts when given). A single customer needs no quantum routine. The repaired
     column applies :func:`repair_tour` (if infeasible) and :func:`two_opt`.
-    Introduced in chapter 11, CVRP end to end.
+    Introduced in chapter 12, CVRP end to end.
     """
     from qbook import minimal, qaoa
 
@@ -268,7 +268,7 @@ def quantum_two_phase(
 ) -> QuantumCVRPResult:
     """Route every cluster with :func:`quantum_route`; keep raw and repaired results apart.
 
-    Introduced in chapter 11, CVRP end to end.
+    Introduced in chapter 12, CVRP end to end.
     """
     if not isinstance(inst, vrp.Instance):
         raise ValueError("quantum_two_phase needs an Instance")
@@ -289,7 +289,7 @@ def best_clustering(inst: vrp.Instance) -> tuple[list[list[int]], str, dict[str,
 
     Each candidate is judged by the sum of its clusters' exact TSP costs (Held-Karp), a purely
     classical criterion; a candidate that cannot respect the fleet size is skipped. Returns
-    ``(clusters, name, {name: exact cost})``. Introduced in chapter 11, CVRP end to end.
+    ``(clusters, name, {name: exact cost})``. Introduced in chapter 12, CVRP end to end.
     """
     cands: dict[str, list[list[int]]] = {}
     method = "mip" if inst.coords is None else "sweep"

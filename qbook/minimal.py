@@ -1,6 +1,6 @@
 """The minimal encoding of Tan et al. (2021): ``n_c`` binary variables on ``1 + ceil(log2 n_c)`` qubits.
 
-Introduced in chapter 10, "Minimal encoding" (the seminar's eqs. 23-27, {cite}`tan2021`,
+Introduced in chapter 11, "Minimal encoding" (the seminar's eqs. 23-27, {cite}`tan2021`,
 {cite}`haezer2023`).
 
 The state (eq. 23) is ``|psi> = sum_i beta_i |phi_i>_reg (a_i |0>_anc + b_i |1>_anc)``: register
@@ -70,7 +70,7 @@ def n_qubits(n_c: int) -> int:
 
     ``n_c = 1`` needs only the ancilla (a register of 0 bits has one state): 1 qubit.
     ``n_c = 2 -> 2``, ``3, 4 -> 3``, ``5 -> 4``, ``1024 -> 11``.
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     if isinstance(n_c, bool) or int(n_c) != n_c or n_c < 1:
         raise ValueError(f"n_c must be a positive integer number of variables, got {n_c!r}")
@@ -92,7 +92,7 @@ def _check_state(state: np.ndarray, n_c: int) -> tuple[np.ndarray, np.ndarray]:
 def probabilities(state: np.ndarray, n_c: int) -> np.ndarray:
     """``P1_i = |b_i|^2 / (|a_i|^2 + |b_i|^2)`` for ``i < n_c`` (eq. 24); 1/2 where the weight is 0.
 
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     a, b = _check_state(state, n_c)
     a2, b2 = np.abs(a) ** 2, np.abs(b) ** 2
@@ -120,7 +120,7 @@ def minimal_cost(Q: np.ndarray, state: np.ndarray, offset: float = 0.0) -> float
     """``C_min`` of eq. 25 (plus ``offset``): the QUBO's mean over the encoded product distribution.
 
     ``sum_{i != j} Q_ij P1_i P1_j + sum_i Q_ii P1_i``; with bits 0/1 this equals the expectation
-    of ``x^T Q x`` for any square ``Q``. Introduced in chapter 10, Minimal encoding.
+    of ``x^T Q x`` for any square ``Q``. Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
     return _cost_p(Q, probabilities(state, Q.shape[0])) + float(offset)
@@ -130,7 +130,7 @@ def minimal_cost_projectors(Q: np.ndarray, state: np.ndarray) -> float:
     """Eq. 26 literally: ``<P^1_i>/<P_i>`` from explicit projector matrices (small ``n_q`` only).
 
     ``P_i = I_anc (x) |phi_i><phi_i|`` and ``P^1_i = |1><1|_anc (x) |phi_i><phi_i|``.
-    Slow on purpose: it checks :func:`minimal_cost`. Introduced in chapter 10, Minimal encoding.
+    Slow on purpose: it checks :func:`minimal_cost`. Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
     n_c = Q.shape[0]
@@ -158,7 +158,7 @@ def minimal_cost_projectors(Q: np.ndarray, state: np.ndarray) -> float:
 # The ansatz: H, then layers of RY + CNOT ladder, then a final RY layer
 # --------------------------------------------------------------------------------------------
 def n_params(n_c: int, layers: int) -> int:
-    """Number of RY angles of the ansatz: ``n_q (layers + 1)``. Introduced in chapter 10."""
+    """Number of RY angles of the ansatz: ``n_q (layers + 1)``. Introduced in chapter 11."""
     if layers < 0:
         raise ValueError(f"layers must be >= 0, got {layers}")
     return n_qubits(n_c) * (layers + 1)
@@ -169,7 +169,7 @@ def ansatz_circuit(n_c: int, layers: int, qubits=None):
 
     Qubit 0 is the ancilla, qubits 1.. the register (most significant first). Angle
     ``theta[l * n_q + q]`` is the RY of qubit ``q`` in layer ``l`` (layer ``layers`` is the final
-    one). Introduced in chapter 10, Minimal encoding.
+    one). Introduced in chapter 11, Minimal encoding.
     """
     import cirq
     import sympy
@@ -233,7 +233,7 @@ def _apply_cx(psi: np.ndarray, nq: int, q: int) -> None:
 
 
 def ansatz_state(theta: np.ndarray, n_c: int, layers: int) -> np.ndarray:
-    """The ansatz's real state vector (float64, Cirq's qubit order). Introduced in chapter 10."""
+    """The ansatz's real state vector (float64, Cirq's qubit order). Introduced in chapter 11."""
     nq = n_qubits(n_c)
     theta = np.asarray(theta, dtype=float)
     if theta.shape != (n_params(n_c, layers),):
@@ -284,7 +284,7 @@ def cost_and_grad(
     One forward pass stores nothing but the final state; the backward pass un-applies each gate
     (all are real orthogonal) while carrying ``lambda = dC/dpsi`` back, so one cost-and-gradient
     evaluation costs about three state-vector simulations whatever the number of angles.
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
     theta = np.asarray(theta, dtype=float)
@@ -322,7 +322,7 @@ def grad_parameter_shift(theta: np.ndarray, Q: np.ndarray, layers: int) -> np.nd
 
     Each probability ``|psi_k|^2`` is an expectation value, so its derivative with respect to an
     RY angle is ``(|psi_k(theta + pi/2)|^2 - |psi_k(theta - pi/2)|^2) / 2``; the chain rule through
-    eq. 25 gives ``dC/dtheta``. Costs ``2 x n_params`` simulations. Introduced in chapter 10.
+    eq. 25 gives ``dC/dtheta``. Costs ``2 x n_params`` simulations. Introduced in chapter 11.
     """
     Q = _as_qubo(Q)
     n_c = Q.shape[0]
@@ -357,7 +357,7 @@ def grad_parameter_shift(theta: np.ndarray, Q: np.ndarray, layers: int) -> np.nd
 def sample_shots(state: np.ndarray, shots: int, seed: int | np.random.Generator = 0) -> np.ndarray:
     """Measure all qubits ``shots`` times; return counts per basis state (length ``2^n_q``).
 
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     if int(shots) != shots or shots < 1:
         raise ValueError(f"shots must be a positive integer, got {shots!r}")
@@ -371,7 +371,7 @@ def probabilities_from_shots(counts: np.ndarray, n_c: int) -> tuple[np.ndarray, 
     """Estimate ``P1_i = n1_i / (n0_i + n1_i)`` from shot counts; unseen register states get 1/2.
 
     Returns ``(P1, seen)`` with ``seen`` a boolean mask of register states some shot hit.
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     n0, n1 = _check_state(np.asarray(counts, dtype=float), n_c)
     tot = n0 + n1
@@ -383,7 +383,7 @@ def probabilities_from_shots(counts: np.ndarray, n_c: int) -> tuple[np.ndarray, 
 def cost_from_shots(Q: np.ndarray, counts: np.ndarray, offset: float = 0.0) -> float:
     """Eq. 25 with probabilities estimated from shots (the unseen-state rule applied).
 
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
     p, _ = probabilities_from_shots(counts, Q.shape[0])
@@ -401,7 +401,7 @@ def _energies(Q: np.ndarray, X: np.ndarray, offset: float) -> np.ndarray:
 def most_likely(p1: np.ndarray) -> np.ndarray:
     """The most likely bitstring of the product distribution: ``x_i = 1`` where ``P1_i > 1/2``.
 
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     return (np.asarray(p1) > 0.5).astype(np.int8)
 
@@ -417,7 +417,7 @@ def best_of_samples(
     """Draw ``samples`` bitstrings from the product distribution and keep the lowest energy.
 
     With ``accept`` (a feasibility check) only accepted bitstrings compete, if any is drawn.
-    Returns ``(x, energy, n_distinct)``. Introduced in chapter 10, Minimal encoding.
+    Returns ``(x, energy, n_distinct)``. Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
     if samples < 1:
@@ -438,7 +438,7 @@ def best_of_samples(
 def product_probability(p1: np.ndarray, x: np.ndarray | Sequence[int]) -> float:
     """Probability of bitstring ``x`` under the product distribution ``P1`` (eq. 24).
 
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     p1 = np.asarray(p1, dtype=float)
     x = np.asarray(x)
@@ -450,7 +450,7 @@ def product_probability(p1: np.ndarray, x: np.ndarray | Sequence[int]) -> float:
 def normalised_cost(cost: float, c_opt: float, c_max: float) -> float:
     """Eq. 27: ``(C - C*) / (C_max - C*)``; 0 at the optimum, 1 at the worst.
 
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     if c_max <= c_opt:
         raise ValueError("c_max must exceed c_opt")
@@ -490,7 +490,7 @@ class MinimalResult:
 def auto_layers(n_c: int) -> int:
     """Enough layers for ``n_q (layers + 1) >= n_c`` angles (one per variable), at least 4.
 
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     nq = n_qubits(n_c)
     return max(4, math.ceil(n_c / nq) - 1)
@@ -527,7 +527,7 @@ def solve(
     from it compete, and the lowest energy over all restarts wins (with ``accept``, a
     feasibility check, accepted bitstrings come first; an infeasible ``x`` is still returned when
     nothing feasible was seen, never hidden). ``history`` is the eq. 25 cost per evaluation of the
-    winning restart. Introduced in chapter 10, Minimal encoding.
+    winning restart. Introduced in chapter 11, Minimal encoding.
     """
     from scipy.optimize import minimize
 
@@ -633,7 +633,7 @@ def worked_example_circuit(x_star: Sequence[int] = (1, 1, 1, 0)):
     Hadamards spread the register over the ``n_c`` states with weight ``1/n_c`` each; a CNOT-like
     controlled flip of the ancilla on register state ``i`` for every ``x*_i = 1`` sets
     ``b_i = beta_i`` and ``a_i = 0`` there. Returns ``(circuit, qubits)``; qubit 0 is the ancilla.
-    Introduced in chapter 10, Minimal encoding.
+    Introduced in chapter 11, Minimal encoding.
     """
     import cirq
 

@@ -1,4 +1,4 @@
-"""Tables and plots of the recorded results (introduced in chapter 12, Results).
+"""Tables and plots of the recorded results (introduced in chapter 13, Results).
 
 Chapters and benchmarks record every number they report with :class:`qbook.results.Recorder`
 (``results/*.jsonl``, ``benchmarks/results/*.json``). This module turns those rows into one
@@ -173,7 +173,7 @@ def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
 def setting_labels(df: pd.DataFrame) -> pd.Series:
     """One label per row from its :data:`CONDITION_KEYS` columns, e.g. ``"n_qubits=20, p=2"``.
 
-    Introduced in chapter 12, results: :func:`summarise` averages only rows with equal labels.
+    Introduced in chapter 13, results: :func:`summarise` averages only rows with equal labels.
     """
     present = [k for k in CONDITION_KEYS if k in df.columns]
 

@@ -1,4 +1,4 @@
-"""Tests for qbook.cvrp (chapter 11)."""
+"""Tests for qbook.cvrp (chapter 12)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Tests for qbook.minimal (chapter 10)."""
+"""Tests for qbook.minimal (chapter 11)."""
 
 import itertools
 
