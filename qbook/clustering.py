@@ -11,7 +11,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qbook.routing import Instance, _check_cvrp, euclidean_rounded, held_karp, route_cost
+from qbook.routing import (
+    Instance,
+    _check_cvrp,
+    cluster_tour,
+    euclidean_rounded,
+    held_karp,
+    route_cost,
+)
 
 __all__ = ["sweep_clusters", "mip_clusters", "cluster", "improve_clusters", "two_phase"]
 
@@ -106,10 +113,37 @@ def mip_clusters(
         options={"time_limit": time_limit},
     )
     if res.x is None:
-        raise ValueError(f"no capacity-respecting clustering into {K} clusters was found")
+        raise ValueError(
+            f"no capacity-respecting clustering into at most {K} clusters (the fleet) was found "
+            f"in {time_limit} s: the fleet cannot be met this way"
+        )
     z = np.round(res.x[:nz]).reshape(n, n)
     clusters = [[i + 1 for i in range(n) if z[i, j] > 0.5] for j in range(n)]
     return [c for c in clusters if c]
+
+
+def _best_sweep(coords, D, demands, capacity, k) -> list[list[int]] | None:
+    """Every start and both directions of the sweep; the split with at most ``k`` clusters and
+    the smallest total tour cost (:func:`qbook.routing.cluster_tour`), or None if none fits."""
+    n = D.shape[0] - 1
+    best, best_cost = None, np.inf
+    tsp: dict[tuple[int, ...], float] = {}
+
+    def cost_of(c: list[int]) -> float:
+        key = tuple(sorted(c))
+        if key not in tsp:
+            tsp[key] = cluster_tour(D, key)[0]
+        return tsp[key]
+
+    for reverse in (False, True):
+        for s in range(n):
+            cl = sweep_clusters(coords, demands, capacity, s, reverse)
+            if len(cl) > k:
+                continue
+            total = sum(cost_of(c) for c in cl)
+            if total < best_cost:
+                best, best_cost = cl, total
+    return best
 
 
 def cluster(
@@ -123,11 +157,14 @@ def cluster(
     """Phase one: split the customers into clusters that each fit in one vehicle.
 
     ``inst_or_coords`` is an :class:`Instance` (then the other arguments default to its own) or
-    an ``(N, 2)`` coordinate array. ``method="sweep"`` tries every start and both directions of
-    the sweep and keeps the split with the fewest clusters (at most ``n_vehicles`` when
-    possible) and the smallest total of exact tour costs; ``method="mip"`` solves the
-    capacitated K-median MIP (:func:`mip_clusters`), which needs only distances. Every customer
-    appears in exactly one cluster and every cluster is within capacity. Chapter 8.
+    an ``(N, 2)`` coordinate array. The fleet is a hard limit: never more than ``n_vehicles``
+    clusters. ``method="sweep"`` tries every start and both directions of the sweep and keeps,
+    among the splits with at most ``n_vehicles`` clusters, the one with the smallest total tour
+    cost (exact up to :data:`qbook.routing.HELD_KARP_EXACT_MAX` customers per cluster); when no
+    rotation fits the fleet it falls back to the MIP. ``method="mip"`` solves the capacitated
+    K-median MIP (:func:`mip_clusters`), which needs only distances. Every customer appears in
+    exactly one cluster and every cluster is within capacity; a ValueError says so when
+    ``n_vehicles`` cannot be met. Chapter 8.
     """
     if isinstance(inst_or_coords, Instance):
         inst = inst_or_coords
@@ -145,34 +182,19 @@ def cluster(
         raise ValueError("cluster needs coordinates or a distance matrix")
     D, demands, capacity, _ = _check_cvrp(D, demands, capacity, n_vehicles or 1)
     n = D.shape[0] - 1
+    k = int(n_vehicles) if n_vehicles is not None else n
     if method == "sweep":
         if coords is None:
             raise ValueError("the sweep needs coordinates; use method='mip' for EXPLICIT instances")
-        best, best_key = None, None
-        tsp: dict[tuple[int, ...], float] = {}
-
-        def cost_of(c: list[int]) -> float:
-            key = tuple(sorted(c))
-            if key not in tsp:
-                tsp[key] = held_karp(D, key)[0]
-            return tsp[key]
-
-        for reverse in (False, True):
-            for s in range(n):
-                cl = sweep_clusters(coords, demands, capacity, s, reverse)
-                over = max(0, len(cl) - (n_vehicles or len(cl)))
-                if any(len(c) > 16 for c in cl):
-                    continue
-                key = (over, sum(cost_of(c) for c in cl))
-                if best_key is None or key < best_key:
-                    best, best_key = cl, key
-        if best is None:
-            raise ValueError("sweep clusters are too large for the exact TSP (max 16 customers)")
-        clusters = best
+        clusters = _best_sweep(coords, D, demands, capacity, k)
+        if clusters is None:  # no rotation of the sweep fits the fleet: the MIP searches harder
+            clusters = mip_clusters(D, demands, capacity, k)
     elif method == "mip":
-        clusters = mip_clusters(D, demands, capacity, n_vehicles or n)
+        clusters = mip_clusters(D, demands, capacity, k)
     else:
         raise ValueError(f"unknown clustering method {method!r}; use 'sweep' or 'mip'")
+    if len(clusters) > k:
+        raise ValueError(f"{len(clusters)} clusters, but the fleet has only {k} vehicles")
     assert sorted(c for cl in clusters for c in cl) == list(range(1, n + 1))
     return clusters
 

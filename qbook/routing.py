@@ -30,6 +30,13 @@ __all__ = [
     "route_cost",
     "nearest_neighbour_tour",
     "held_karp",
+    "two_opt",
+    "improve_tour",
+    "heuristic_tour",
+    "cluster_tour",
+    "best_cost_from_comment",
+    "cost_text",
+    "gap_text",
     "check_solution",
     "pyvrp_solve",
     "mds_coords",
@@ -52,7 +59,7 @@ class Instance:
     capacity: int
     D: np.ndarray  # (N, N) int distance matrix
     n_vehicles: int | None  # from the name's "-kK"
-    best_cost: int | None = None  # from the .sol file when present
+    best_cost: int | None = None  # the .sol file's cost, else the COMMENT's, else None
     best_routes: list[list[int]] | None = None
     depot: int = 0
     path: str | None = field(default=None, repr=False)
@@ -96,8 +103,27 @@ def euclidean_rounded(coords: np.ndarray) -> np.ndarray:
     return np.floor(np.sqrt((diff**2).sum(-1)) + 0.5).astype(np.int64)
 
 
+_BEST_RE = re.compile(
+    r"(?:optimal|best(?:\s+known)?)\s+(?:value|cost|solution)\s*[:=]?\s*(\d+)", re.I
+)
+
+
+def best_cost_from_comment(comment: str) -> int | None:
+    """The best-known cost a CVRPLIB COMMENT states ("Optimal value: 211", "Best value: 1073").
+
+    None when the comment states none. Introduced in chapter 8.
+    """
+    if not isinstance(comment, str):
+        raise TypeError(f"comment must be a str, got {type(comment).__name__}")
+    m = _BEST_RE.search(comment)
+    return int(m.group(1)) if m else None
+
+
 def read_instance(path_or_name: str | Path) -> Instance:
     """Read a CVRPLIB ``.vrp`` file (and its ``.sol`` beside it, if any) with ``vrplib``.
+
+    The best-known cost comes from the ``.sol`` file when there is one, else from the COMMENT
+    line (:func:`best_cost_from_comment`), else it is None (print it with :func:`cost_text`).
 
     ``path_or_name`` is a path or a bare name such as ``"E-n13-k4"`` for a shipped copy.
     EUC_2D distances are rounded to the nearest integer as CVRPLIB does (vrplib 2.x returns
@@ -155,6 +181,7 @@ def read_instance(path_or_name: str | Path) -> Instance:
         n_vehicles=int(m.group(1)) if m else None,
         path=str(path),
     )
+    inst.best_cost = best_cost_from_comment(str(raw.get("comment", "")))
     sol = path.with_suffix(".sol")
     if sol.exists():
         try:
@@ -249,7 +276,10 @@ def held_karp(D: np.ndarray, customers: Sequence[int] | None = None) -> tuple[fl
     if k == 0:
         return 0.0, []
     if k > 18:
-        raise ValueError(f"{k} customers is too many for Held-Karp here (max 18)")
+        raise ValueError(
+            f"{k} customers is too many for Held-Karp here (max 18: 2^k k^2 steps); "
+            "use heuristic_tour or cluster_tour for longer tours"
+        )
     idx = np.array(cust)
     Dc = D[np.ix_(idx, idx)]
     full = 1 << k
@@ -279,6 +309,81 @@ def held_karp(D: np.ndarray, customers: Sequence[int] | None = None) -> tuple[fl
     return cost, order[::-1]
 
 
+HELD_KARP_EXACT_MAX = 12
+"""Clusters up to this size get an exact tour (:func:`held_karp`) in :func:`cluster_tour`."""
+
+
+def two_opt(D: np.ndarray, tour: Sequence[int]) -> list[int]:
+    """Classical 2-opt on a tour through the depot until no improving move is left.
+
+    Introduced in chapter 12, CVRP end to end (also used by phase one for long tours).
+    """
+    D = check_distance_matrix(D, symmetric=False)
+    path = [0, *_check_tour(tour, D.shape[0]), 0]
+    improved = True
+    while improved:
+        improved = False
+        for i in range(1, len(path) - 2):
+            for j in range(i + 1, len(path) - 1):
+                a, b, c, d = path[i - 1], path[i], path[j], path[j + 1]
+                if D[a, c] + D[b, d] < D[a, b] + D[c, d] - 1e-9:
+                    path[i : j + 1] = path[i : j + 1][::-1]
+                    improved = True
+    return path[1:-1]
+
+
+def _or_opt_pass(D: np.ndarray, path: list[int]) -> bool:
+    """One improving Or-opt move (a segment of 1-3 customers moved elsewhere, either way round)."""
+    n = len(path)
+    for length in (1, 2, 3):
+        for i in range(1, n - length):
+            seg = path[i : i + length]
+            a, b = path[i - 1], path[i + length]
+            remove = D[a, seg[0]] + D[seg[-1], b] - D[a, b]
+            rest = path[:i] + path[i + length :]
+            for k in range(len(rest) - 1):
+                u, v = rest[k], rest[k + 1]
+                for s in (seg, seg[::-1]):
+                    if D[u, s[0]] + D[s[-1], v] - D[u, v] < remove - 1e-9:
+                        path[:] = rest[: k + 1] + s + rest[k + 1 :]
+                        return True
+    return False
+
+
+def improve_tour(D: np.ndarray, tour: Sequence[int]) -> list[int]:
+    """2-opt and Or-opt alternately until neither improves: a local optimum, not the optimum.
+
+    Introduced in chapter 12, CVRP end to end (the heuristic giant tour of phase one).
+    """
+    D = check_distance_matrix(D, symmetric=False)
+    path = [0, *two_opt(D, tour), 0]
+    while _or_opt_pass(D, path):
+        path = [0, *two_opt(D, path[1:-1]), 0]
+    return path[1:-1]
+
+
+def heuristic_tour(D: np.ndarray, customers: Sequence[int] | None = None) -> list[int]:
+    """Nearest-neighbour tour through ``customers`` (default all), improved by
+    :func:`improve_tour`: no exact TSP, fine for hundreds of customers. Chapter 12."""
+    D = check_distance_matrix(D, symmetric=False)
+    cust = list(range(1, D.shape[0])) if customers is None else _check_tour(customers, D.shape[0])
+    if len(set(cust)) != len(cust):
+        raise ValueError(f"customers {cust} repeat")
+    return improve_tour(D, nearest_neighbour_tour(D, cust))
+
+
+def cluster_tour(D: np.ndarray, customers: Sequence[int]) -> tuple[float, list[int], bool]:
+    """Tour through one cluster: exact (Held-Karp) up to :data:`HELD_KARP_EXACT_MAX` customers,
+    :func:`heuristic_tour` beyond. Returns ``(cost, tour, exact)``. Chapter 12."""
+    D = check_distance_matrix(D, symmetric=False)
+    cust = _check_tour(customers, D.shape[0])
+    if len(cust) <= HELD_KARP_EXACT_MAX:
+        cost, tour = held_karp(D, cust)
+        return float(cost), tour, True
+    tour = heuristic_tour(D, cust)
+    return tour_cost(D, tour), tour, False
+
+
 def _check_cvrp(D, demands, capacity, n_vehicles):
     D = check_distance_matrix(D)
     demands = np.asarray(demands)
@@ -303,7 +408,13 @@ def _check_cvrp(D, demands, capacity, n_vehicles):
 
 
 def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
-    """Raise ValueError unless every customer is served once and every load fits. Chapter 8."""
+    """Raise ValueError unless every customer is served once, every load fits and there are at
+    most ``inst.n_vehicles`` non-empty routes (the fleet). Chapter 8."""
+    if not isinstance(inst, Instance):
+        raise TypeError("check_solution needs an Instance (see read_instance)")
+    used = [r for r in routes if len(r)]
+    if inst.n_vehicles is not None and len(used) > inst.n_vehicles:
+        raise ValueError(f"{len(used)} routes, but the fleet has only {inst.n_vehicles} vehicles")
     visited = sorted(int(c) for r in routes for c in r)
     if visited != list(range(1, inst.n_nodes)):
         raise ValueError("routes do not visit every customer exactly once")
@@ -319,26 +430,69 @@ def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
 
 
 def pyvrp_solve(inst: Instance, seconds: float, seed: int = 0) -> tuple[list[list[int]], float]:
-    """Solve with PyVRP's hybrid genetic search for ``seconds``; return ``(routes, cost)``.
+    """Solve with PyVRP's iterated local search for ``seconds``; return ``(routes, cost)``.
 
-    Reads the same file with ``round_func="round"`` (CVRPLIB's distances) so costs compare with
-    the best-known ones; the cost is recomputed with our own matrix as a check. Chapter 8.
+    The model is built from the instance's own integer matrix ``inst.D`` (CVRPLIB's rounded
+    distances), its demands and capacity, and a fleet of ``inst.n_vehicles`` vehicles
+    (``num_available=k``; one per customer only when the instance names no fleet), so the
+    answer never uses more routes than the instance allows. The cost is recomputed with
+    ``inst.D`` as a check. Introduced in chapter 8.
     """
-    from pyvrp import read, solve
+    from pyvrp import Model
     from pyvrp.stop import MaxRuntime
 
-    if inst.path is None:
-        raise ValueError("pyvrp_solve needs an instance read from a file")
-    data = read(inst.path, round_func="round")
-    res = solve(data, stop=MaxRuntime(float(seconds)), seed=int(seed), display=False)
+    if not isinstance(inst, Instance):
+        raise TypeError("pyvrp_solve needs an Instance (see read_instance)")
+    seconds = float(seconds)
+    if not np.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"seconds must be a positive number, got {seconds}")
+    k = inst.n_vehicles if inst.n_vehicles is not None else inst.n_customers
+    m = Model()
+    m.add_vehicle_type(num_available=int(k), capacity=[int(inst.capacity)])
+    xy = inst.coords if inst.coords is not None else np.zeros((inst.n_nodes, 2))
+    locs = [m.add_location(x=float(xy[i, 0]), y=float(xy[i, 1])) for i in range(inst.n_nodes)]
+    m.add_depot(locs[0])
+    for i in range(1, inst.n_nodes):
+        m.add_client(locs[i], delivery=[int(inst.demands[i])])
+    for i, a in enumerate(locs):
+        for j, b in enumerate(locs):
+            if i != j:
+                m.add_edge(a, b, distance=int(inst.D[i, j]))
+    res = m.solve(stop=MaxRuntime(seconds), seed=int(seed), display=False)
     if not res.best.is_feasible():
-        raise ValueError(f"PyVRP found no feasible solution for {inst.name} in {seconds} s")
-    nd = data.num_depots
-    routes = [[a.idx + nd for a in r.schedule() if a.is_client()] for r in res.best.routes()]
+        raise ValueError(
+            f"PyVRP found no feasible solution for {inst.name} with {k} vehicles in {seconds} s"
+        )
+    nd = 1  # one depot: client indices follow it, in the order they were added (node 1, 2, ...)
+    routes = [[int(a.idx) + nd for a in r.schedule() if a.is_client()] for r in res.best.routes()]
     cost = route_cost(inst.D, routes)
     if abs(cost - res.cost()) > 1e-6:
         raise ValueError(f"PyVRP cost {res.cost()} differs from our {cost}")
+    check_solution(inst, routes)
     return routes, cost
+
+
+def cost_text(value: float | None, fmt: str = "g") -> str:
+    """A cost for printing, ``"n/a"`` when it is unknown (None). Introduced in chapter 8."""
+    if value is None:
+        return "n/a"
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"cost must be finite or None, got {value}")
+    return format(value, fmt)
+
+
+def gap_text(cost: float, best: float | None, fmt: str = "+.1%") -> str:
+    """``cost / best - 1`` for printing, ``"n/a"`` when the best-known cost is unknown.
+
+    Introduced in chapter 8.
+    """
+    if best is None or cost is None:
+        return "n/a"
+    cost, best = float(cost), float(best)
+    if not (np.isfinite(cost) and np.isfinite(best)) or best <= 0:
+        raise ValueError(f"need a finite cost and a positive best-known cost, got {cost}, {best}")
+    return format(cost / best - 1, fmt)
 
 
 # ---------------------------------------------------------------------------------------------

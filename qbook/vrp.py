@@ -18,11 +18,18 @@ from __future__ import annotations
 from qbook.clustering import cluster, improve_clusters, mip_clusters, sweep_clusters, two_phase
 from qbook.penalty import penalty_study, smallest_working_penalty
 from qbook.routing import (
+    HELD_KARP_EXACT_MAX,
     Instance,
+    best_cost_from_comment,
     check_distance_matrix,
     check_solution,
+    cluster_tour,
+    cost_text,
     euclidean_rounded,
+    gap_text,
     held_karp,
+    heuristic_tour,
+    improve_tour,
     instance_names,
     mds_coords,
     nearest_neighbour_tour,
@@ -31,6 +38,7 @@ from qbook.routing import (
     read_instance,
     route_cost,
     tour_cost,
+    two_opt,
 )
 from qbook.vrp_qubo import (
     CVRPQubo,
@@ -48,6 +56,7 @@ from qbook.vrp_qubo import (
 )
 
 __all__ = [
+    "HELD_KARP_EXACT_MAX",
     "Instance",
     "read_instance",
     "instance_names",
@@ -64,6 +73,13 @@ __all__ = [
     "nearest_neighbour_tour",
     "euclidean_rounded",
     "held_karp",
+    "two_opt",
+    "improve_tour",
+    "heuristic_tour",
+    "cluster_tour",
+    "best_cost_from_comment",
+    "cost_text",
+    "gap_text",
     "slack_bits",
     "count_variables",
     "max_route_length",
