@@ -24,6 +24,8 @@ __all__ = [
     "ClusterResult",
     "QuantumCVRPResult",
     "best_clustering",
+    "end_to_end",
+    "route_settings",
     "giant_tour",
     "null_tour",
     "quantum_route",
@@ -322,6 +324,8 @@ def quantum_two_phase(
     for cl in clusters:
         if int(inst.demands[list(cl)].sum()) > inst.capacity:
             raise ValueError(f"cluster {list(cl)} exceeds the capacity")
+    if inst.n_vehicles is not None and len(clusters) > inst.n_vehicles:
+        raise ValueError(f"{len(clusters)} clusters, but the fleet has only {inst.n_vehicles}")
     out = QuantumCVRPResult(inst.name)
     for cl in clusters:
         out.clusters.append(quantum_route(inst.D, cl, **kwargs))
@@ -361,3 +365,60 @@ def best_clustering(inst: vrp.Instance) -> tuple[list[list[int]], str, dict[str,
     costs = {k: float(sum(vrp.cluster_tour(inst.D, c)[0] for c in cl)) for k, cl in cands.items()}
     name = min(costs, key=costs.get)
     return cands[name], name, costs
+
+
+ROUTE_SETTINGS = (
+    "max_qaoa_qubits",
+    "qaoa_p",
+    "layers",
+    "restarts",
+    "big_restarts",
+    "anneal",
+    "samples",
+)
+
+
+def route_settings(section) -> dict:
+    """The keyword arguments of :func:`quantum_route` from a profile's ``cvrp`` section (the
+    chapter and the benchmark route with the same settings). Chapter 12, CVRP end to end."""
+    missing = [k for k in ROUTE_SETTINGS if not hasattr(section, k)]
+    if missing:
+        raise ValueError(f"the profile section lacks {', '.join(missing)}")
+    out = {k: getattr(section, k) for k in ROUTE_SETTINGS}
+    out["qaoa_shots"] = section.samples
+    return out
+
+
+def end_to_end(inst: vrp.Instance, seed: int, settings: dict) -> tuple[dict, QuantumCVRPResult]:
+    """One end-to-end run: phase one (:func:`best_clustering`), phase two (:func:`quantum_two_phase`
+    with ``settings`` and ``seed``). Returns a summary row (instance, fleet, cluster sizes, which
+    routine routed how many clusters, infeasible clusters, raw / repaired / null / exact costs,
+    best known, seconds) and the full result. Introduced in chapter 12, CVRP end to end.
+    """
+    if not isinstance(inst, vrp.Instance):
+        raise TypeError("end_to_end needs an Instance")
+    if not isinstance(settings, dict):
+        raise TypeError("settings must be a dict of quantum_route keyword arguments")
+    t0 = time.perf_counter()
+    clusters, how, _ = best_clustering(inst)
+    res = quantum_two_phase(inst, clusters, seed=seed, **settings)
+    raw = res.raw_cost
+    row = dict(
+        instance=inst.name,
+        n_customers=inst.n_customers,
+        k=inst.n_vehicles,
+        seed=int(seed),
+        phase_one=how,
+        cluster_sizes=sorted(len(c) for c in clusters),
+        routines=res.methods,
+        n_clusters=len(clusters),
+        infeasible=res.n_infeasible,
+        raw=raw,
+        raw_within_2pct=raw is not None and raw <= 1.02 * res.exact_cost,
+        repaired=res.repaired_cost,
+        null=res.null_cost,
+        exact=res.exact_cost,
+        best_known=inst.best_cost,
+        seconds=time.perf_counter() - t0,
+    )
+    return row, res

@@ -103,7 +103,16 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "eval_cvrp_seeds": (1000, 1001),
         },
         "cvrp": {
-            "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
+            # every shipped instance, A-n32-k5 included: phase one scales, and so does routing
+            "instances": (
+                "E-n13-k4",
+                "P-n16-k8",
+                "P-n19-k2",
+                "P-n20-k2",
+                "P-n22-k2",
+                "E-n22-k4",
+                "A-n32-k5",
+            ),
             "seeds": (0,),
             "max_qaoa_qubits": 9,
             "qaoa_p": 1,

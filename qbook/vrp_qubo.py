@@ -27,6 +27,7 @@ __all__ = [
     "tsp_default_penalty",
     "decode_tour",
     "encode_tour",
+    "likely_tour",
     "tsp_valid",
     "slack_bits",
     "count_variables",
@@ -152,6 +153,32 @@ def encode_tour(tour: Sequence[int], n_nodes: int) -> np.ndarray:
     x = np.zeros((n, n), dtype=np.int8)
     for t, i in enumerate(tour):
         x[t, i - 1] = 1
+    return x.ravel()
+
+
+def likely_tour(p1: np.ndarray | Sequence[float], n_nodes: int) -> np.ndarray:
+    """The most likely *valid tour* under a product distribution over :func:`tsp_qubo` bits.
+
+    A permutation matrix ``x`` has probability ``prod_i (1 - p_i) * prod_{x_i = 1} p_i/(1 - p_i)``,
+    so the most likely one maximises the sum of the log-odds of its ones: a linear assignment
+    of positions to customers (``scipy.optimize.linear_sum_assignment``). It reads only the
+    distribution, never the distances. Returns its bitstring. Introduced in chapter 11 (a
+    decoder for the minimal encoding's product distribution).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    if isinstance(n_nodes, bool) or not isinstance(n_nodes, int | np.integer) or n_nodes < 2:
+        raise ValueError(f"n_nodes must be an int >= 2, got {n_nodes!r}")
+    n = int(n_nodes) - 1
+    p = np.asarray(p1, dtype=float).ravel()
+    if p.size != n * n:
+        raise ValueError(f"p1 has {p.size} entries, expected (n_nodes-1)^2 = {n * n}")
+    if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError("p1 must hold probabilities in [0, 1]")
+    q = np.clip(p, 1e-12, 1 - 1e-12).reshape(n, n)
+    rows, cols = linear_sum_assignment(-(np.log(q) - np.log1p(-q)))
+    x = np.zeros((n, n), dtype=np.int8)
+    x[rows, cols] = 1
     return x.ravel()
 
 
