@@ -63,6 +63,7 @@ class Instance:
     best_routes: list[list[int]] | None = None
     depot: int = 0
     path: str | None = field(default=None, repr=False)
+    comment: str = field(default="", repr=False)  # the file's COMMENT line
 
     @property
     def n_nodes(self) -> int:
@@ -181,7 +182,8 @@ def read_instance(path_or_name: str | Path) -> Instance:
         n_vehicles=int(m.group(1)) if m else None,
         path=str(path),
     )
-    inst.best_cost = best_cost_from_comment(str(raw.get("comment", "")))
+    inst.comment = str(raw.get("comment", ""))
+    inst.best_cost = best_cost_from_comment(inst.comment)
     sol = path.with_suffix(".sol")
     if sol.exists():
         try:
