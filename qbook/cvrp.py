@@ -28,6 +28,7 @@ __all__ = [
     "route_settings",
     "giant_tour",
     "null_tour",
+    "null_sampled_tour",
     "quantum_route",
     "quantum_two_phase",
     "repair_tour",
@@ -147,6 +148,27 @@ def null_tour(n_customers: int, D: np.ndarray, seed: int) -> list[int]:
     return two_opt(D, repair_tour(x, n_customers, D))
 
 
+def null_sampled_tour(D: np.ndarray, shots: int, seed: int) -> list[int]:
+    """The null baseline of the raw column for sampling decoders: the best of ``shots`` uniformly
+    random tours (no quantum state, no local search), drawn with ``seed``.
+
+    A "best of the shots" decoder on a few customers sees most tours whatever the state; this
+    is what it would find from a uniform distribution. Introduced in chapter 12.
+    """
+    D = vrp.check_distance_matrix(D, symmetric=False)
+    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+        raise ValueError(f"shots must be a positive int, got {shots!r}")
+    n = D.shape[0] - 1
+    if n < 1:
+        raise ValueError("D needs at least one customer")
+    rng = np.random.default_rng(seed)
+    perms = np.argsort(rng.random((int(shots), n)), axis=1) + 1
+    legs = D[0, perms[:, 0]] + D[perms[:, -1], 0]
+    if n > 1:
+        legs = legs + D[perms[:, :-1], perms[:, 1:]].sum(1)
+    return [int(c) for c in perms[int(np.argmin(legs))]]
+
+
 @dataclass
 class ClusterResult:
     """One cluster's quantum routing: raw decode (``raw_tour`` None when infeasible), repaired,
@@ -162,6 +184,7 @@ class ClusterResult:
     optimal_cost: float
     wall_time: float
     null_cost: float = float("nan")
+    null_sampled_cost: float = float("nan")
 
 
 @dataclass
@@ -188,6 +211,10 @@ class QuantumCVRPResult:
     @property
     def null_cost(self) -> float:
         return float(sum(c.null_cost for c in self.clusters))
+
+    @property
+    def null_sampled_cost(self) -> float:
+        return float(sum(c.null_sampled_cost for c in self.clusters))
 
     @property
     def exact_cost(self) -> float:
@@ -260,7 +287,8 @@ def quantum_route(
     clusters of more than ``big_cluster`` customers use ``big_restarts`` restarts when given).
     ``method`` says which routine ran. The repaired column applies :func:`repair_tour` (if
     infeasible) and :func:`two_opt`; ``null_cost`` is :func:`null_tour`'s cost with the same
-    seed. ``optimal_cost`` is the cluster's exact tour cost (Held-Karp).
+    seed, and ``null_sampled_cost`` the best of ``samples`` uniformly random tours
+    (:func:`null_sampled_tour`), the raw column's null. ``optimal_cost`` is the cluster's exact tour cost (Held-Karp).
     Introduced in chapter 12, CVRP end to end.
     """
     cust = [int(c) for c in customers]
@@ -295,6 +323,7 @@ def quantum_route(
     fixed_local = two_opt(D, local if local is not None else repair_tour(x, n, D))
     fixed = [nodes[i] for i in fixed_local]
     null = [nodes[i] for i in null_tour(n, D, seed)]
+    null_s = [nodes[i] for i in null_sampled_tour(D, int(samples), seed)]
     return ClusterResult(
         customers=cust,
         method=method,
@@ -306,6 +335,7 @@ def quantum_route(
         optimal_cost=float(opt_cost),
         wall_time=wall,
         null_cost=vrp.tour_cost(D_full, null),
+        null_sampled_cost=vrp.tour_cost(D_full, null_s),
     )
 
 
@@ -417,6 +447,7 @@ def end_to_end(inst: vrp.Instance, seed: int, settings: dict) -> tuple[dict, Qua
         raw_within_2pct=raw is not None and raw <= 1.02 * res.exact_cost,
         repaired=res.repaired_cost,
         null=res.null_cost,
+        null_sampled=res.null_sampled_cost,
         exact=res.exact_cost,
         best_known=inst.best_cost,
         seconds=time.perf_counter() - t0,

@@ -28,6 +28,7 @@ COVERED = [
     "qbook.stats.rate_text",
     "qbook.cvrp.giant_tour",
     "qbook.cvrp.null_tour",
+    "qbook.cvrp.null_sampled_tour",
     "qbook.cvrp.route_settings",
     "qbook.cvrp.end_to_end",
     "qbook.evaluation.random_search_probability",
@@ -76,6 +77,8 @@ def test_bad_input_raises_value_or_type_error(bad):
         lambda: stats.rate_text(3, bad),
         lambda: cvrp.giant_tour(bad),
         lambda: cvrp.null_tour(bad, _tsp(2, 0), 0),
+        lambda: cvrp.null_sampled_tour(bad, 10, 0),
+        lambda: cvrp.null_sampled_tour(_tsp(3, 0), bad, 0),
         lambda: cvrp.route_settings(bad),
         lambda: cvrp.end_to_end(bad, 0, {}),
         lambda: evaluation.random_search_probability(bad, 1, 1),
@@ -259,6 +262,17 @@ def test_null_tour_is_a_tour(n, seed):
     t = cvrp.null_tour(n, D, seed)
     assert sorted(t) == list(range(1, n + 1))
     assert t == cvrp.null_tour(n, D, seed)
+
+
+@FAST
+@given(st.integers(1, 6), st.integers(1, 50), st.integers(0, 10**6))
+def test_null_sampled_tour_is_the_best_of_random_tours(n, shots, seed):
+    D = _tsp(n, seed)
+    t = cvrp.null_sampled_tour(D, shots, seed)
+    assert sorted(t) == list(range(1, n + 1))
+    assert routing.tour_cost(D, t) >= routing.held_karp(D)[0] - 1e-9
+    more = cvrp.null_sampled_tour(D, shots + 200, seed)
+    assert routing.tour_cost(D, more) <= routing.tour_cost(D, t) + 1e-9  # same stream, more shots
 
 
 def test_route_settings_and_end_to_end():
