@@ -98,7 +98,12 @@ def tsp_rates(rows: Rows, max_customers: int, n_eval: int) -> None:
     prof = get_profile()
     M, seeds = prof.minimal, list(prof.heldout.eval_seeds[:n_eval])
     opts = dict(
-        layers=M.layers, restarts=M.restarts, samples=M.samples, anneal=M.anneal, maxiter=M.maxiter
+        layers=M.layers,
+        restarts=M.restarts,
+        samples=M.samples,
+        anneal=M.anneal,
+        maxiter=M.maxiter,
+        likely=M.decode_likely,
     )
     print(f"held-out random TSPs, evaluation seeds {seeds}, profile {prof.name}: {opts}")
     for n in range(4, max_customers + 1):

@@ -265,6 +265,8 @@ def quantum_route(
     D_full: np.ndarray,
     customers: Sequence[int],
     *,
+    max_constrained_customers: int = 8,
+    constrained_p: int = 2,
     max_qaoa_qubits: int = 9,
     qaoa_p: int = 2,
     qaoa_restarts: int = 3,
@@ -276,15 +278,20 @@ def quantum_route(
     big_cluster: int = 6,
     anneal: int = 8,
     samples: int = 2000,
+    decode_likely: bool = True,
     seed: int = 0,
 ) -> ClusterResult:
     """Solve one cluster's TSP with a quantum routine and decode it honestly.
 
-    Routines, in order: a single customer needs none ("trivial"); up to ``max_qaoa_qubits``
-    (``n^2`` for ``n`` customers) QAOA with ``qaoa_p`` layers is optimised and then *sampled*
-    ``qaoa_shots`` times, the best valid tour among the shots being the raw answer (none valid:
-    infeasible); larger clusters go to the minimal encoding (:func:`qbook.minimal.solve`;
-    clusters of more than ``big_cluster`` customers use ``big_restarts`` restarts when given).
+    Routines, in order: a single customer needs none ("trivial"); up to
+    ``max_constrained_customers`` the constraint-preserving QAOA of chapter 10
+    (:func:`qbook.qaoa.constrained_tsp`, depth ``constrained_p``, ``qaoa_shots`` shots, every
+    shot a tour, the best shot the raw answer); then, where ``n^2 <= max_qaoa_qubits``, QAOA in
+    the complete encoding with ``qaoa_p`` layers, optimised and *sampled* ``qaoa_shots`` times,
+    the best valid tour among the shots being the raw answer (none valid: infeasible); larger
+    clusters go to the minimal encoding (:func:`qbook.minimal.solve`, with the most likely valid
+    tour of each stage as an extra candidate when ``decode_likely``; clusters of more than
+    ``big_cluster`` customers use ``big_restarts`` restarts when given).
     ``method`` says which routine ran. The repaired column applies :func:`repair_tour` (if
     infeasible) and :func:`two_opt`; ``null_cost`` is :func:`null_tour`'s cost with the same
     seed, and ``null_sampled_cost`` the best of ``samples`` uniformly random tours
@@ -301,8 +308,15 @@ def quantum_route(
     n = len(cust)
     opt_cost, _ = vrp.held_karp(D)
     t0 = time.perf_counter()
+    local: list[int] | None = None
     if n == 1:
         method, nq, x = "trivial", 0, np.ones(1, dtype=int)
+    elif n <= max_constrained_customers:
+        from qbook import qaoa
+
+        r = qaoa.constrained_tsp(D, p=constrained_p, shots=qaoa_shots, seed=seed)
+        local, x = [int(c) for c in r.tour], None
+        method, nq = f"constrained QAOA p={constrained_p}", n * n
     elif n * n <= max_qaoa_qubits:
         x = _route_qaoa(D, n, qaoa_p, qaoa_restarts, qaoa_shots, qaoa_maxiter, seed)
         method, nq = f"QAOA p={qaoa_p}", n * n
@@ -315,15 +329,18 @@ def quantum_route(
             restarts=big_restarts if (big_restarts and n > big_cluster) else restarts,
             anneal=anneal,
             samples=samples,
+            decoder=(lambda p1: vrp.likely_tour(p1, n + 1)) if decode_likely else None,
         )
         method = "minimal"
     wall = time.perf_counter() - t0
-    local = vrp.decode_tour(x, n + 1)
+    if x is not None:
+        local = vrp.decode_tour(x, n + 1)
     raw = [nodes[i] for i in local] if local is not None else None
     fixed_local = two_opt(D, local if local is not None else repair_tour(x, n, D))
     fixed = [nodes[i] for i in fixed_local]
     null = [nodes[i] for i in null_tour(n, D, seed)]
-    null_s = [nodes[i] for i in null_sampled_tour(D, int(samples), seed)]
+    shots = samples if method == "minimal" else qaoa_shots
+    null_s = [nodes[i] for i in null_sampled_tour(D, int(shots), seed)]
     return ClusterResult(
         customers=cust,
         method=method,
@@ -398,6 +415,8 @@ def best_clustering(inst: vrp.Instance) -> tuple[list[list[int]], str, dict[str,
 
 
 ROUTE_SETTINGS = (
+    "max_constrained_customers",
+    "constrained_p",
     "max_qaoa_qubits",
     "qaoa_p",
     "layers",
@@ -405,6 +424,7 @@ ROUTE_SETTINGS = (
     "big_restarts",
     "anneal",
     "samples",
+    "decode_likely",
 )
 
 

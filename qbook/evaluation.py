@@ -52,9 +52,11 @@ def optimal_tour_count(D: np.ndarray) -> tuple[int, int, float]:
     return int(costs.size), int(np.isclose(costs, best).sum()), best
 
 
-def minimal_tsp_trial(D: np.ndarray, seed: int, **options) -> dict:
+def minimal_tsp_trial(D: np.ndarray, seed: int, likely: bool = False, **options) -> dict:
     """One minimal-encoding run (:func:`qbook.minimal.solve`, ``options`` passed on) on the TSP
     of ``D``, keeping only sampled bitstrings that are tours, scored against the exact optimum.
+    ``likely=True`` adds each stage's most likely valid tour (:func:`qbook.vrp_qubo.likely_tour`)
+    to the candidates.
 
     Returns ``optimal`` / ``valid`` (best sampled tour), ``final_optimal`` (the most likely valid
     tour of the final distribution, :func:`qbook.vrp_qubo.likely_tour`: no enumeration),
@@ -68,8 +70,14 @@ def minimal_tsp_trial(D: np.ndarray, seed: int, **options) -> dict:
     if n < 2:
         raise ValueError("a TSP trial needs at least 2 customers")
     Q, off = tsp_qubo(D)
+    decoder = (lambda p1: likely_tour(p1, n + 1)) if likely else None
     r = minimal.solve(
-        Q, off, seed=seed, accept=lambda x: decode_tour(x, n + 1) is not None, **options
+        Q,
+        off,
+        seed=seed,
+        accept=lambda x: decode_tour(x, n + 1) is not None,
+        decoder=decoder,
+        **options,
     )
     best = held_karp(D)[0]
     tour = decode_tour(r.x, n + 1)

@@ -72,20 +72,8 @@ ORDERS = ("sequential", "parity")
 # --------------------------------------------------------------------------------------------
 # Instances
 # --------------------------------------------------------------------------------------------
-def random_tsp(n_customers: int, seed: int) -> np.ndarray:
-    """A random TSP in CVRPLIB style: depot and customers at uniform integer points of
-    ``[0, 100]^2``, EUC_2D distances (Euclidean rounded to the nearest integer).
-
-    Node 0 is the depot. Returns a symmetric ``(n+1, n+1)`` int64 matrix. The same generator as
-    the random TSPs of chapter 11. Introduced in chapter 10, Constrained QAOA.
-    """
-    from qbook.vrp import euclidean_rounded
-
-    n = _check_n(n_customers, "n_customers", lo=1, hi=10_000)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    coords = np.random.default_rng(int(seed)).integers(0, 101, size=(n + 1, 2))
-    return euclidean_rounded(coords)
+# random_tsp is qbook.generators.random_tsp (one generator for Part II), re-exported here
+from qbook.generators import random_tsp  # noqa: E402
 
 
 def _check_n(n, name: str, lo: int = 1, hi: int = MAX_CUSTOMERS) -> int:
