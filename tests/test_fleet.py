@@ -114,3 +114,16 @@ def test_heldout_seeds_are_disjoint_in_both_profiles():
         h = get_profile(name).heldout
         assert not set(h.tune_seeds) & set(h.eval_seeds)
         assert not set(h.tune_seeds) & set(h.eval_cvrp_seeds)
+
+
+@pytest.mark.parametrize("name", ["E-n13-k4", "P-n16-k8"])
+def test_quantum_pipeline_respects_the_fleet_and_the_best_known_cost(name):
+    inst = vrp.read_instance(name)
+    settings = cvrp.route_settings(get_profile("small").cvrp)
+    settings.update(samples=200, qaoa_shots=200, restarts=1)
+    row, res = cvrp.end_to_end(inst, 1000, settings)
+    for routes in (res.repaired_routes, res.raw_routes):
+        assert routes is not None  # the constrained QAOA takes every cluster here
+        cost = vrp.route_cost(inst.D, routes)
+        _assert_valid(inst, routes, cost)
+    assert row["infeasible"] == 0 and row["exact"] >= inst.best_cost
