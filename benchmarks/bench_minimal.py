@@ -11,9 +11,10 @@
   with 95% Wilson intervals); QAOA's rate where it fits (4 customers, p = 1, 2).
 
 Run: ``PYTHONPATH=. [QBOOK_PROFILE=full] .venv/bin/python benchmarks/bench_minimal.py
-[max_customers [n_eval] | speed | heldout [max_customers [n_eval]]]`` (``speed``: only the
+[max_customers [n_eval] | speed | heldout [max_customers [n_eval]] | tune [configs]]`` (``speed``: only the
 evaluation-speed table, written to ``bench_minimal_speed.json``; ``heldout``: only the held-out
-TSP rates, written to ``bench_minimal_heldout_<profile>.json``). Every row records its seeds.
+TSP rates, written to ``bench_minimal_heldout_<profile>.json``; ``tune [configs]``: the settings
+compared on the tuning seeds, ``bench_minimal_tune_<profile>.json``). Every row records its seeds.
 """
 
 from __future__ import annotations
@@ -151,10 +152,55 @@ def tsp_rates(rows: Rows, max_customers: int, n_eval: int) -> None:
                 _rate(rows, f"tsp{n}", f"qaoa_p{p}_optimal_in_2000_shots", hits_q, k, seeds)
 
 
+TUNE_CONFIGS = {  # the settings compared on tuning seeds before the evaluation (5 customers)
+    "restarts5": dict(restarts=5, likely=False),
+    "restarts5_likely": dict(restarts=5, likely=True),
+    "restarts10_likely": dict(restarts=10, likely=True),
+}
+
+
+def tune(rows: Rows, n: int, configs: list[str]) -> None:
+    """Minimal-encoding settings compared on the profile's *tuning* seeds only."""
+    prof = get_profile()
+    M, seeds = prof.minimal, list(prof.heldout.tune_seeds)
+    for name in configs:
+        opts = dict(layers=M.layers, samples=M.samples, anneal=M.anneal, maxiter=M.maxiter)
+        opts.update(TUNE_CONFIGS[name])
+        trials = [minimal_tsp_trial(random_tsp(n, s), s, **opts) for s in seeds]
+        k = len(trials)
+        rows.add(
+            f"tune_tsp{n}",
+            f"{name}_optimal",
+            sum(t["optimal"] for t in trials),
+            data_source="random TSP (tuning seeds)",
+            n=k,
+            seeds=seeds,
+            **opts,
+        )
+        rows.add(
+            f"tune_tsp{n}",
+            f"{name}_null_expected",
+            sum(t["null_probability"] for t in trials),
+            data_source="random TSP (tuning seeds)",
+            n=k,
+            seeds=seeds,
+        )
+        print(
+            f"    tuning {name}: optimal {rate_text(sum(t['optimal'] for t in trials), k)}",
+            flush=True,
+        )
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "speed":  # the speed table alone, its own file
         rows = Rows("bench_minimal_speed", "11_minimal_encoding")
         speed(rows)
+        rows.write()
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "tune":  # settings on tuning seeds (5 customers)
+        configs = sys.argv[2].split(",") if len(sys.argv) > 2 else list(TUNE_CONFIGS)
+        rows = Rows(f"bench_minimal_tune_{get_profile().name}", "11_minimal_encoding")
+        tune(rows, 5, configs)
         rows.write()
         return
     if len(sys.argv) > 1 and sys.argv[1] == "heldout":  # the held-out TSP rates alone
