@@ -92,10 +92,31 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "seeds": (0, 1),
             "max_customers": 6,
             "big_seeds": (0,),
+            "decode_likely": True,
+        },
+        # heldout (Part II's evaluation protocol, chapters 9-12 and their benchmarks): settings
+        # are chosen on tune_seeds only and reported on eval_seeds; the two never overlap (a
+        # test checks). A seed names a random instance (qbook.generators) or a solver seed.
+        "heldout": {
+            "tune_seeds": tuple(range(10)),
+            "eval_seeds": tuple(range(1000, 1010)),
+            "eval_cvrp_sizes": (15, 20),
+            "eval_cvrp_seeds": (1000, 1001),
         },
         "cvrp": {
-            "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
+            # every shipped instance, A-n32-k5 included: phase one scales, and so does routing
+            "instances": (
+                "E-n13-k4",
+                "P-n16-k8",
+                "P-n19-k2",
+                "P-n20-k2",
+                "P-n22-k2",
+                "E-n22-k4",
+                "A-n32-k5",
+            ),
             "seeds": (0,),
+            "max_constrained_customers": 8,
+            "constrained_p": 2,
             "max_qaoa_qubits": 9,
             "qaoa_p": 1,
             "layers": None,
@@ -103,6 +124,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "big_restarts": 1,
             "anneal": 8,
             "samples": 2000,
+            "decode_likely": True,
         },
     },
     "full": {
@@ -175,13 +197,22 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "minimal": {
             "layers": None,
             "timing_layers": 4,
-            "restarts": 5,
+            # restarts 10 and decode_likely: chosen on tuning seeds 0-9 (5 customers: 9 of 10
+            # optimal, against 5 of 10 with 5 restarts and no decoder)
+            "restarts": 10,
             "anneal": 8,
             "maxiter": 300,
             "samples": 20000,
             "seeds": tuple(range(10)),
             "max_customers": 10,
             "big_seeds": (0, 1, 2),
+            "decode_likely": True,
+        },
+        "heldout": {
+            "tune_seeds": tuple(range(10)),
+            "eval_seeds": tuple(range(1000, 1050)),
+            "eval_cvrp_sizes": (15, 20, 30, 40, 50),
+            "eval_cvrp_seeds": (1000, 1001, 1002),
         },
         "cvrp": {
             "instances": (
@@ -194,6 +225,8 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                 "A-n32-k5",
             ),
             "seeds": (0, 1, 2),
+            "max_constrained_customers": 9,
+            "constrained_p": 3,
             "max_qaoa_qubits": 16,
             "qaoa_p": 3,
             "layers": None,
@@ -201,6 +234,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "big_restarts": 5,
             "anneal": 8,
             "samples": 20000,
+            "decode_likely": True,
         },
     },
 }

@@ -47,6 +47,8 @@ __all__ = [
     "tsp_problem",
     "approximation_ratio",
     "bitstrings",
+    "constrained_tsp",
+    "cost_layer",
     "cvar",
     "cvar_from_samples",
     "energy_diagonal",
@@ -144,17 +146,40 @@ def qaoa_circuit(h: Sequence[float], J: np.ndarray | Sequence, p: int, qubits=No
     gammas = tuple(sympy.Symbol(f"gamma_{k}") for k in range(p))
     betas = tuple(sympy.Symbol(f"beta_{k}") for k in range(p))
     circuit = cirq.Circuit(cirq.H.on_each(*qubits))
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if Ju[i, j] != 0]
     for g, b in zip(gammas, betas, strict=True):
-        circuit.append(
-            cirq.ZZPowGate(exponent=2 * g * float(Ju[i, j]) / sympy.pi, global_shift=-0.5).on(
-                qubits[i], qubits[j]
-            )
-            for i, j in pairs
-        )
-        circuit.append(cirq.rz(2 * g * float(h[i])).on(qubits[i]) for i in range(n) if h[i])
+        circuit.append(cost_layer(h, Ju, g, qubits))
         circuit.append(cirq.rx(2 * b).on_each(*qubits))
     return circuit, gammas, betas
+
+
+def cost_layer(h: Sequence[float], J: np.ndarray | Sequence, gamma, qubits) -> list:
+    """The operations of ``exp(-i gamma H_C)`` (without the constant) on ``qubits``.
+
+    ``ZZ^(2 gamma J_ij / pi)`` with global shift ``-1/2`` per coupled pair, then
+    ``Rz(2 gamma h_i)`` per field; ``gamma`` may be a number or a sympy expression. Introduced in
+    chapter 9, QAOA (chapter 10 reuses it).
+    """
+    import cirq
+    import sympy
+
+    h, Ju = ising_parts(h, J)
+    qubits = list(qubits)
+    if len(qubits) != h.size:
+        raise ValueError(f"{len(qubits)} qubits given for {h.size} variables")
+    if isinstance(gamma, (int, float, np.number)) and not np.isfinite(gamma):
+        raise ValueError(f"gamma must be finite, got {gamma}")
+    n = h.size
+    pi = sympy.pi if isinstance(gamma, sympy.Basic) else np.pi
+    ops = [
+        cirq.ZZPowGate(exponent=2 * gamma * float(Ju[i, j]) / pi, global_shift=-0.5).on(
+            qubits[i], qubits[j]
+        )
+        for i in range(n)
+        for j in range(i + 1, n)
+        if Ju[i, j] != 0
+    ]
+    ops += [cirq.rz(2 * gamma * float(h[i])).on(qubits[i]) for i in range(n) if h[i]]
+    return ops
 
 
 def _resolver(gammas_sym, betas_sym, gammas, betas) -> dict:
@@ -613,3 +638,11 @@ def tsp_problem(D: np.ndarray, penalty: float | None = None) -> TSPProblem:
         feasible[tour_index(perm, n)] = True
         best = min(best, tour_cost(D, list(perm)))
     return TSPProblem(D, Q, offset, h, J, c, diag, feasible, float(best), n)
+
+
+# The constraint-preserving QAOA of chapter 10 lives in its own module; re-exported here so that
+# ``qbook.qaoa.constrained_tsp`` is the one entry point for QAOA on TSPs. (qaoa_constrained imports
+# this module only inside functions, so there is no import cycle.)
+from qbook.qaoa_constrained import ConstrainedResult, constrained_tsp  # noqa: E402
+
+__all__ += ["ConstrainedResult"]

@@ -32,11 +32,26 @@ def test_two_opt_and_repair():
 
 def test_quantum_route_small_cluster_is_a_tour():
     inst = vrp.read_instance("E-n13-k4")
-    r = cvrp.quantum_route(inst.D, [8, 5], qaoa_p=1, qaoa_restarts=1, seed=0)
+    r = cvrp.quantum_route(
+        inst.D, [8, 5], max_constrained_customers=0, qaoa_p=1, qaoa_restarts=1, seed=0
+    )
     assert r.method.startswith("QAOA") and r.n_qubits == 4
     assert r.raw_tour is not None and sorted(r.raw_tour) == [5, 8]
     assert r.raw_cost == pytest.approx(vrp.tour_cost(inst.D, r.raw_tour))
     assert r.raw_cost >= r.optimal_cost
+
+
+def test_constrained_qaoa_routes_clusters_up_to_its_size_and_never_fails_to_decode():
+    inst = vrp.read_instance("E-n13-k4")
+    for cl in ([8, 5, 2], [1, 3, 4, 6, 7]):
+        r = cvrp.quantum_route(inst.D, cl, max_constrained_customers=5, qaoa_shots=200, seed=0)
+        assert r.method.startswith("constrained QAOA")
+        assert r.raw_tour is not None and sorted(r.raw_tour) == sorted(cl)
+        assert r.raw_cost >= r.optimal_cost and r.null_sampled_cost >= r.optimal_cost
+    r = cvrp.quantum_route(
+        inst.D, [1, 3, 4, 6, 7, 9], max_constrained_customers=5, samples=200, restarts=1, seed=0
+    )
+    assert r.method == "minimal"
 
 
 def test_infeasible_decode_is_reported_not_hidden():
