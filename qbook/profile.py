@@ -105,7 +105,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "shots": 1000,
             "grid": 25,
             "nearest_sizes": (5, 6, 7),
-            "tf_max_customers": 3,
+            "tf_max_customers": 4,
             "tf_p_max": 2,
             "minimal_max_customers": 5,
             "transfer_sizes": (8,),
