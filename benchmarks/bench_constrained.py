@@ -15,7 +15,8 @@ chosen):
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_constrained.py [quick|tuning|speed]``; writes
 ``benchmarks/results/bench_constrained.json`` (``quick``: 3 seeds per size, no 10 customers;
 ``tuning``: the evidence for the settings on the tuning seeds, ``bench_constrained_tuning.json``;
-``speed``: the timings alone, ``bench_constrained_speed.json``).
+``speed``: the timings alone, ``bench_constrained_speed.json``; run it when the shared machine is
+quiet, the rows record the load average).
 """
 
 from __future__ import annotations
@@ -214,8 +215,6 @@ def main() -> None:
     quick = len(sys.argv) > 1 and sys.argv[1] == "quick"
     seeds = EVAL_SEEDS[:3] if quick else EVAL_SEEDS
     rows = Rows("bench_constrained", "10_constrained_qaoa")
-    speed(rows)
-    rows.write()
     hit_rates(rows, seeds)
     rows.write()
     transfer(rows, (8, 9) if quick else (8, 9, 10), seeds[:3])
