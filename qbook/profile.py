@@ -103,6 +103,25 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "eval_cvrp_sizes": (15, 20),
             "eval_cvrp_seeds": (1000, 1001),
         },
+        "constrained": {
+            # chapter 10: settings were chosen on the tuning seeds, results are reported on the
+            # evaluation seeds (disjoint ranges; random_tsp(n, seed))
+            "tune_seeds": tuple(range(10)),
+            "eval_seeds": (1000, 1001, 1002),
+            "sizes": (3, 4, 5, 6, 7, 8),
+            "big_sizes": (9,),
+            "big_eval_seeds": (1000,),
+            "p_max": 4,
+            "shots": 1000,
+            "grid": 25,
+            "nearest_sizes": (5, 6, 7),
+            "tf_max_customers": 4,
+            "tf_p_max": 2,
+            "minimal_max_customers": 5,
+            "transfer_sizes": (8,),
+            "transfer_from": (5, 6, 7),
+            "transfer_seeds": (0, 1, 2),
+        },
         "cvrp": {
             # every shipped instance, A-n32-k5 included: phase one scales, and so does routing
             "instances": (
@@ -213,6 +232,23 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "eval_seeds": tuple(range(1000, 1050)),
             "eval_cvrp_sizes": (15, 20, 30, 40, 50),
             "eval_cvrp_seeds": (1000, 1001, 1002),
+        },
+        "constrained": {
+            "tune_seeds": tuple(range(10)),
+            "eval_seeds": tuple(range(1000, 1020)),
+            "sizes": (3, 4, 5, 6, 7, 8, 9),
+            "big_sizes": (10,),
+            "big_eval_seeds": (1000, 1001, 1002),
+            "p_max": 5,
+            "shots": 10000,
+            "grid": 60,
+            "nearest_sizes": (5, 6, 7),
+            "tf_max_customers": 4,
+            "tf_p_max": 3,
+            "minimal_max_customers": 8,
+            "transfer_sizes": (8, 9, 10),
+            "transfer_from": (5, 6, 7),
+            "transfer_seeds": tuple(range(10)),
         },
         "cvrp": {
             "instances": (

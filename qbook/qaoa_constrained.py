@@ -59,10 +59,12 @@ __all__ = [
     "optimize_angles",
     "random_tsp",
     "subspace_state",
+    "success_interval",
     "swap_table",
     "swap_term_paulis",
     "tour_space",
     "tour_table",
+    "transfer_angles",
 ]
 
 MAX_CUSTOMERS = 10  # 10! = 3,628,800 amplitudes (58 MB); 11! would need 0.6 GB per vector
@@ -74,6 +76,21 @@ ORDERS = ("sequential", "parity")
 # --------------------------------------------------------------------------------------------
 # random_tsp is qbook.generators.random_tsp (one generator for Part II), re-exported here
 from qbook.generators import random_tsp  # noqa: E402
+
+
+def success_interval(successes: int, trials: int) -> tuple[float, float]:
+    """95% Wilson score interval of a success rate ``successes / trials`` (scipy's binomtest).
+
+    Introduced in chapter 10 for counts such as "optimal tour in 9 of 10 TSPs".
+    """
+    from scipy.stats import binomtest
+
+    k = _check_n(successes, "successes", lo=0, hi=10**12)
+    m = _check_n(trials, "trials", lo=1, hi=10**12)
+    if k > m:
+        raise ValueError(f"successes ({k}) cannot exceed trials ({m})")
+    ci = binomtest(k, m).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def _check_n(n, name: str, lo: int = 1, hi: int = MAX_CUSTOMERS) -> int:
@@ -193,12 +210,11 @@ def tour_space(D: np.ndarray, precision: str = "double") -> TourSpace:
 
     D = check_distance_matrix(D, symmetric=False).astype(float)
     n = _check_n(D.shape[0] - 1, "the number of customers (size of D minus one)")
-    perm = tour_table(n)
-    tours = (perm + 1).astype(np.int8)
-    idx = tours.astype(np.intp)
-    costs = D[0, idx[:, 0]] + D[idx[:, -1], 0]
+    tours = tour_table(n)
+    tours += 1  # 1-based customers
+    costs = D[0, tours[:, 0]] + D[tours[:, -1], 0]  # column by column: no n! x n index copy
     for t in range(n - 1):
-        costs += D[idx[:, t], idx[:, t + 1]]
+        costs += D[tours[:, t], tours[:, t + 1]]
     mean, sd = float(costs.mean()), float(costs.std())
     scale = sd if sd > 1e-12 * max(1.0, abs(mean)) else 1.0
     scaled = (costs - mean) / scale
@@ -493,6 +509,34 @@ def _grid_start(space, psi0, order, grid) -> np.ndarray:
     return arg
 
 
+def transfer_angles(
+    sizes: Sequence[int],
+    seeds: Sequence[int],
+    p: int,
+    init: str = "uniform",
+    order: str = "parity",
+) -> np.ndarray:
+    """Angles for depth ``p`` transferred from smaller instances (parameter concentration).
+
+    Optimises :func:`random_tsp` instances of every size in ``sizes`` and every seed in ``seeds``
+    (use tuning seeds) layer by layer and returns the median of their depth-``p`` angles, as
+    ``2p`` numbers for ``constrained_tsp(..., start=...)``. The standardised cost makes the
+    angles comparable across instances. Introduced in chapter 10.
+    """
+    p = _check_n(p, "p", lo=1, hi=50)
+    sizes, seeds = list(sizes), list(seeds)
+    if not sizes or not seeds:
+        raise ValueError("need at least one size and one seed")
+    found = []
+    for n in sizes:
+        n = _check_n(n, "size", lo=3)
+        for seed in seeds:
+            space = tour_space(random_tsp(n, seed), "single")
+            run = optimize_angles(space, p, init, order, seed=int(seed))[-1]
+            found.append(np.concatenate([run.gammas, run.betas]))
+    return np.median(np.array(found), axis=0)
+
+
 @dataclass
 class ConstrainedResult:
     """Result of :func:`constrained_tsp`.
@@ -531,21 +575,28 @@ class ConstrainedResult:
         """Exact probability that ``shots`` shots contain an optimal tour: ``1-(1-p)^shots``."""
         if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:
             raise ValueError(f"shots must be a positive integer, got {shots!r}")
-        return float(-np.expm1(shots * np.log1p(-min(self.p_optimal, 1.0 - 1e-300))))
+        if self.p_optimal >= 1.0:
+            return 1.0
+        return float(-np.expm1(shots * np.log1p(-self.p_optimal)))
 
 
-def memory_bytes(n_customers: int, p: int = 3) -> int:
-    """Bytes the subspace simulation holds at ``n`` customers (all of it scales with ``n!``).
+def memory_bytes(n_customers: int, precision: str = "single") -> int:
+    """Peak bytes of :func:`constrained_tsp` at ``n`` customers: everything scales with ``n!``.
 
-    Four complex128 vectors (state, adjoint, two gather buffers: 64 bytes per tour), the cost
-    and standardised cost (16), the tour table (``n`` int8) and a transient phase vector (16):
-    ``n! (96 + n)`` bytes; the swap tables are at most ``n(n-1)`` integers each. ``p`` does not
-    enter (the backward pass undoes layers instead of storing them). Introduced in chapter 10.
+    Per tour: up to eight complex vectors at once (state, adjoint, two gather buffers, the phase
+    vector and temporaries: 8 bytes each in single precision, 16 in double), the standardised
+    cost (4 or 8), the cost, its level index and the sampling distribution (8 each), and the tour
+    table (``n`` int8); plus 256 KiB for everything that does not grow with ``n!`` (the
+    optimiser's small arrays, the swap tables of at most ``n(n-1)`` integers each). The depth
+    ``p`` does not enter: the backward pass undoes the layers instead of storing them.
+    ``benchmarks/bench_constrained.py`` checks the measured peak (tracemalloc) against this.
+    Introduced in chapter 10.
     """
     n = _check_n(n_customers, "n_customers")
-    _check_n(p, "p", lo=1, hi=50)
-    tables = sum((n - t) * (n - t - 1) * 8 for t in range(n - 1))
-    return int(math.factorial(n) * (96 + n) + tables)
+    if precision not in ("double", "single"):
+        raise ValueError(f"precision must be 'double' or 'single', got {precision!r}")
+    c, r = (8, 4) if precision == "single" else (16, 8)
+    return int(math.factorial(n) * (8 * c + r + 24 + n) + 256 * 1024)
 
 
 def constrained_tsp(
@@ -609,7 +660,7 @@ def constrained_tsp(
         found_optimal=bool(space.costs[best] <= space.opt_cost + tol),
         wall_time=time.perf_counter() - t0,
         n_evals=sum(r.n_evals for r in runs),
-        memory_bytes=memory_bytes(space.n, p),
+        memory_bytes=memory_bytes(space.n, precision),
         runs=runs,
         probabilities=probs,
         space=space,

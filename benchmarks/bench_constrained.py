@@ -1,0 +1,229 @@
+"""Constraint-preserving QAOA benchmarks (chapter 10), on EVALUATION seeds only.
+
+Targets (issue 10), on ``random_tsp(n, seed)`` with the evaluation seeds 1000-1009 (disjoint from
+the tuning seeds 0-9 on which the mixer order, the restarts and the transferred angles were
+chosen):
+
+* the optimal tour among 1,000 shots in >= 9 of 10 TSPs at every size 4..8 customers, and among
+  10,000 shots at 9 customers (p = 3, uniform start, parity order, single precision);
+* one cost-and-gradient evaluation at 9 customers, p = 3: <= 100 ms; a full optimisation at
+  9 customers, p = 3: <= 60 s;
+* the peak memory (tracemalloc) within ``memory_bytes(n)``;
+* parameter transfer: angles from 5-7 customers (tuning seeds) as the start at 8-10 customers,
+  against the layer-by-layer search from scratch (time and P(optimal)).
+
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_constrained.py [quick|tuning|speed]``; writes
+``benchmarks/results/bench_constrained.json`` (``quick``: 3 seeds per size, no 10 customers;
+``tuning``: the evidence for the settings on the tuning seeds, ``bench_constrained_tuning.json``;
+``speed``: the timings alone, ``bench_constrained_speed.json``; run it when the shared machine is
+quiet, the rows record the load average).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+import tracemalloc
+
+from _rows import Rows, single_thread_blas
+
+single_thread_blas()
+
+import numpy as np  # noqa: E402
+
+from qbook import qaoa_constrained as qc  # noqa: E402
+
+TUNE_SEEDS = tuple(range(10))
+EVAL_SEEDS = tuple(range(1000, 1010))
+SRC = "random_tsp (uniform integer coordinates in [0,100]^2, EUC_2D), evaluation seeds"
+
+
+def hit_rates(rows: Rows, seeds, p: int = 3) -> None:
+    print(f"optimal tour among the shots, p = {p}, evaluation seeds {seeds[0]}..{seeds[-1]}")
+    for n in range(4, 10):
+        shots = 1000 if n <= 8 else 10000
+        hits, pops, walls, peaks = 0, [], [], []
+        for seed in seeds:
+            D = qc.random_tsp(n, seed)
+            tracemalloc.start()
+            r = qc.constrained_tsp(D, p, shots, seed)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+            hits += r.found_optimal
+            pops.append(r.p_optimal)
+            walls.append(r.wall_time)
+            extra = dict(n_customers=n, p=p, shots=shots, eval_seed=True)
+            rows.add(
+                f"tsp{n}", "p_optimal_per_shot", r.p_optimal, seed=seed, data_source=SRC, **extra
+            )
+            rows.add(
+                f"tsp{n}",
+                "found_optimal",
+                float(r.found_optimal),
+                seed=seed,
+                data_source=SRC,
+                **extra,
+            )
+            rows.add(f"tsp{n}", "approx_ratio", r.approx_ratio, seed=seed, data_source=SRC, **extra)
+            rows.add(f"tsp{n}", "wall_s", r.wall_time, "s", seed=seed, data_source=SRC, **extra)
+        lo, hi = qc.success_interval(hits, len(seeds))
+        bound = qc.memory_bytes(n)
+        extra = dict(n_customers=n, p=p, shots=shots, seeds=list(seeds), eval_seed=True)
+        rows.add(
+            f"tsp{n}", "optimal_found_count", hits, f"of {len(seeds)}", data_source=SRC, **extra
+        )
+        rows.add(f"tsp{n}", "optimal_found_wilson_lo", lo, data_source=SRC, **extra)
+        rows.add(f"tsp{n}", "optimal_found_wilson_hi", hi, data_source=SRC, **extra)
+        rows.add(f"tsp{n}", "p_optimal_median", float(np.median(pops)), data_source=SRC, **extra)
+        rows.add(f"tsp{n}", "p_optimal_min", float(np.min(pops)), data_source=SRC, **extra)
+        rows.add(f"tsp{n}", "wall_s_max", float(np.max(walls)), "s", data_source=SRC, **extra)
+        rows.add(
+            f"tsp{n}", "peak_memory_bytes", float(np.max(peaks)), "B", data_source=SRC, **extra
+        )
+        rows.add(f"tsp{n}", "memory_bound_bytes", bound, "B", data_source=SRC, **extra)
+        rows.add(
+            f"tsp{n}", "peak_within_bound", float(np.max(peaks) <= bound), data_source=SRC, **extra
+        )
+
+
+def speed(rows: Rows) -> None:
+    print("one cost-and-gradient evaluation and a full optimisation, 9 customers, p = 3")
+    D = qc.random_tsp(9, EVAL_SEEDS[0])
+    th = np.array([0.3, 0.5, 0.7, 0.4, 0.3, 0.2])
+    load = os.getloadavg()[0]  # the machine is shared: say how busy it was
+    for prec in ("single", "double"):
+        space = qc.tour_space(D, prec)
+        qc.cost_and_grad(space, th)
+        times = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            qc.cost_and_grad(space, th)
+            times.append(time.perf_counter() - t0)
+        for stat, value in (("median", np.median(times)), ("min", np.min(times))):
+            rows.add(
+                "speed9",
+                f"ms_per_cost_and_grad_{stat}",
+                1e3 * float(value),
+                "ms",
+                precision=prec,
+                n_customers=9,
+                p=3,
+                seed=EVAL_SEEDS[0],
+                repeats=10,
+                load_average_1min=load,
+            )
+    for seed in EVAL_SEEDS[:3]:
+        r = qc.constrained_tsp(qc.random_tsp(9, seed), 3, 10000, seed)
+        rows.add(
+            "speed9",
+            "full_optimisation_s",
+            r.wall_time,
+            "s",
+            seed=seed,
+            n_customers=9,
+            p=3,
+            n_evals=r.n_evals,
+            data_source=SRC,
+            eval_seed=True,
+            load_average_1min=os.getloadavg()[0],
+        )
+
+
+def transfer(rows: Rows, sizes, seeds, p: int = 3) -> None:
+    print(f"parameter transfer at p = {p}: angles from 5-7 customers (tuning seeds 0-9)")
+    t0 = time.perf_counter()
+    start = qc.transfer_angles((5, 6, 7), TUNE_SEEDS, p)
+    rows.add(
+        "transfer",
+        "source_optimisation_s",
+        time.perf_counter() - t0,
+        "s",
+        p=p,
+        angles=start.tolist(),
+        tune_seeds=list(TUNE_SEEDS),
+        sizes=[5, 6, 7],
+    )
+    for n in sizes:
+        for seed in seeds:
+            D = qc.random_tsp(n, seed)
+            scratch = qc.constrained_tsp(D, p, 1000, seed)
+            warm = qc.constrained_tsp(D, p, 1000, seed, start=start)
+            space = qc.tour_space(D, "single")
+            psi = qc.subspace_state(space, start[:p], start[p:])
+            opt = space.costs <= space.opt_cost + 1e-9
+            p_fixed = float((np.abs(psi) ** 2)[opt].sum())
+            ex = dict(n_customers=n, p=p, data_source=SRC, eval_seed=True)
+            rows.add(f"transfer{n}", "scratch_s", scratch.wall_time, "s", seed=seed, **ex)
+            rows.add(f"transfer{n}", "transfer_s", warm.wall_time, "s", seed=seed, **ex)
+            rows.add(f"transfer{n}", "scratch_p_optimal", scratch.p_optimal, seed=seed, **ex)
+            rows.add(f"transfer{n}", "transfer_p_optimal", warm.p_optimal, seed=seed, **ex)
+            rows.add(f"transfer{n}", "fixed_transferred_p_optimal", p_fixed, seed=seed, **ex)
+            rows.add(f"transfer{n}", "scratch_n_evals", scratch.n_evals, seed=seed, **ex)
+            rows.add(f"transfer{n}", "transfer_n_evals", warm.n_evals, seed=seed, **ex)
+
+
+def tuning(rows: Rows) -> None:
+    """The settings' evidence, on the TUNING seeds 0-9: mixer order and extra random starts."""
+    print("tuning seeds 0-9: parity vs sequential order (p = 1..4), 1 vs 3 starts (p = 3)")
+    for n in (5, 6, 7):
+        for order in ("sequential", "parity"):
+            pops = []
+            for seed in TUNE_SEEDS:
+                r = qc.constrained_tsp(qc.random_tsp(n, seed), 4, 1000, seed, order=order)
+                pops.append([run.p_optimal for run in r.runs])
+            for p, col in enumerate(np.array(pops).T, start=1):
+                rows.add(
+                    f"tune{n}",
+                    f"{order}_p_optimal_median",
+                    float(np.median(col)),
+                    p=p,
+                    n_customers=n,
+                    tune_seeds=list(TUNE_SEEDS),
+                    data_source="random_tsp, tuning seeds",
+                )
+    for n in (6, 7):
+        for restarts in (1, 3):
+            pops, walls = [], []
+            for seed in TUNE_SEEDS:
+                r = qc.constrained_tsp(qc.random_tsp(n, seed), 3, 1000, seed, restarts=restarts)
+                pops.append(r.p_optimal)
+                walls.append(r.wall_time)
+            ex = dict(
+                n_customers=n,
+                p=3,
+                restarts=restarts,
+                tune_seeds=list(TUNE_SEEDS),
+                data_source="random_tsp, tuning seeds",
+            )
+            rows.add(f"tune{n}", "restarts_p_optimal_median", float(np.median(pops)), **ex)
+            rows.add(f"tune{n}", "restarts_wall_s_mean", float(np.mean(walls)), "s", **ex)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "speed":  # timings alone, when the machine is quiet
+        rows = Rows("bench_constrained_speed", "10_constrained_qaoa")
+        speed(rows)
+        rows.write()
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "tuning":  # the tuning evidence, its own file
+        rows = Rows("bench_constrained_tuning", "10_constrained_qaoa")
+        tuning(rows)
+        rows.write()
+        return
+    quick = len(sys.argv) > 1 and sys.argv[1] == "quick"
+    seeds = EVAL_SEEDS[:3] if quick else EVAL_SEEDS
+    rows = Rows("bench_constrained", "10_constrained_qaoa")
+    hit_rates(rows, seeds)
+    rows.write()
+    transfer(rows, (8, 9) if quick else (8, 9, 10), seeds[:3])
+    rows.write()
+    print(
+        f"memory bound at 10 customers: {qc.memory_bytes(10) / 2**20:.0f} MiB "
+        f"({math.factorial(10):,} tours)"
+    )
+
+
+if __name__ == "__main__":
+    main()

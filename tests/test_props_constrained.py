@@ -1,0 +1,349 @@
+"""Property tests for the constraint-preserving QAOA (qbook.qaoa_constrained, chapter 10)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qbook import qaoa
+from qbook import qaoa_constrained as qc
+
+COVERED = [
+    "qbook.qaoa.cost_layer",
+    "qbook.qaoa_constrained.circuit_state",
+    "qbook.qaoa_constrained.constrained_circuit",
+    "qbook.qaoa_constrained.constrained_tsp",
+    "qbook.qaoa_constrained.cost_and_grad",
+    "qbook.qaoa_constrained.embed_state",
+    "qbook.qaoa_constrained.initial_state",
+    "qbook.qaoa_constrained.layer_order",
+    "qbook.qaoa_constrained.memory_bytes",
+    "qbook.qaoa_constrained.mixer_matrix",
+    "qbook.qaoa_constrained.mixer_operations",
+    "qbook.qaoa_constrained.optimize_angles",
+    "qbook.qaoa_constrained.random_tsp",
+    "qbook.qaoa_constrained.subspace_state",
+    "qbook.qaoa_constrained.success_interval",
+    "qbook.qaoa_constrained.swap_table",
+    "qbook.qaoa_constrained.swap_term_paulis",
+    "qbook.qaoa_constrained.tour_space",
+    "qbook.qaoa_constrained.tour_table",
+    "qbook.qaoa_constrained.transfer_angles",
+]
+
+FAST = settings(max_examples=25, deadline=None)
+BAD = [None, "x", float("nan"), float("inf"), -1, 2.5, True]
+angle = st.floats(-3, 3, allow_nan=False)
+
+
+@FAST
+@given(n=st.integers(1, 8), seed=st.integers(0, 10**6))
+def test_random_tsp_is_a_symmetric_integer_metric(n, seed):
+    D = qc.random_tsp(n, seed)
+    assert D.shape == (n + 1, n + 1) and D.dtype.kind == "i"
+    assert np.array_equal(D, D.T) and np.all(np.diag(D) == 0) and np.all(D >= 0)
+    assert np.array_equal(D, qc.random_tsp(n, seed))  # seeded
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_random_tsp_rejects_bad_input(bad):
+    with pytest.raises((ValueError, TypeError)):
+        qc.random_tsp(bad, 0)
+    if bad is not None and not isinstance(bad, str):
+        with pytest.raises((ValueError, TypeError)):
+            qc.random_tsp(3, bad if bad != 2.5 else -2)
+
+
+@FAST
+@given(k=st.integers(0, 50), extra=st.integers(0, 50))
+def test_success_interval_contains_the_rate(k, extra):
+    m = k + extra
+    if m == 0:
+        with pytest.raises(ValueError):
+            qc.success_interval(0, 0)
+        return
+    lo, hi = qc.success_interval(k, m)
+    assert 0 <= lo <= k / m <= hi <= 1
+
+
+@pytest.mark.parametrize("args", [(5, 3), (-1, 3), (1.5, 3), (None, 3), (1, float("nan"))])
+def test_success_interval_rejects_bad_input(args):
+    with pytest.raises((ValueError, TypeError)):
+        qc.success_interval(*args)
+
+
+@FAST
+@given(n=st.integers(1, 6))
+def test_tour_table_rows_are_distinct_permutations(n):
+    T = qc.tour_table(n)
+    assert T.shape == (math.factorial(n), n)
+    assert np.all(np.sort(T, axis=1) == np.arange(n))
+    assert len({tuple(r) for r in T}) == T.shape[0]
+
+
+@FAST
+@given(m=st.integers(2, 10))
+def test_swap_table_is_a_fixed_point_free_involution(m):
+    s = qc.swap_table(m)
+    assert np.array_equal(np.sort(s), np.arange(m * (m - 1)))
+    assert np.array_equal(s[s], np.arange(s.size)) and np.all(s != np.arange(s.size))
+
+
+@pytest.mark.parametrize("bad", [*BAD, 0, 1, 11])
+def test_table_sizes_rejected(bad):
+    with pytest.raises((ValueError, TypeError)):
+        qc.swap_table(bad)
+    if bad not in (1,):
+        with pytest.raises((ValueError, TypeError)):
+            qc.tour_table(bad if bad != 1 else 0)
+
+
+@FAST
+@given(n=st.integers(1, 6), seed=st.integers(0, 1000))
+def test_tour_space_costs_are_the_tour_costs(n, seed):
+    from qbook.vrp import tour_cost
+
+    D = qc.random_tsp(n, seed)
+    space = qc.tour_space(D)
+    k = seed % space.size
+    assert space.costs[k] == pytest.approx(tour_cost(D, space.tours[k]))
+    assert space.rank(space.tours[k]) == k
+    assert space.opt_cost == space.costs.min()
+    assert abs(space.scaled.mean()) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "D", [None, "x", np.full((3, 3), np.nan), np.ones((2, 3)), -np.ones((3, 3)), np.zeros((1, 1))]
+)
+def test_tour_space_rejects_bad_matrices(D):
+    with pytest.raises((ValueError, TypeError)):
+        qc.tour_space(D)
+
+
+def test_tour_space_rejects_too_many_customers_and_bad_precision():
+    with pytest.raises(ValueError):
+        qc.tour_space(qc.random_tsp(11, 0))
+    with pytest.raises(ValueError):
+        qc.tour_space(qc.random_tsp(3, 0), precision="half")
+
+
+@FAST
+@given(n=st.integers(1, 10), order=st.sampled_from(["sequential", "parity"]))
+def test_layer_order_covers_every_position_pair_once(n, order):
+    ts = qc.layer_order(n, order)
+    assert sorted(ts) == list(range(n - 1))
+
+
+@pytest.mark.parametrize("bad", [("x", "parity"), (3, "random"), (0, "parity"), (None, "parity")])
+def test_layer_order_rejects_bad_input(bad):
+    with pytest.raises((ValueError, TypeError)):
+        qc.layer_order(*bad)
+
+
+@FAST
+@given(n=st.integers(2, 6), seed=st.integers(0, 100), g=angle, b=angle)
+def test_states_are_normalised_and_start_right(n, seed, g, b):
+    space = qc.tour_space(qc.random_tsp(n, seed))
+    u = qc.initial_state(space, "uniform")
+    assert np.allclose(np.abs(u) ** 2, 1 / space.size)
+    t = qc.initial_state(space, "nearest")
+    assert np.count_nonzero(t) == 1
+    for init in (u, "nearest"):
+        psi = qc.subspace_state(space, [g], [b], init)
+        assert np.sum(np.abs(psi) ** 2) == pytest.approx(1.0, abs=1e-9)
+    # beta = 0 keeps the distribution; gamma only adds phases
+    psi0 = qc.subspace_state(space, [g], [0.0], "nearest")
+    assert np.allclose(np.abs(psi0), np.abs(t))
+
+
+def test_initial_and_subspace_state_reject_bad_input():
+    space = qc.tour_space(qc.random_tsp(3, 0))
+    for bad in ("bogus", [1, 1, 2], [1, 2], [0, 1, 2]):
+        with pytest.raises((ValueError, TypeError)):
+            qc.initial_state(space, bad)
+    with pytest.raises(TypeError):
+        qc.initial_state("space", "uniform")
+    for g, b in (([np.nan], [0.1]), ([0.1], [np.inf]), ([0.1, 0.2], [0.1]), ([], [])):
+        with pytest.raises(ValueError):
+            qc.subspace_state(space, g, b)
+    with pytest.raises(ValueError):
+        qc.subspace_state(space, [0.1], [0.1], np.full(space.size, np.nan))
+
+
+@FAST
+@given(seed=st.integers(0, 100), th=st.lists(angle, min_size=4, max_size=4))
+def test_cost_and_grad_energy_is_the_mean_scaled_cost(seed, th):
+    space = qc.tour_space(qc.random_tsp(4, seed))
+    th = np.array(th)
+    e, g = qc.cost_and_grad(space, th)
+    psi = qc.subspace_state(space, th[:2], th[2:])
+    assert e == pytest.approx(float(np.abs(psi) ** 2 @ space.scaled), abs=1e-9)
+    assert g.shape == (4,) and np.all(np.isfinite(g))
+    assert space.scaled.min() - 1e-9 <= e <= space.scaled.max() + 1e-9
+
+
+@pytest.mark.parametrize(
+    "theta", [np.array([0.1]), np.array([0.1, np.nan]), np.zeros((2, 2)), [0.1, 0.2, 0.3]]
+)
+def test_cost_and_grad_rejects_bad_theta(theta):
+    space = qc.tour_space(qc.random_tsp(3, 0))
+    with pytest.raises((ValueError, TypeError)):
+        qc.cost_and_grad(space, theta)
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 100))
+def test_optimize_angles_beats_the_uniform_start(seed):
+    space = qc.tour_space(qc.random_tsp(4, seed))
+    runs = qc.optimize_angles(space, 2, seed=seed)
+    assert [r.p for r in runs] == [1, 2]
+    assert runs[-1].energy <= runs[0].energy + 1e-6
+    assert runs[0].energy <= space.costs.mean() + 1e-6  # never worse than random guessing
+    assert runs[-1].p_optimal >= np.mean(space.costs == space.opt_cost) - 1e-9
+
+
+def test_optimize_angles_rejects_bad_input():
+    space = qc.tour_space(qc.random_tsp(3, 0))
+    for kw in ({"p": 0}, {"p": 1, "restarts": 0}, {"p": 1, "maxiter": 0}, {"p": 2, "start": [0.1]}):
+        with pytest.raises((ValueError, TypeError)):
+            qc.optimize_angles(space, **kw)
+
+
+def test_transfer_angles_shape_and_bad_input():
+    a = qc.transfer_angles([3, 4], [0, 1], 2)
+    assert a.shape == (4,) and np.all(np.isfinite(a))
+    for args in (([], [0], 1), ([3], [], 1), ([3], [0], 0), ([2], [0], 1)):
+        with pytest.raises((ValueError, TypeError)):
+            qc.transfer_angles(*args)
+
+
+@FAST
+@given(n=st.integers(1, 10))
+def test_memory_bytes_grows_with_n_factorial(n):
+    single, double = qc.memory_bytes(n), qc.memory_bytes(n, "double")
+    assert math.factorial(n) * 64 <= single < double
+    if n > 1:
+        assert single > qc.memory_bytes(n - 1)
+
+
+@pytest.mark.parametrize("bad", [*BAD, 0, 11])
+def test_memory_bytes_rejects_bad_input(bad):
+    with pytest.raises((ValueError, TypeError)):
+        qc.memory_bytes(bad)
+
+
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(1, 6), seed=st.integers(0, 100), p=st.integers(1, 2))
+def test_constrained_tsp_returns_a_valid_tour(n, seed, p):
+    from qbook.vrp import tour_cost
+
+    D = qc.random_tsp(n, seed)
+    r = qaoa.constrained_tsp(D, p, 50, seed)
+    assert sorted(r.tour) == list(range(1, n + 1))
+    assert r.cost == pytest.approx(tour_cost(D, r.tour)) and r.cost >= r.optimal_cost
+    assert r.valid_fraction == 1.0 and 0 <= r.p_optimal <= 1 + 1e-9
+    assert r.optimal_cost <= r.energy + 1e-6
+    assert r.p_optimal_within(10) >= r.p_optimal - 1e-12
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"p": 0},
+        {"p": 1.5},
+        {"shots": 0},
+        {"shots": None},
+        {"seed": -1},
+        {"seed": "a"},
+        {"init": "bogus"},
+        {"order": 3},
+        {"precision": "half"},
+        {"restarts": 0},
+    ],
+)
+def test_constrained_tsp_rejects_bad_input(kw):
+    args = {"p": 1, "shots": 10, "seed": 0}
+    args.update(kw)
+    with pytest.raises((ValueError, TypeError)):
+        qaoa.constrained_tsp(qc.random_tsp(3, 0), **args)
+
+
+@FAST
+@given(n=st.integers(1, 4))
+def test_mixer_matrix_is_a_symmetric_0_1_matrix_with_one_entry_per_moved_state(n):
+    H = qc.mixer_matrix(n)
+    assert np.array_equal(H, H.T) and set(np.unique(H)) <= {0.0, 1.0}
+    assert np.all(np.diag(H) == 0)
+
+
+@pytest.mark.parametrize("bad", [*BAD, 0, 6])
+def test_mixer_matrix_rejects_bad_input(bad):
+    with pytest.raises((ValueError, TypeError)):
+        qc.mixer_matrix(bad)
+
+
+def test_swap_term_paulis_and_mixer_operations_bad_input():
+    assert sum(abs(c) for c, _ in qc.swap_term_paulis(range(4))) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        qc.swap_term_paulis(range(3))
+    import cirq
+
+    q = cirq.LineQubit.range(9)
+    assert len(qc.mixer_operations(3, 0, 0.2, q, "terms")) == 3
+    assert len(qc.mixer_operations(3, 1, 0.2, q, "pauli")) == 24
+    for args in ((3, 2, 0.1, q), (3, 0, np.nan, q), (3, 0, 0.1, q[:4]), (1, 0, 0.1, q[:1])):
+        with pytest.raises((ValueError, TypeError)):
+            qc.mixer_operations(*args)
+    with pytest.raises(ValueError):
+        qc.mixer_operations(3, 0, 0.1, q, "bogus")
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 100), g=angle, b=angle)
+def test_circuit_state_and_embed_state_agree_with_the_subspace(seed, g, b):
+    D = qc.random_tsp(2, seed)
+    space = qc.tour_space(D)
+    full = qc.circuit_state(D, qc.constrained_circuit(D, [g], [b], "nearest"), "nearest")
+    emb = qc.embed_state(space, qc.subspace_state(space, [g], [b], "nearest"))
+    assert abs(abs(np.vdot(full, emb)) - 1) < 1e-5
+
+
+def test_circuit_functions_reject_bad_input():
+    D = qc.random_tsp(2, 0)
+    space = qc.tour_space(D)
+    with pytest.raises(ValueError):
+        qc.constrained_circuit(qc.random_tsp(6, 0), [0.1], [0.1])
+    with pytest.raises(ValueError):
+        qc.constrained_circuit(D, [np.nan], [0.1])
+    with pytest.raises(TypeError):
+        qc.circuit_state(D, "circuit")
+    with pytest.raises(ValueError):
+        qc.circuit_state(qc.random_tsp(5, 0), None)
+    with pytest.raises(ValueError):
+        qc.embed_state(space, np.ones(5))
+    with pytest.raises(TypeError):
+        qc.embed_state(None, np.ones(2))
+
+
+@FAST
+@given(g=angle)
+def test_cost_layer_is_diagonal_and_matches_the_energies(g):
+    import cirq
+
+    h, J = np.array([0.5, -0.2]), np.array([[0, 0.7], [0, 0]])
+    q = cirq.LineQubit.range(2)
+    U = cirq.unitary(cirq.Circuit(qaoa.cost_layer(h, J, g, q)))
+    diag = qaoa.energy_diagonal(h, J)
+    assert np.allclose(U, np.diag(np.exp(-1j * g * diag)), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "args", [([0.1], [[0]], np.nan), ([np.nan], [[0]], 0.1), ([0.1, 0.2], [[0, 1], [0, 0]], 0.1)]
+)
+def test_cost_layer_rejects_bad_input(args):
+    import cirq
+
+    with pytest.raises((ValueError, TypeError)):
+        qaoa.cost_layer(*args, cirq.LineQubit.range(1))
