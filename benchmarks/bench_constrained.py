@@ -34,6 +34,7 @@ single_thread_blas()
 import numpy as np  # noqa: E402
 
 from qbook import qaoa_constrained as qc  # noqa: E402
+from qbook.stats import wilson_interval  # noqa: E402
 
 TUNE_SEEDS = tuple(range(10))
 EVAL_SEEDS = tuple(range(1000, 1010))
@@ -68,7 +69,7 @@ def hit_rates(rows: Rows, seeds, p: int = 3) -> None:
             )
             rows.add(f"tsp{n}", "approx_ratio", r.approx_ratio, seed=seed, data_source=SRC, **extra)
             rows.add(f"tsp{n}", "wall_s", r.wall_time, "s", seed=seed, data_source=SRC, **extra)
-        lo, hi = qc.success_interval(hits, len(seeds))
+        lo, hi = wilson_interval(hits, len(seeds))
         bound = qc.memory_bytes(n)
         extra = dict(n_customers=n, p=p, shots=shots, seeds=list(seeds), eval_seed=True)
         rows.add(

@@ -4,8 +4,8 @@ Chapters stay short by calling into qbook; each public function's docstring name
 that introduces it. ``import qbook`` is light: it never imports TensorFlow. The learning modules
 (``qbook.cnn``, ``qbook.qcnn``, ``qbook.qml``, ``qbook.hybrid``) import it on demand, the
 optimisation modules (``qbook.qubo``, ``qbook.vrp`` and its parts, ``qbook.qaoa``,
-``qbook.minimal``, ``qbook.cvrp``, ``qbook.generators``, ``qbook.evaluation``, ``qbook.stats``)
-never do.
+``qbook.qaoa_constrained`` and its parts, ``qbook.minimal``, ``qbook.cvrp``, ``qbook.generators``,
+``qbook.evaluation``, ``qbook.stats``) never do.
 """
 
 from qbook.env import ensure_tensorflow_env, import_tensorflow, seed_everything, setup

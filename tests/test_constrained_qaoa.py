@@ -8,6 +8,7 @@ import pytest
 
 from qbook import qaoa, vrp
 from qbook import qaoa_constrained as qc
+from qbook.constrained_circuit import _full_indices
 
 ANGLES = {2: ([0.7], [0.4]), 3: ([0.4, 0.9], [0.3, 0.6]), 4: ([0.5, -0.3], [0.35, 0.8])}
 
@@ -19,7 +20,7 @@ def _compare(n, init, form, tol):
     sub = qc.subspace_state(space, g, b, init)
     full = qc.circuit_state(D, qc.constrained_circuit(D, g, b, init, form=form), init)
     assert full.size == 2 ** (n * n)
-    idx = qc._full_indices(space)
+    idx = _full_indices(space)
     outside = np.ones(full.size, bool)
     outside[idx] = False
     assert np.sum(np.abs(full[outside]) ** 2) < 1e-10  # no weight leaves the tours

@@ -25,7 +25,6 @@ COVERED = [
     "qbook.qaoa_constrained.optimize_angles",
     "qbook.qaoa_constrained.random_tsp",
     "qbook.qaoa_constrained.subspace_state",
-    "qbook.qaoa_constrained.success_interval",
     "qbook.qaoa_constrained.swap_table",
     "qbook.qaoa_constrained.swap_term_paulis",
     "qbook.qaoa_constrained.tour_space",
@@ -58,20 +57,21 @@ def test_random_tsp_rejects_bad_input(bad):
 
 @FAST
 @given(k=st.integers(0, 50), extra=st.integers(0, 50))
-def test_success_interval_contains_the_rate(k, extra):
+def test_wilson_interval_equals_scipys(k, extra):
+    """Chapter 10's intervals come from qbook.stats; check its formula against scipy's."""
+    from scipy.stats import binomtest
+
+    from qbook.stats import wilson_interval
+
     m = k + extra
     if m == 0:
         with pytest.raises(ValueError):
-            qc.success_interval(0, 0)
+            wilson_interval(0, 0)
         return
-    lo, hi = qc.success_interval(k, m)
+    ci = binomtest(k, m).proportion_ci(confidence_level=0.95, method="wilson")
+    lo, hi = wilson_interval(k, m)
+    assert abs(lo - ci.low) < 1e-9 and abs(hi - ci.high) < 1e-9
     assert 0 <= lo <= k / m <= hi <= 1
-
-
-@pytest.mark.parametrize("args", [(5, 3), (-1, 3), (1.5, 3), (None, 3), (1, float("nan"))])
-def test_success_interval_rejects_bad_input(args):
-    with pytest.raises((ValueError, TypeError)):
-        qc.success_interval(*args)
 
 
 @FAST
