@@ -22,15 +22,9 @@ gives the tour with ``a, b`` exchanged, so on the tour subspace ``H_t`` is a per
 of the circuit maps the span of the tours into itself, so the amplitudes outside it stay exactly
 zero and the state is fully described by ``n!`` amplitudes (:func:`subspace_state`).
 
-Tour order: the ``n!`` tours are listed in lexicographic order (:func:`tour_table`). In that
-order the swap of positions ``t, t+1`` keeps the first ``t`` customers and the last
-``n - t - 2``, so ``S_t`` is one small permutation of ``m (m-1)`` entries (``m = n - t``) applied
-along the middle axis of the state reshaped to ``(n!/m!, m(m-1), (m-2)!)``: a gather with a table
-of at most ``n(n-1)`` integers, not ``n!``.
-
-Angles: the cost layer uses the *standardised* tour cost ``(c - mean) / sd`` over all tours, so
-``gamma`` is in units of the cost spread and angles from one instance fit another (parameter
-transfer). On a device this is ``exp(-i (gamma/sd) H_C)`` up to a global phase.
+How the simulation stores and gathers the tours, and why the cost layer uses standardised
+costs (so angles transfer between instances): :mod:`qbook.tour_subspace`. The circuits on
+``n^2`` qubits that check it: :mod:`qbook.constrained_circuit`.
 """
 
 from __future__ import annotations
