@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The tests never touch the network: data falls back to the synthetic stand-in.
 test: export QBOOK_OFFLINE := 1
 
-.PHONY: install static book browser test lint format lab notebooks notebook sync bench clean
+.PHONY: install static book browser test test313 lint format lab notebooks notebook sync bench clean
 
 # Offline reading: MathJax and the ipywidgets embedder are served from the book's own _static/
 # (copied there from the gitignored _offline/, see _config.yml), fetched from the npm registry
@@ -28,6 +28,19 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Python 3.13 with the newest TensorFlow and Keras 3 and no TFQ: chapters 2-6 on qbook's own
+# simulator (QBOOK_QML_BACKEND=qbook). Its own environment, .venv313; the book's stays as is.
+# The first Python 3.13 that runs (pyenv's shim exists even where that version is not active).
+PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python) python3.13,$(shell $(p) -c "print('$(p)')" 2>/dev/null)))
+VENV313   := .venv313
+STAMP313  := $(VENV313)/.qbook-installed
+
+$(STAMP313): pyproject.toml
+	@test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install -q --upgrade pip
+	$(VENV313)/bin/python -m pip install -q -e ".[keras3]" "nbval>=0.11,<0.12" "pytest>=8" "jupytext>=1.16,<2" ipykernel
+	@touch $(STAMP313)
 
 $(STATIC_DONE):
 	@command -v npm >/dev/null || { echo "ERROR: npm (Node.js) is needed once to fetch MathJax for offline math: install Node.js/npm (e.g. apt-get install npm) and run make again." >&2; exit 1; }
@@ -50,11 +63,18 @@ book: install static
 browser: install
 	QBOOK_HTML=_build/html $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
 
-## Lint, unit tests, then every chapter notebook under nbval, in the small profile.
+## Lint, unit tests, then every chapter notebook under nbval, in the small profile; then test313.
 test: install static
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests book/*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+	$(MAKE) test313
+
+## Chapters 2-6 under nbval on Python 3.13 + Keras 3 without TFQ (qbook's simulator), small profile.
+test313: export QBOOK_OFFLINE := 1
+test313: export QBOOK_QML_BACKEND := qbook
+test313: $(STAMP313)
+	env -u PYTHONPATH $(VENV313)/bin/python -m pytest book/0[2-6]_*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

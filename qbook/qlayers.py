@@ -291,25 +291,39 @@ class Expectation(_keras.layers.Layer):
             )
         return self._programs[key]
 
-    def call(
+    def __call__(
         self,
         inputs: Any,
         symbol_names: Sequence[Any] | None = None,
         symbol_values: Any = None,
         operators: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """TFQ's calling convention; Keras 3 wants tensors first, so the circuits go by keyword."""
+        if symbol_values is None:
+            symbol_values = tf.zeros([1, 0], dtype=tf.float32)
+        return super().__call__(
+            symbol_values, circuits=inputs, symbol_names=symbol_names, operators=operators, **kwargs
+        )
+
+    def call(
+        self,
+        symbol_values: Any,
+        circuits: Any = None,
+        symbol_names: Sequence[Any] | None = None,
+        operators: Any = None,
     ) -> Any:
         if operators is None:
             raise ValueError("Expectation needs operators")
         ops = _operators(operators)
-        circuits = [inputs] if isinstance(inputs, cirq.AbstractCircuit) else list(inputs)
+        if circuits is None:
+            raise ValueError("Expectation needs a circuit")
+        circuits = [circuits] if isinstance(circuits, cirq.AbstractCircuit) else list(circuits)
         if not all(isinstance(c, cirq.AbstractCircuit) for c in circuits):
             raise TypeError("qbook's Expectation takes a cirq.Circuit or a list of them")
         names = [str(s) for s in (symbol_names or [])]
         rtype = tf.as_dtype(self.simulation_dtype).real_dtype
-        if symbol_values is None:
-            values = tf.zeros([len(circuits), 0], dtype=rtype)
-        else:
-            values = tf.cast(tf.convert_to_tensor(symbol_values), rtype)
+        values = tf.cast(tf.convert_to_tensor(symbol_values), rtype)
         rows = []
         for i, c in enumerate(circuits):
             prog = self._program(c, names, ops)

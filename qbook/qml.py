@@ -274,7 +274,9 @@ def build_qnn_model(
     tf = _tf().tf
     circuit, readout = qnn_circuit(gates=gates)
     inp = tf.keras.Input(shape=(), dtype=tf.string, name="image_circuit")
-    out = qlayers.backend().layers.PQC(circuit, readout, initializer=uniform_angles(seed), name="qnn")(inp)
+    out = qlayers.backend().layers.PQC(
+        circuit, readout, initializer=uniform_angles(seed), name="qnn"
+    )(inp)
     return _compile(tf.keras.Model(inp, out, name="qnn"), learning_rate)
 
 

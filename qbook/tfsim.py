@@ -253,7 +253,7 @@ class Program:
         tf = _tf()
         ctype = tf.as_dtype(self.dtype)
         rtype = ctype.real_dtype
-        theta = tf.convert_to_tensor(theta, dtype=rtype)
+        theta = tf.cast(tf.convert_to_tensor(theta), rtype)
         if theta.shape.rank == 1:
             theta = theta[None]
         nb = tf.shape(theta)[0]
