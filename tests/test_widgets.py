@@ -97,7 +97,6 @@ def test_explorers_with_ipywidgets_8():
 def test_qbook_accepts_colabs_ipywidgets():
     """Installing qbook on Colab must keep Colab's ipywidgets 7.7.1 (no upgrade to 8)."""
     import tomllib
-
     from packaging.requirements import Requirement
 
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
