@@ -15,7 +15,8 @@ test: export QBOOK_OFFLINE := 1
 
 # Offline reading: MathJax and the ipywidgets embedder are served from the book's own _static/
 # (copied there from the gitignored _offline/, see _config.yml), fetched from the npm registry
-# at these exact versions. No CDN at read time.
+# at these exact versions. No CDN at read time. Without npm the book still builds, loading the
+# same versions from a CDN (one loud line says so).
 MATHJAX     := mathjax@3.2.2
 WIDGETS     := @jupyter-widgets/html-manager@1.0.6
 REQUIREJS   := requirejs@2.3.7
@@ -42,8 +43,10 @@ $(STAMP313): pyproject.toml
 	$(VENV313)/bin/python -m pip install -q -e ".[keras3]" "nbval>=0.11,<0.12" "pytest>=8" "jupytext>=1.16,<2" ipykernel
 	@touch $(STAMP313)
 
+NPM     ?= $(shell command -v npm)
+NO_NPM  := WARNING: npm (Node.js) not found: the book builds, but its math and widgets will load from a CDN until npm is installed (e.g. apt-get install npm) and make runs again.
+
 $(STATIC_DONE):
-	@command -v npm >/dev/null || { echo "ERROR: npm (Node.js) is needed once to fetch MathJax for offline math: install Node.js/npm (e.g. apt-get install npm) and run make again." >&2; exit 1; }
 	rm -rf _build/npm _offline/mathjax _offline/widgets && mkdir -p _build/npm _offline/mathjax _offline/widgets
 	cd _build/npm && npm pack --silent $(MATHJAX) $(WIDGETS) $(REQUIREJS) >/dev/null || { echo "ERROR: npm could not fetch $(MATHJAX) $(WIDGETS) $(REQUIREJS) from the registry." >&2; exit 1; }
 	cd _build/npm && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
@@ -52,8 +55,14 @@ $(STATIC_DONE):
 	cp _build/npm/requirejs-*/package/require.js _offline/widgets/require.js
 	@touch $@
 
-## Fetch the offline MathJax and widget scripts into _offline/ (needs npm once).
+## Fetch the offline MathJax and widget scripts into _offline/ (needs npm once; without npm
+## the book is built to load them from a CDN, see _ext/qbook_html.py).
+ifeq ($(strip $(NPM)),)
+static:
+	@echo "$(NO_NPM)" >&2
+else
 static: $(STATIC_DONE)
+endif
 
 ## Build the HTML book, executing every chapter (warnings are errors).
 book: install static
