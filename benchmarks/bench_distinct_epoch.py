@@ -28,8 +28,8 @@ def main() -> None:
     qbook.setup(tensorflow=True, banner=False)
     from qbook import qml
     from qbook.data import load_svhn, normalise, rgb2gray
-
     from qbook.qcnn import to_tensor
+
     rows = Rows("bench_distinct_epoch", "05_quantum_image_classifier")
     train = load_svhn("train", n=None, seed=0)
     X, y = qml.select_classes(train.X, train.y, CLASSES)
