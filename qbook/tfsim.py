@@ -253,7 +253,10 @@ class Program:
         tf = _tf()
         ctype = tf.as_dtype(self.dtype)
         rtype = ctype.real_dtype
-        theta = tf.cast(tf.convert_to_tensor(theta), rtype)
+        if tf.is_tensor(theta) or isinstance(theta, tf.Variable):
+            theta = tf.cast(theta, rtype)
+        else:  # NumPy or lists: straight to the simulation's precision (no float32 detour)
+            theta = tf.constant(np.asarray(theta, dtype=rtype.as_numpy_dtype))
         if theta.shape.rank == 1:
             theta = theta[None]
         nb = tf.shape(theta)[0]
