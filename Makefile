@@ -11,11 +11,12 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The tests never touch the network: data falls back to the synthetic stand-in.
 test: export QBOOK_OFFLINE := 1
 
-.PHONY: install static book browser test lint format lab notebooks notebook sync bench clean
+.PHONY: install static book browser test test313 lint format lab notebooks notebook sync bench clean
 
 # Offline reading: MathJax and the ipywidgets embedder are served from the book's own _static/
 # (copied there from the gitignored _offline/, see _config.yml), fetched from the npm registry
-# at these exact versions. No CDN at read time.
+# at these exact versions. No CDN at read time. Without npm the book still builds, loading the
+# same versions from a CDN (one loud line says so).
 MATHJAX     := mathjax@3.2.2
 WIDGETS     := @jupyter-widgets/html-manager@1.0.6
 REQUIREJS   := requirejs@2.3.7
@@ -29,8 +30,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Python 3.13 with the newest TensorFlow and Keras 3 and no TFQ: chapters 2-6 on qbook's own
+# simulator (QBOOK_QML_BACKEND=qbook). Its own environment, .venv313; the book's stays as is.
+# The first Python 3.13 that runs (pyenv's shim exists even where that version is not active).
+PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python) python3.13,$(shell $(p) -c "print('$(p)')" 2>/dev/null)))
+VENV313   := .venv313
+STAMP313  := $(VENV313)/.qbook-installed
+
+$(STAMP313): pyproject.toml
+	@test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install -q --upgrade pip
+	$(VENV313)/bin/python -m pip install -q -e ".[keras3]" "nbval>=0.11,<0.12" "pytest>=8" "jupytext>=1.16,<2" ipykernel
+	@touch $(STAMP313)
+
+NPM     ?= $(shell command -v npm)
+NO_NPM  := WARNING: npm (Node.js) not found: the book builds, but its math and widgets will load from a CDN until npm is installed (e.g. apt-get install npm) and make runs again.
+
 $(STATIC_DONE):
-	@command -v npm >/dev/null || { echo "ERROR: npm (Node.js) is needed once to fetch MathJax for offline math: install Node.js/npm (e.g. apt-get install npm) and run make again." >&2; exit 1; }
 	rm -rf _build/npm _offline/mathjax _offline/widgets && mkdir -p _build/npm _offline/mathjax _offline/widgets
 	cd _build/npm && npm pack --silent $(MATHJAX) $(WIDGETS) $(REQUIREJS) >/dev/null || { echo "ERROR: npm could not fetch $(MATHJAX) $(WIDGETS) $(REQUIREJS) from the registry." >&2; exit 1; }
 	cd _build/npm && for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
@@ -39,8 +55,14 @@ $(STATIC_DONE):
 	cp _build/npm/requirejs-*/package/require.js _offline/widgets/require.js
 	@touch $@
 
-## Fetch the offline MathJax and widget scripts into _offline/ (needs npm once).
+## Fetch the offline MathJax and widget scripts into _offline/ (needs npm once; without npm
+## the book is built to load them from a CDN, see _ext/qbook_html.py).
+ifeq ($(strip $(NPM)),)
+static:
+	@echo "$(NO_NPM)" >&2
+else
 static: $(STATIC_DONE)
+endif
 
 ## Build the HTML book, executing every chapter (warnings are errors).
 book: install static
@@ -50,11 +72,18 @@ book: install static
 browser: install
 	QBOOK_HTML=_build/html $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
 
-## Lint, unit tests, then every chapter notebook under nbval, in the small profile.
+## Lint, unit tests, then every chapter notebook under nbval, in the small profile; then test313.
 test: install static
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests book/*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+	$(MAKE) test313
+
+## Chapters 2-6 under nbval on Python 3.13 + Keras 3 without TFQ (qbook's simulator), small profile.
+test313: export QBOOK_OFFLINE := 1
+test313: export QBOOK_QML_BACKEND := qbook
+test313: $(STAMP313)
+	env -u PYTHONPATH $(VENV313)/bin/python -m pytest book/0[2-6]_*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -11,14 +11,24 @@ Loaded by Jupyter Book through ``sphinx.local_extensions`` in ``_config.yml``; c
   HTML its source is folded away ("Show the Colab install cell"), as ``hide-input`` would do.
 * The embedder finds its own fonts relative to its RequireJS module paths
   (``@jupyter-widgets/...``): point those at ``_static/widgets`` where ``make static`` put them.
+* Without npm, ``make static`` cannot fetch MathJax and the widget scripts into ``_offline/``:
+  then the pages load the same versions from a CDN (:func:`use_cdn_without_offline_copies`), and
+  the Makefile says so in one loud line.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+
+# The versions the Makefile fetches with npm, from a CDN instead.
+CDN_MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
+CDN_REQUIRE = "https://cdn.jsdelivr.net/npm/requirejs@2.3.7/require.js"
+CDN_EMBED = "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/dist/embed-amd.js"
+OFFLINE = "_offline"
 
 COLAB_CELL = "# On Colab, install the book's pinned stack first"
 FOLDED_SHOW = "Show the Colab install cell (it does nothing outside Colab)"
@@ -66,7 +76,7 @@ def _fix_scripts(app: Any, pagename: str, templatename: str, context: dict, doct
             continue
         seen.add(key)
         kept.append(js)
-    embed = next((i for i, js in enumerate(kept) if "widgets/embed-amd.js" in _key(js)[0]), None)
+    embed = next((i for i, js in enumerate(kept) if "embed-amd.js" in _key(js)[0]), None)
     if embed is not None:
         from sphinx.builders.html._assets import _JavaScript
 
@@ -91,7 +101,20 @@ class FoldColabCell(SphinxPostTransform):
                 node["prompt_hide"] = FOLDED_HIDE
 
 
+def use_cdn_without_offline_copies(app: Any, config: Any) -> None:
+    """No ``_offline/`` copies (no npm): MathJax and the widget scripts come from a CDN."""
+    offline = Path(app.confdir) / OFFLINE
+    if (offline / "mathjax" / "tex-chtml.js").is_file() and (
+        offline / "widgets" / "embed-amd.js"
+    ).is_file():
+        return
+    config.html_static_path = [p for p in config.html_static_path if p != OFFLINE]
+    config.mathjax_path = CDN_MATHJAX
+    config.nb_ipywidgets_js = {CDN_REQUIRE: {}, CDN_EMBED: {"crossorigin": "anonymous"}}
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("config-inited", use_cdn_without_offline_copies)
     app.add_post_transform(FoldColabCell)
     app.connect("html-page-context", _fix_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -28,8 +28,8 @@ def main() -> None:
     qbook.setup(tensorflow=True, banner=False)
     from qbook import qml
     from qbook.data import load_svhn, normalise, rgb2gray
+    from qbook.qcnn import to_tensor
 
-    tfq = qbook.import_tensorflow().tfq
     rows = Rows("bench_distinct_epoch", "05_quantum_image_classifier")
     train = load_svhn("train", n=None, seed=0)
     X, y = qml.select_classes(train.X, train.y, CLASSES)
@@ -42,8 +42,8 @@ def main() -> None:
     )
     t_all, t_d = qml.compare_epoch_times(
         qml.build_qnn_model,
-        (tfq.convert_to_tensor(qml.encode_images(Xc)), qml.hinge_labels(yc)),
-        (tfq.convert_to_tensor(qml.encode_images(d.X)), qml.hinge_labels(d.y), d.weights),
+        (to_tensor(qml.encode_images(Xc)), qml.hinge_labels(yc)),
+        (to_tensor(qml.encode_images(d.X)), qml.hinge_labels(d.y), d.weights),
         BATCH,
         repeats=1,
     )

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -229,7 +230,9 @@ def load_model_weights(model: Any, path: str | os.PathLike) -> dict | None:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no weights at {path}")
-    model.load_weights(os.fspath(path))
+    with warnings.catch_warnings():  # Keras 3: a fresh model's optimizer has no state to load
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model.load_weights(os.fspath(path))
     hist = path.with_name(path.name.replace(".weights.h5", ".json"))
     return json.loads(hist.read_text()) if hist.exists() else None
 

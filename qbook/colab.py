@@ -4,8 +4,10 @@ This file uses the standard library only: on Colab it runs *before* qbook is ins
 first cell fetches it from the repository and calls :func:`colab_setup`). Elsewhere it does
 nothing. Introduced in the introduction ("Three ways to read this book").
 
-* Learning chapters need TensorFlow Quantum 0.7.6, which has wheels for Python 3.10-3.12 only.
-  On Colab's default Python 3.13 runtime the cell explains how to switch runtime and stops.
+* Learning chapters on Python 3.10-3.12 install the pinned TensorFlow Quantum 0.7.6 stack.
+  On Colab's default Python 3.13 runtime, where TFQ has no wheel, they keep Colab's own
+  TensorFlow and Keras 3, install qbook's core dependencies only, and simulate circuits with
+  qbook's own simulator (``QBOOK_QML_BACKEND=qbook``, see ``qbook.tfsim``).
 * Optimisation chapters need no TensorFlow and install only qbook's core dependencies, so they
   run on any runtime, 3.13 included.
 * Installing over packages that Colab already loaded (TensorFlow 2.18 over Colab's own version,
@@ -38,6 +40,7 @@ LEARNING_PINS = (
     "sympy==1.14.0",
 )
 TFQ_PYTHONS = ((3, 10), (3, 11), (3, 12))
+BACKEND_ENV = "QBOOK_QML_BACKEND"
 # Written just before the one restart this module ever asks for (the file outlives the kernel).
 RESTART_MARKER = os.path.join(tempfile.gettempdir(), "qbook-colab-restarted")
 
@@ -93,7 +96,10 @@ def _forget(marker: str) -> None:
 
 
 def _enable_widgets() -> None:
-    """Let Colab render ipywidgets 8 (qbook's explorers); harmless where it is not needed."""
+    """Colab renders its own ipywidgets 7.7 natively; ipywidgets 8 needs its custom manager."""
+    version = _installed("ipywidgets") or ""
+    if not version or int(version.split(".")[0]) < 8:
+        return
     try:
         from google.colab import output  # type: ignore[import-not-found]
 
@@ -108,15 +114,9 @@ def qbook_requirement(learning: bool, branch: str = BRANCH) -> str:
     return f"qbook{extra} @ git+{REPOSITORY}@{branch}"
 
 
-def runtime_message(py: tuple[int, int]) -> str:
-    """What a reader on a Python without TFQ wheels must do (shown by :class:`ColabStop`)."""
-    return (
-        f"This chapter needs TensorFlow Quantum 0.7.6, which has no wheel for Python "
-        f"{py[0]}.{py[1]} (Colab's default runtime since 2026-08-25).\n"
-        "Switch runtime: open the Command Palette (Ctrl+Shift+P), choose "
-        "'Change runtime version', pick 2026.07 (Python 3.12), then run this notebook again.\n"
-        "The optimisation chapters (QUBO, routing, QAOA, minimal encoding) run on any runtime."
-    )
+def tfq_runtime(py: tuple[int, int]) -> bool:
+    """Whether TensorFlow Quantum 0.7.6 has wheels for this Python (3.10-3.12)."""
+    return tuple(py) in TFQ_PYTHONS
 
 
 def colab_setup(
@@ -131,15 +131,26 @@ def colab_setup(
     """Install what a chapter needs on Colab; return what was done.
 
     Returns ``"not-colab"``, ``"ready"`` (already installed), ``"installed"`` or
-    ``"restarting"``; raises :class:`ColabStop` on a Python without TFQ wheels, or when the
-    stack is still wrong after the one restart.
+    ``"restarting"``; raises :class:`ColabStop` when a learning chapter finds no TensorFlow on
+    a Python without TFQ wheels, or when the stack is still wrong after the one restart.
     """
     if "google.colab" not in sys.modules:
         return "not-colab"
     py = tuple(version_info or sys.version_info[:2])
-    if learning and py not in TFQ_PYTHONS:
-        raise ColabStop(runtime_message(py))
-    pins = LEARNING_PINS if learning else ()
+    with_tfq = learning and tfq_runtime(py)
+    if learning and not with_tfq:
+        if _installed("tensorflow") is None:
+            raise ColabStop(
+                f"This chapter needs TensorFlow, which this Python {py[0]}.{py[1]} runtime lacks. "
+                "Pick a runtime with TensorFlow (Colab's default has it) and run it again."
+            )
+        os.environ[BACKEND_ENV] = "qbook"
+        out(
+            f"Python {py[0]}.{py[1]}: TensorFlow Quantum has no wheel here, so this chapter keeps "
+            f"Colab's TensorFlow {_installed('tensorflow')} and simulates its circuits with "
+            "qbook's own simulator."
+        )
+    pins = LEARNING_PINS if with_tfq else ()
     if _installed("qbook") is not None and not _unmet(pins):
         _forget(marker)
         _enable_widgets()
@@ -148,7 +159,7 @@ def colab_setup(
     restarted_before = os.path.exists(marker)
     tf_before = _installed("tensorflow")
     loaded_before = _loaded_distributions()
-    reqs = [*pins, qbook_requirement(learning)]
+    reqs = [*pins, qbook_requirement(with_tfq)]
     out("Installing the book's pinned stack: " + ", ".join(reqs))
     pip(reqs)
     unmet = _unmet(pins)
@@ -159,7 +170,7 @@ def colab_setup(
             + "). Restart the runtime (Runtime > Restart session) and run the notebook again."
         )
     changed = sorted(d for d, v in loaded_before.items() if _installed(d) != v)
-    if learning and tf_before is not None and tf_before != _installed("tensorflow"):
+    if with_tfq and tf_before is not None and tf_before != _installed("tensorflow"):
         changed.append(f"tensorflow {tf_before}")
     if not changed:
         _forget(marker)

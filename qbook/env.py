@@ -1,9 +1,12 @@
 """The one entry point every chapter calls first: ``qbook.setup()`` (introduced in the introduction).
 
-TensorFlow Quantum works only with Keras 2, so ``TF_USE_LEGACY_KERAS=1`` must be in the
-environment *before* TensorFlow is first imported. ``setup`` sets it (and quietens TensorFlow's
-C++ logging), seeds the random generators, applies the book's plotting style and prints a banner
-naming the profile, so every printed result can say what produced it.
+Chapters 3-6 simulate circuits with one of two backends (:func:`qml_backend`, switch
+``QBOOK_QML_BACKEND=auto|tfq|qbook``): TensorFlow Quantum, which works only with Keras 2, so
+``TF_USE_LEGACY_KERAS=1`` must be in the environment *before* TensorFlow is first imported, or
+qbook's own simulator (:mod:`qbook.tfsim`), which needs neither TFQ nor Keras 2. ``setup`` sets
+the environment (and quietens TensorFlow's C++ logging), seeds the random generators, applies
+the book's plotting style and prints a banner naming the profile and the backend, so every
+printed result can say what produced it.
 
 The learning modules of qbook (``qbook.cnn``, ``qbook.qcnn``, ...) call
 :func:`ensure_tensorflow_env` before they import TensorFlow, so importing them is safe too.
@@ -25,34 +28,67 @@ import numpy as np
 from qbook.profile import get_profile
 
 TF_ENV = {
-    "TF_USE_LEGACY_KERAS": "1",  # tf.keras -> tf_keras (Keras 2), which TFQ needs
     "TF_CPP_MIN_LOG_LEVEL": "3",  # no C++ INFO/WARNING/ERROR chatter in rendered output
     "TF_ENABLE_ONEDNN_OPTS": "0",  # no oneDNN banner; results reproducible across runs
     "GRPC_VERBOSITY": "ERROR",
     "ABSL_MIN_LOG_LEVEL": "3",
 }
+BACKEND_ENV = "QBOOK_QML_BACKEND"
+BACKENDS = ("auto", "tfq", "qbook")
+_backend: str | None = None  # resolved once per process, so every layer and result agree
 
 
 class TensorFlowImportedTooEarly(RuntimeError):
-    """TensorFlow was imported before ``TF_USE_LEGACY_KERAS=1`` was set."""
+    """TensorFlow was imported before ``TF_USE_LEGACY_KERAS=1`` was set (TFQ backend only)."""
+
+
+def _tfq_installed() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("tensorflow_quantum") is not None and find_spec("tf_keras") is not None
+
+
+def qml_backend() -> str:
+    """The quantum-layer backend of chapters 3-6: ``"tfq"`` or ``"qbook"`` (chapter 3).
+
+    ``$QBOOK_QML_BACKEND`` chooses: ``tfq`` (TensorFlow Quantum, Keras 2 via tf_keras),
+    ``qbook`` (:mod:`qbook.tfsim`, plain TensorFlow, Keras 2 or 3, CPU or GPU) or ``auto``
+    (the default): TFQ where it is installed and TensorFlow has not already been imported with
+    Keras 3, else qbook's. Resolved once per process; the answer is recorded with every result.
+    """
+    global _backend
+    if _backend is not None:
+        return _backend
+    choice = os.environ.get(BACKEND_ENV, "auto").strip().lower() or "auto"
+    if choice not in BACKENDS:
+        raise ValueError(f"{BACKEND_ENV} must be one of {BACKENDS}, got {choice!r}")
+    if choice == "auto":
+        too_late = "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1"
+        choice = "tfq" if _tfq_installed() and not too_late else "qbook"
+    _backend = choice
+    return choice
 
 
 def ensure_tensorflow_env() -> None:
     """Set the TensorFlow environment variables, or fail loudly if it is too late.
 
-    Raises :class:`TensorFlowImportedTooEarly` when TensorFlow is already imported without
-    ``TF_USE_LEGACY_KERAS=1``: the only fix is to restart the kernel and call
-    ``qbook.setup()`` first.
+    With the TFQ backend (:func:`qml_backend`) ``TF_USE_LEGACY_KERAS=1`` must be set before
+    TensorFlow is imported: this raises :class:`TensorFlowImportedTooEarly` when TensorFlow is
+    already imported without it (the only fix is to restart the kernel and call
+    ``qbook.setup()`` first). The qbook backend works with whichever Keras TensorFlow brings.
     """
+    for key, value in TF_ENV.items():
+        os.environ.setdefault(key, value)
+    if qml_backend() != "tfq":
+        return
     if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         raise TensorFlowImportedTooEarly(
             "TensorFlow was imported before TF_USE_LEGACY_KERAS=1 was set, so tf.keras is "
             "Keras 3 and TensorFlow Quantum's layers will not work. Restart the kernel and run "
-            "`import qbook; qbook.setup(tensorflow=True)` before anything imports TensorFlow."
+            "`import qbook; qbook.setup(tensorflow=True)` before anything imports TensorFlow, "
+            f"or set {BACKEND_ENV}=qbook to use qbook's own simulator."
         )
-    for key, value in TF_ENV.items():
-        os.environ.setdefault(key, value)
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tf.keras -> tf_keras (Keras 2), which TFQ needs
 
 
 @contextlib.contextmanager
@@ -71,13 +107,16 @@ def _quiet_stderr_fd() -> Iterator[None]:
 
 
 def import_tensorflow(quantum: bool = True) -> SimpleNamespace:
-    """Import TensorFlow (and TFQ) quietly with the right environment; return the modules."""
+    """Import TensorFlow (and TFQ, with that backend) quietly; return the modules.
+
+    ``tfq`` is ``None`` unless ``quantum`` and :func:`qml_backend` is ``"tfq"``.
+    """
     ensure_tensorflow_env()
     with _quiet_stderr_fd():
         import tensorflow as tf
 
         tfq = None
-        if quantum:
+        if quantum and qml_backend() == "tfq":
             import tensorflow_quantum as tfq
     tf.get_logger().setLevel("ERROR")
     with contextlib.suppress(Exception):
@@ -105,11 +144,16 @@ def versions(tensorflow: bool | None = None) -> dict[str, str]:
 
     names = ["qbook", "numpy", "scipy", "cirq-core", "qsimcirq"]
     if tensorflow or (tensorflow is None and "tensorflow" in sys.modules):
-        names += ["tensorflow", "tensorflow-quantum", "tf-keras"]
+        legacy = os.environ.get("TF_USE_LEGACY_KERAS") == "1"
+        names += ["tensorflow", "tensorflow-quantum", "tf-keras" if legacy else "keras"]
     out = {"python": platform.python_version()}
     for name in names:
         with contextlib.suppress(metadata.PackageNotFoundError):
             out[name] = metadata.version(name)
+    if (
+        _backend is not None and "tensorflow" in sys.modules
+    ):  # a learning module ran: say which simulator produced the numbers
+        out["qml-backend"] = _backend
     return out
 
 
@@ -137,7 +181,8 @@ def setup(tensorflow: bool = False, seed: int = 0, banner: bool = True) -> Simpl
     """Prepare a chapter: environment, seeds, plotting style; return the active profile.
 
     Call it in the first code cell after the Colab guard, before anything imports TensorFlow.
-    With ``tensorflow=True`` it also imports TensorFlow and TensorFlow Quantum quietly.
+    With ``tensorflow=True`` it also imports TensorFlow (and TensorFlow Quantum when that is
+    the backend, see :func:`qml_backend`) quietly.
     """
     if tensorflow:
         import_tensorflow(quantum=True)
@@ -150,6 +195,9 @@ def setup(tensorflow: bool = False, seed: int = 0, banner: bool = True) -> Simpl
     prof = get_profile()
     if banner:
         v = versions()
-        stack = ", ".join(f"{k} {v[k]}" for k in ("python", "cirq-core", "tensorflow") if k in v)
+        keys = ("python", "cirq-core", "tensorflow", "keras")
+        stack = ", ".join(f"{k} {v[k]}" for k in keys if k in v)
+        if tensorflow:
+            stack += f" | quantum layers: {qml_backend()}"
         print(f"qbook {v.get('qbook', '?')} | profile '{prof.name}' | seed {seed} | {stack}")
     return prof

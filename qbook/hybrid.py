@@ -61,14 +61,15 @@ def build_hybrid_model(
     qubits = list(qubits)
     if len(qubits) != 8:
         raise ValueError(f"the hybrid filters are defined on 8 qubits, got {len(qubits)}")
-    m = _tf()
-    tf, tfq = m.tf, m.tfq
+    from qbook import qlayers
+
+    tf = _tf().tf
     tf.keras.utils.set_random_seed(seed)
     readouts = [cirq.Z(q) for q in qubits[4:]]
     inp = tf.keras.Input(shape=(), dtype=tf.string, name="excitation")
-    state = tfq.layers.AddCircuit()(inp, prepend=cluster_state_circuit(qubits))
+    state = qlayers.add_circuit(inp, prepend=cluster_state_circuit(qubits))
     outs = [
-        tfq.layers.PQC(
+        qlayers.backend().layers.PQC(
             filter_circuit(qubits, prefix=f"f{k}_"),
             readouts,
             initializer=uniform_angles(seed * 1000 + k),
@@ -89,7 +90,7 @@ def build_hybrid_model(
 
 
 def quantum_param_count(model: Any) -> int:
-    """Trainable parameters that live in TFQ PQC layers (chapter 6)."""
+    """Trainable parameters that live in PQC layers, TFQ's or qbook's (chapter 6)."""
     return int(
         sum(
             int(np.prod(w.shape))

@@ -267,15 +267,18 @@ def uniform_angles(seed: int | None):
 def build_qcnn_model(qubits: Sequence[cirq.Qid], learning_rate: float = 0.02, seed: int = 0):
     """Input circuits -> AddCircuit(cluster state) -> PQC(qcnn, Z on last qubit) (chapter 4).
 
+    The layers come from the active backend (:func:`qbook.qlayers.backend`).
+
     Compiled with Adam(``learning_rate``), mean squared error on +/-1 labels and
     :func:`hinge_accuracy`; ``seed`` seeds the initial symbol values.
     """
-    m = _tf()
-    tf, tfq = m.tf, m.tfq
+    from qbook import qlayers
+
+    tf = _tf().tf
     qubits = _check_qubits(qubits, 8)
     inp = tf.keras.Input(shape=(), dtype=tf.string, name="excitation")
-    state = tfq.layers.AddCircuit()(inp, prepend=cluster_state_circuit(qubits))
-    pqc = tfq.layers.PQC(
+    state = qlayers.add_circuit(inp, prepend=cluster_state_circuit(qubits))
+    pqc = qlayers.backend().layers.PQC(
         qcnn_circuit(qubits), cirq.Z(qubits[-1]), initializer=uniform_angles(seed), name="qcnn"
     )
     out = pqc(state)
@@ -337,8 +340,10 @@ def train_model(
 
 
 def to_tensor(circuits: Sequence[cirq.Circuit]):
-    """``tfq.convert_to_tensor``: circuits -> a string tensor of serialised circuits (chapter 3)."""
-    return _tf().tfq.convert_to_tensor(list(circuits))
+    """``convert_to_tensor`` of the active backend: circuits -> a string tensor (chapter 3)."""
+    from qbook import qlayers
+
+    return qlayers.backend().convert_to_tensor(list(circuits))
 
 
 def plot_histories(

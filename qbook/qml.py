@@ -268,13 +268,15 @@ def build_qnn_model(
     learning_rate: float = 0.01, seed: int = 0, gates: Sequence[str] = ("xx", "zz")
 ):
     """Circuits in -> PQC(Farhi-Neven network, Z on the readout) -> hinge loss (chapter 5)."""
+    from qbook import qlayers
     from qbook.qcnn import uniform_angles
 
-    m = _tf()
-    tf, tfq = m.tf, m.tfq
+    tf = _tf().tf
     circuit, readout = qnn_circuit(gates=gates)
     inp = tf.keras.Input(shape=(), dtype=tf.string, name="image_circuit")
-    out = tfq.layers.PQC(circuit, readout, initializer=uniform_angles(seed), name="qnn")(inp)
+    out = qlayers.backend().layers.PQC(
+        circuit, readout, initializer=uniform_angles(seed), name="qnn"
+    )(inp)
     return _compile(tf.keras.Model(inp, out, name="qnn"), learning_rate)
 
 

@@ -73,10 +73,11 @@ import os
 calls["widget_manager"] = len(widget_manager)
 print(json.dumps({"result": result, "error": error, "rendered": rendered, "calls": calls,
                   "installed": installed, "marker": os.path.exists(args["marker"]),
+                  "backend": os.environ.get("QBOOK_QML_BACKEND"),
                   "python": list(sys.version_info[:2])}))
 """
 
-COLAB_TF = {"tensorflow": "2.19.0", "numpy": "2.0.2", "keras": "3.10.0"}
+COLAB_TF = {"tensorflow": "2.19.0", "numpy": "2.0.2", "keras": "3.10.0", "ipywidgets": "7.7.1"}
 PINNED = {r.split("==")[0]: r.split("==")[1] for r in colab.LEARNING_PINS}
 
 
@@ -138,13 +139,31 @@ def test_learning_on_312_with_tf_2181_present_does_not_restart(tmp_path):
     assert out["calls"]["restart"] == 0 and not out["marker"]
 
 
-def test_learning_on_313_stops_with_the_runtime_switch(tmp_path):
-    out = run_setup(13, tmp_path, learning=True, installed=COLAB_TF)
+def test_learning_on_313_keeps_colabs_tensorflow_and_uses_qbooks_simulator(tmp_path):
+    colab313 = {**COLAB_TF, "tensorflow": "2.20.0", "keras": "3.11.0"}
+    out = run_setup(
+        13,
+        tmp_path,
+        learning=True,
+        installed=colab313,
+        pip_installs={"qbook": "0.1.0", "cirq-core": "1.5.0", "qsimcirq": "0.22.1"},
+        loaded=["numpy"],
+    )
+    assert out["result"] == "installed" and out["error"] is None
+    assert out["calls"]["pip"] == [[QBOOK_CORE]]  # no TensorFlow, no TFQ: Colab's own stay
+    assert out["installed"]["tensorflow"] == "2.20.0" and out["installed"]["ipywidgets"] == "7.7.1"
+    assert out["calls"]["restart"] == 0
+    assert out["backend"] == "qbook"
+    assert "qbook's own simulator" in out["calls"]["out"][0]
+    assert "2.20.0" in out["calls"]["out"][0]
+    again = run_setup(13, tmp_path, learning=True, installed=out["installed"])
+    assert again["result"] == "ready" and again["calls"]["pip"] == []
+
+
+def test_learning_on_313_without_tensorflow_stops_and_says_why(tmp_path):
+    out = run_setup(13, tmp_path, learning=True, installed={"numpy": "2.0.2"})
     assert out["result"] is None and out["calls"]["pip"] == [] and out["calls"]["restart"] == 0
-    msg = out["error"]
-    for words in ("Python 3.13", "Command Palette", "Change runtime version", "2026.07", "3.12"):
-        assert words in msg
-    assert out["rendered"] == [msg]  # IPython shows the message only, no traceback
+    assert "needs TensorFlow" in out["error"] and out["rendered"] == [out["error"]]
 
 
 @pytest.mark.parametrize("minor", [12, 13])
@@ -160,9 +179,15 @@ def test_optimisation_chapters_install_only_core_qbook(minor, tmp_path):
     assert out["result"] == "installed"
     assert out["calls"]["pip"] == [[QBOOK_CORE]]  # no TensorFlow, no TFQ
     assert out["calls"]["restart"] == 0
-    assert out["calls"]["widget_manager"] == 1  # Colab renders the ipywidgets 8 explorers
+    assert out["calls"]["widget_manager"] == 0  # Colab's own ipywidgets 7.7 renders natively
     again = run_setup(minor, tmp_path, learning=False, installed=out["installed"])
     assert again["result"] == "ready" and again["calls"]["pip"] == []
+
+
+def test_ipywidgets_8_gets_colabs_custom_widget_manager(tmp_path):
+    have = {**COLAB_TF, "ipywidgets": "8.1.5", "qbook": "0.1.0"}
+    out = run_setup(13, tmp_path, learning=False, installed=have)
+    assert out["result"] == "ready" and out["calls"]["widget_manager"] == 1
 
 
 def test_a_changed_loaded_library_restarts_but_never_twice(tmp_path):
@@ -223,7 +248,8 @@ def test_first_cell_fetches_colab_py_and_calls_colab_setup(minor, learning):
     assert seen["urls"] == [colab.RAW_URL] and seen["has_setup"]
     assert seen["kill"] == []
     if learning and minor == 13:
-        assert seen["pip"] == [] and "Change runtime version" in seen["result"]
+        # pyenv's bare 3.13 has no TensorFlow: the cell says so instead of installing anything
+        assert seen["pip"] == [] and "needs TensorFlow" in seen["result"]
     else:
         reqs = [*colab.LEARNING_PINS, QBOOK_LEARNING] if learning else [QBOOK_CORE]
         assert seen["pip"] == [["-m", "pip", "install", "-q", *reqs]]

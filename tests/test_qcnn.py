@@ -106,6 +106,7 @@ def test_mean_sd():
 
 
 def qbook_tfq():
-    from qbook.env import import_tensorflow
+    """The active backend's quantum layers (TFQ or qbook's), with TFQ's interface."""
+    from qbook import qlayers
 
-    return import_tensorflow(quantum=True).tfq
+    return qlayers.backend()

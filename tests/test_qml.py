@@ -66,9 +66,9 @@ def test_distinct_weights_sum_and_order():
 
 
 def test_weighted_distinct_loss_equals_per_sample_loss():
-    from qbook.env import import_tensorflow
+    from qbook import qlayers
 
-    tfq = import_tensorflow().tfq
+    tfq = qlayers.backend()  # TFQ or qbook's layers, whichever is active
     rng = np.random.default_rng(1)
     pool = rng.integers(0, 2, size=(6, 4, 4)).astype(np.uint8)
     idx = rng.integers(0, 6, size=40)

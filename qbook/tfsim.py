@@ -1,0 +1,570 @@
+"""A differentiable state-vector simulator of Cirq circuits in TensorFlow (introduced in chapter 3).
+
+What TensorFlow Quantum does in C++, written in plain TensorFlow ops so that it runs wherever
+TensorFlow does (Python 3.13, Keras 3, a GPU) and gradients come from autodiff:
+
+1. **Gates as functions of their exponent.** Every gate the book parameterises is a Cirq
+   ``EigenGate``: ``U(t) = sum_k exp(i pi t (lambda_k + s)) P_k`` with eigenvalues
+   ``lambda_k`` (in half turns), projectors ``P_k`` and global shift ``s``
+   (:func:`gate_unitary`). With ``t = a . theta + b`` (TFQ's rule: exponents are affine in
+   the symbols) the unitary is a differentiable function of the symbol values ``theta``.
+2. **Fused blocks.** Consecutive gates are grouped into blocks on at most three qubits; each
+   block's 8x8 unitary is the product of its gates' unitaries, computed for all blocks at once.
+3. **Batched states.** The state of a batch is a tensor of shape ``(batch, 2, ..., 2)``, one
+   axis per qubit in Cirq's order (the first qubit is the most significant bit); a block is
+   applied with one ``einsum``.
+4. **Expectation values** of Pauli sums: ``Z``-only terms from the probabilities, the others
+   as ``<psi| P |psi>``.
+
+:func:`compile_circuit` turns a circuit into a :class:`Program`; ``Program.expectation``
+evaluates it. The Keras layers built on it are in :mod:`qbook.qlayers`. TensorFlow is
+imported on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cirq
+import numpy as np
+import sympy
+
+MAX_BLOCK_QUBITS = 3
+_LETTERS = string.ascii_lowercase + string.ascii_uppercase
+
+
+def _tf():
+    from qbook.env import import_tensorflow
+
+    return import_tensorflow(quantum=False).tf
+
+
+# ---------------------------------------------------------------------------------------------
+# Gates
+# ---------------------------------------------------------------------------------------------
+
+
+def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
+    """The unitary of an ``EigenGate`` raised to ``exponent``, built from its eigencomponents.
+
+    ``U(t) = sum_k exp(i pi t (lambda_k + s)) P_k``. ``exponent`` may be a float (returns a
+    NumPy array) or a real TensorFlow tensor of any shape ``S`` (returns a complex64 tensor of
+    shape ``S + (d, d)``), so gradients with respect to the exponent flow through it. This is
+    the whole trick behind a differentiable simulator (chapter 3).
+    """
+    if not isinstance(gate, cirq.EigenGate):
+        raise TypeError(f"gate must be a cirq.EigenGate, got {type(gate).__name__}")
+    lambdas, projectors = _eigen(gate)
+    if isinstance(exponent, (int, float, np.floating, np.integer)):
+        t = float(exponent)
+        if not np.isfinite(t):
+            raise ValueError(f"exponent must be finite, got {exponent}")
+        phases = np.exp(1j * np.pi * t * lambdas)
+        return np.einsum("k,kij->ij", phases, projectors)
+    tf = _tf()
+    t = tf.convert_to_tensor(exponent)
+    if t.dtype not in (tf.float32, tf.float64):
+        raise TypeError(f"exponent tensor must be float32 or float64, got {t.dtype}")
+    ctype = tf.complex64 if t.dtype == tf.float32 else tf.complex128
+    angle = np.pi * t[..., None] * tf.constant(lambdas, dtype=t.dtype)
+    phases = tf.complex(tf.cos(angle), tf.sin(angle))
+    return tf.einsum("...k,kij->...ij", phases, tf.constant(projectors, dtype=ctype))
+
+
+def _eigen(gate: cirq.EigenGate) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (half turns, global shift included) and projectors of an EigenGate."""
+    comps = gate._eigen_components()
+    shift = float(gate.global_shift)
+    lambdas = np.array([float(h) + shift for h, _ in comps])
+    projectors = np.array([np.asarray(p, dtype=np.complex128) for _, p in comps])
+    return lambdas, projectors
+
+
+def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
+    """``expr = coef . theta + offset``: the coefficients over the symbols in ``index``."""
+    expr = sympy.sympify(expr)
+    coef = np.zeros(len(index))
+    for sym in expr.free_symbols:
+        if sym.name not in index:
+            raise ValueError(f"symbol {sym.name!r} is not among the program's symbols")
+        d = sympy.diff(expr, sym)
+        if d.free_symbols:
+            raise ValueError(f"exponent {expr} is not affine in the symbols (TFQ's rule too)")
+        coef[index[sym.name]] = float(d)
+    offset = float(expr.subs({s: 0 for s in expr.free_symbols}))
+    return coef, offset
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling a circuit into fused blocks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Slot:
+    """One gate inside a block: a constant matrix, or projectors and eigenvalues."""
+
+    const: np.ndarray | None = None
+    projectors: np.ndarray | None = None  # (K, d, d) embedded in the block
+    lambdas: np.ndarray | None = None  # (K,)
+    coef: np.ndarray | None = None  # (n_symbols,)
+    offset: float = 0.0
+
+
+@dataclass
+class _Block:
+    wires: list[int]
+    slots: list[_Slot] = field(default_factory=list)
+
+
+def _embed(matrix: np.ndarray, positions: Sequence[int], k: int) -> np.ndarray:
+    """An m-qubit matrix acting on ``positions`` of a k-qubit block, as a 2^k x 2^k matrix."""
+    m = len(positions)
+    full = np.kron(matrix, np.eye(2 ** (k - m)))
+    order = list(positions) + [i for i in range(k) if i not in positions]
+    perm = list(np.argsort(order))
+    t = full.reshape((2,) * (2 * k)).transpose(perm + [k + p for p in perm])
+    return t.reshape(2**k, 2**k)
+
+
+def _fuse(ops: list[tuple[cirq.Operation, list[int]]], max_qubits: int, n: int) -> list[_Block]:
+    """Greedy fusion: extend the current block while its wires fit in ``max_qubits``."""
+    blocks: list[_Block] = []
+    current: list[tuple[cirq.Operation, list[int]]] = []
+    wires: list[int] = []
+    for op, w in ops:
+        new = wires + [q for q in w if q not in wires]
+        if len(new) > max_qubits and current:
+            blocks.append(_Block(wires, current))  # type: ignore[arg-type]
+            current, new = [], list(w)
+        current.append((op, w))
+        wires = new
+    if current:
+        blocks.append(_Block(wires, current))  # type: ignore[arg-type]
+    width = min(max_qubits, n)
+    for b in blocks:  # pad every block to the same width so all blocks stack into one tensor
+        b.wires += [q for q in range(n) if q not in b.wires][: max(0, width - len(b.wires))]
+        b.wires.sort()  # in qubit order, so a block touches the state through a low-rank view
+    return blocks
+
+
+def _slots(block: _Block, index: dict[str, int]) -> None:
+    """Turn a block's operations into slots, multiplying consecutive constant gates."""
+    k = len(block.wires)
+    slots: list[_Slot] = []
+    for op, w in block.slots:  # type: ignore[misc]
+        pos = [block.wires.index(q) for q in w]
+        if cirq.is_parameterized(op):
+            gate = op.gate
+            if not isinstance(gate, cirq.EigenGate):
+                raise ValueError(
+                    f"cannot differentiate {op!r}: only Cirq EigenGates may hold symbols"
+                )
+            lambdas, projectors = _eigen(gate)
+            coef, offset = _affine(gate.exponent, index)
+            emb = np.array([_embed(p, pos, k) for p in projectors])
+            slots.append(_Slot(projectors=emb, lambdas=lambdas, coef=coef, offset=offset))
+            continue
+        if not cirq.has_unitary(op):
+            raise ValueError(f"{op!r} has no unitary (measurements and noise are not simulated)")
+        u = _embed(cirq.unitary(op), pos, k)
+        if slots and slots[-1].const is not None:
+            slots[-1].const = u @ slots[-1].const
+        else:
+            slots.append(_Slot(const=u))
+    block.slots = slots
+
+
+class Program:
+    """A compiled circuit: fused blocks, its qubits and its symbols in a fixed order (chapter 3).
+
+    ``expectation(states, theta, operators)`` gives ``<psi(theta)| O |psi(theta)>`` for a batch
+    of initial states, differentiable in ``theta``. Build one with :func:`compile_circuit`.
+    """
+
+    def __init__(
+        self,
+        qubits: list[cirq.Qid],
+        symbols: list[str],
+        blocks: list[_Block],
+        dtype: str = "complex64",
+    ) -> None:
+        self.qubits = qubits
+        self.symbols = symbols
+        self.blocks = blocks
+        self.dtype = dtype
+        self._arrays()
+
+    @property
+    def n_qubits(self) -> int:
+        return len(self.qubits)
+
+    def _arrays(self) -> None:
+        """Stack every slot into one table so all block unitaries come from a few big ops."""
+        d = 2 ** len(self.blocks[0].wires) if self.blocks else 1
+        consts = [np.eye(d)]
+        params: list[_Slot] = []
+        table_index = []
+        for b in self.blocks:
+            row = []
+            for s in b.slots:
+                if s.const is not None:
+                    consts.append(s.const)
+                    row.append(("c", len(consts) - 1))
+                else:
+                    params.append(s)
+                    row.append(("p", len(params) - 1))
+            table_index.append(row or [("c", 0)])
+        kmax = max((len(s.lambdas) for s in params), default=1)
+        n_sym = len(self.symbols)
+        self._consts = np.array(consts)
+        self._proj = np.zeros((len(params), kmax, d, d), dtype=np.complex128)
+        self._lambdas = np.zeros((len(params), kmax))
+        self._coef = np.zeros((len(params), n_sym))
+        self._offset = np.zeros(len(params))
+        for i, s in enumerate(params):
+            kk = len(s.lambdas)
+            self._proj[i, :kk], self._lambdas[i, :kk] = s.projectors, s.lambdas
+            self._coef[i], self._offset[i] = s.coef, s.offset
+        # Blocks are grouped by their gate count rounded up to a power of two, so that the tree
+        # product below pads short blocks only a little.
+        groups: dict[int, list[int]] = {}
+        for bi, row in enumerate(table_index):
+            groups.setdefault(1 << max(0, (len(row) - 1).bit_length()), []).append(bi)
+        self._groups = []
+        for length, members in sorted(groups.items()):
+            idx = np.zeros((len(members), length), dtype=np.int64)  # 0 = identity
+            for r, bi in enumerate(members):
+                for li, (kind, j) in enumerate(table_index[bi]):
+                    idx[r, li] = j if kind == "c" else len(consts) + j
+            self._groups.append((members, idx))
+        self._d = d
+
+    def block_unitaries(self, theta: Any) -> Any:
+        """Every block's unitary for symbol values ``theta`` of shape (S,) or (B, S).
+
+        Returns shape (B or 1, n_blocks, d, d): each block's gates multiplied in circuit order.
+        """
+        tf = _tf()
+        ctype = tf.as_dtype(self.dtype)
+        rtype = ctype.real_dtype
+        if tf.is_tensor(theta) or isinstance(theta, tf.Variable):
+            theta = tf.cast(theta, rtype)
+        else:  # NumPy or lists: straight to the simulation's precision (no float32 detour)
+            theta = tf.constant(np.asarray(theta, dtype=rtype.as_numpy_dtype))
+        if theta.shape.rank == 1:
+            theta = theta[None]
+        nb = tf.shape(theta)[0]
+        consts = tf.constant(self._consts, dtype=ctype)[None]
+        consts = tf.tile(consts, [nb, 1, 1, 1])
+        if len(self._offset):
+            exps = tf.linalg.matmul(theta, tf.constant(self._coef.T, dtype=rtype))
+            exps = exps + tf.constant(self._offset, dtype=rtype)  # (B, P)
+            angle = np.pi * exps[..., None] * tf.constant(self._lambdas, dtype=rtype)
+            phases = tf.complex(tf.cos(angle), tf.sin(angle))  # (B, P, K)
+            mats = tf.einsum("bpk,pkij->bpij", phases, tf.constant(self._proj, dtype=ctype))
+            table = tf.concat([consts, mats], axis=1)
+        else:
+            table = consts
+        parts, order = [], []
+        for members, idx in self._groups:
+            g = tf.gather(table, tf.constant(idx), axis=1)  # (B, blocks, L, d, d)
+            while g.shape[2] > 1:  # later gates multiply from the left
+                g = tf.linalg.matmul(g[:, :, 1::2], g[:, :, 0::2])
+            parts.append(g[:, :, 0])
+            order += members
+        us = tf.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+        return tf.gather(us, np.argsort(order), axis=1)
+
+    def apply(self, states: Any, theta: Any) -> Any:
+        """Evolve a batch of states, shape (B, 2**n) or (B, 2, ..., 2), by the circuit at ``theta``."""
+        tf = _tf()
+        n = self.n_qubits
+        psi = tf.reshape(tf.cast(states, self.dtype), [-1] + [2] * n)
+        if not self.blocks:
+            return tf.reshape(psi, [-1, 2**n])
+        us = self.block_unitaries(theta)
+        per_sample = us.shape[0] != 1
+        d = self._d
+        for bi, b in enumerate(self.blocks):
+            shape, perm = _block_view(b.wires, n)
+            psi = tf.reshape(psi, [-1] + shape)
+            moved = [shape[p - 1] for p in perm[1:]]
+            if perm != sorted(perm):
+                psi = tf.transpose(psi, perm)
+            if per_sample:
+                flat = tf.reshape(psi, [tf.shape(psi)[0], -1, d])
+                flat = tf.linalg.matmul(flat, us[:, bi], transpose_b=True)
+            else:
+                flat = tf.linalg.matmul(tf.reshape(psi, [-1, d]), us[0, bi], transpose_b=True)
+            psi = tf.reshape(flat, [-1] + moved)
+            if perm != sorted(perm):
+                psi = tf.transpose(psi, list(np.argsort(perm)))
+        return tf.reshape(psi, [-1, 2**n])
+
+    def expectation(
+        self, states: Any, theta: Any, operators: Sequence[Any], chunk: int | None = None
+    ) -> Any:
+        """``<psi| O_j |psi>`` after the circuit, shape (B, len(operators)), real.
+
+        ``chunk`` evaluates the batch ``chunk`` states at a time (one loop in the graph): on
+        many qubits the states of a small chunk stay in the CPU's cache, which is faster.
+        """
+        tf = _tf()
+        dtype = tf.as_dtype(self.dtype)
+
+        def run(psi0: Any) -> Any:
+            return pauli_expectations(self.apply(psi0, theta), operators, self.qubits, dtype)
+
+        if not chunk:
+            return run(states)
+        states = tf.reshape(tf.cast(states, dtype), [-1, 2**self.n_qubits])
+        b = tf.shape(states)[0]
+        pad = (-b) % chunk
+        padded = tf.concat([states, tf.tile(states[:1], [pad, 1])], axis=0)
+        parts = tf.reshape(padded, [-1, chunk, 2**self.n_qubits])
+        out = tf.map_fn(run, parts, fn_output_signature=dtype.real_dtype, parallel_iterations=1)
+        return tf.reshape(out, [-1, len(operators)])[:b]
+
+
+def _block_view(wires: list[int], n: int) -> tuple[list[int], list[int]]:
+    """The state as (2^a, 2, 2^b, 2, ...): the block's qubits as axes, the others merged.
+
+    Returns that shape (without the batch axis) and the permutation (batch axis 0 included)
+    that moves the block's qubits to the end, where one matrix product applies the block.
+    The view has rank at most ``2k + 2``: TensorFlow transposes such tensors quickly.
+    """
+    shape: list[int] = []
+    rest: list[int] = []
+    mine: list[int] = []
+    prev = -1
+    for w in wires:
+        if w - prev - 1 > 0:
+            shape.append(2 ** (w - prev - 1))
+            rest.append(len(shape))
+        shape.append(2)
+        mine.append(len(shape))
+        prev = w
+    if n - 1 - prev > 0:
+        shape.append(2 ** (n - 1 - prev))
+        rest.append(len(shape))
+    return shape, [0] + rest + mine
+
+
+def compile_circuit(
+    circuit: cirq.Circuit,
+    qubits: Sequence[cirq.Qid] | None = None,
+    symbols: Sequence[str] | None = None,
+    max_block_qubits: int = MAX_BLOCK_QUBITS,
+    dtype: str = "complex64",
+) -> Program:
+    """Compile a Cirq circuit with sympy symbols into a :class:`Program` (chapter 3).
+
+    ``qubits`` fixes the qubit order (default: the circuit's qubits, sorted); ``symbols``
+    the order of the symbol values (default: sorted by name, as ``tfq.layers.PQC`` does).
+    ``dtype`` is ``"complex64"`` (default) or ``"complex128"``.
+    """
+    if not isinstance(circuit, cirq.AbstractCircuit):
+        raise TypeError(f"circuit must be a cirq.Circuit, got {type(circuit).__name__}")
+    if dtype not in ("complex64", "complex128"):
+        raise ValueError(f"dtype must be 'complex64' or 'complex128', got {dtype!r}")
+    if not isinstance(max_block_qubits, (int, np.integer)) or not 1 <= max_block_qubits <= 6:
+        raise ValueError(f"max_block_qubits must be an integer in 1..6, got {max_block_qubits!r}")
+    qubits = sorted(circuit.all_qubits()) if qubits is None else list(qubits)
+    if len(set(qubits)) != len(qubits):
+        raise ValueError("qubits must be distinct")
+    missing = set(circuit.all_qubits()) - set(qubits)
+    if missing:
+        raise ValueError(f"the circuit acts on qubits not in `qubits`: {sorted(missing)}")
+    if len(qubits) > len(_LETTERS) // 2 - 3:
+        raise ValueError(f"at most {len(_LETTERS) // 2 - 3} qubits, got {len(qubits)}")
+    names = sorted(str(s) for s in cirq.parameter_names(circuit))
+    symbols = names if symbols is None else [str(s) for s in symbols]
+    if len(set(symbols)) != len(symbols):
+        raise ValueError("symbols must be distinct")
+    index = {s: i for i, s in enumerate(symbols)}
+    where = {q: i for i, q in enumerate(qubits)}
+    ops = [(op, [where[q] for q in op.qubits]) for op in circuit.all_operations() if op.qubits]
+    blocks = _fuse(ops, int(max_block_qubits), len(qubits))
+    for b in blocks:
+        _slots(b, index)
+    return Program(qubits, symbols, blocks, dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Observables
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_pauli_sum(op: Any) -> cirq.PauliSum:
+    if isinstance(op, cirq.PauliSum):
+        return op
+    if isinstance(op, (cirq.PauliString, cirq.GateOperation)):
+        return cirq.PauliSum.wrap(op)
+    raise TypeError(f"operators must be cirq Pauli strings or sums, got {type(op).__name__}")
+
+
+def pauli_expectations(
+    psi: Any, operators: Sequence[Any], qubits: Sequence[cirq.Qid], dtype: Any = None
+) -> Any:
+    """``<psi| O_j |psi>`` for states ``psi`` (B, 2**n) and Pauli sums ``O_j``: (B, len(ops)), real.
+
+    ``Z``-only terms come from the probabilities; terms with ``X`` or ``Y`` apply the Paulis
+    to ``psi`` and take the inner product (chapter 3).
+    """
+    tf = _tf()
+    qubits = list(qubits)
+    n = len(qubits)
+    psi = tf.convert_to_tensor(psi)
+    ctype = dtype or psi.dtype
+    rtype = ctype.real_dtype
+    where = {q: i for i, q in enumerate(qubits)}
+    sums = [_as_pauli_sum(o) for o in operators]
+    diag, other = _split_terms(sums, where)
+    probs = tf.math.real(psi * tf.math.conj(psi))  # (B, 2**n)
+    out = tf.zeros([tf.shape(psi)[0], len(sums)], dtype=rtype)
+    if diag:
+        signs = np.ones((2**n, len(diag)))
+        weights = np.zeros((len(diag), len(sums)))
+        bits = (np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
+        for t, (j, coef, wires) in enumerate(diag):
+            for w in wires:
+                signs[:, t] *= 1 - 2 * bits[:, w]
+            weights[t, j] = coef
+        out += tf.linalg.matmul(probs, tf.constant(signs @ weights, dtype=rtype))
+    if other:
+        letters = _LETTERS[:n]
+        tensor = tf.reshape(psi, [-1] + [2] * n)
+        for j, coef, paulis in other:
+            phi = tensor
+            for w, p in paulis.items():
+                m = tf.constant(cirq.unitary(p), dtype=ctype)
+                phi = tf.einsum(
+                    f"A{letters[w]},Z{letters}->Z{letters.replace(letters[w], 'A')}", m, phi
+                )
+            val = tf.math.real(
+                tf.reduce_sum(tf.math.conj(tensor) * phi, axis=list(range(1, n + 1)))
+            )
+            out += val[:, None] * tf.constant(np.eye(len(sums))[j] * coef, dtype=rtype)[None]
+    return out
+
+
+def _split_terms(sums: list[cirq.PauliSum], where: dict[cirq.Qid, int]):
+    diag, other = [], []
+    for j, s in enumerate(sums):
+        for term in s:
+            coef = complex(term.coefficient)
+            if abs(coef.imag) > 1e-12:
+                raise ValueError(f"operator {s} is not Hermitian (complex coefficient {coef})")
+            missing = set(term.qubits) - set(where)
+            if missing:
+                raise ValueError(f"operator acts on qubits outside the circuit: {sorted(missing)}")
+            paulis = {where[q]: p for q, p in term.items()}
+            if all(p == cirq.Z for p in paulis.values()):
+                diag.append((j, coef.real, list(paulis)))
+            else:
+                other.append((j, coef.real, paulis))
+    return diag, other
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter-free data circuits -> initial states (NumPy, cached)
+# ---------------------------------------------------------------------------------------------
+
+
+def serialize_circuit(circuit: cirq.Circuit) -> str:
+    """A circuit as a compact JSON string (what :func:`qbook.qlayers.convert_to_tensor` stores)."""
+    if not isinstance(circuit, cirq.AbstractCircuit):
+        raise TypeError(f"expected a cirq.Circuit, got {type(circuit).__name__}")
+    return json.dumps(json.loads(cirq.to_json(circuit)), separators=(",", ":"))
+
+
+_PARSED: OrderedDict[str, cirq.Circuit] = OrderedDict()
+
+
+def parse_circuit(text: str | bytes) -> cirq.Circuit:
+    """Inverse of :func:`serialize_circuit` (cached: each distinct string is parsed once)."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    if not isinstance(text, str):
+        raise TypeError(f"expected a string, got {type(text).__name__}")
+    hit = _PARSED.get(text)
+    if hit is not None:
+        _PARSED.move_to_end(text)
+        return hit
+    try:
+        circuit = cirq.read_json(json_text=text)
+    except Exception as exc:  # malformed input is a ValueError for the caller
+        raise ValueError(f"not a serialised circuit: {text[:60]!r}") from exc
+    if not isinstance(circuit, cirq.AbstractCircuit):
+        raise ValueError("the string holds no cirq.Circuit")
+    _PARSED[text] = circuit
+    if len(_PARSED) > 50_000:
+        _PARSED.popitem(last=False)
+    return circuit
+
+
+def circuit_state(circuit: cirq.Circuit, qubits: Sequence[cirq.Qid]) -> np.ndarray:
+    """The state a parameter-free circuit prepares from ``|0...0>``, over ``qubits`` (complex128).
+
+    Circuits of one-qubit gates only (data encodings) take a fast path: a Kronecker product of
+    one-qubit states. Others are simulated gate by gate with NumPy.
+    """
+    qubits = list(qubits)
+    if cirq.is_parameterized(circuit):
+        raise ValueError("data circuits must not contain symbols (resolve them first)")
+    missing = set(circuit.all_qubits()) - set(qubits)
+    if missing:
+        raise ValueError(f"the circuit acts on qubits the model does not have: {sorted(missing)}")
+    where = {q: i for i, q in enumerate(qubits)}
+    n = len(qubits)
+    ops = [op for op in circuit.all_operations() if op.qubits]
+    if all(len(op.qubits) == 1 for op in ops):
+        local = [np.array([1.0, 0.0], dtype=np.complex128) for _ in qubits]
+        for op in ops:
+            i = where[op.qubits[0]]
+            local[i] = cirq.unitary(op) @ local[i]
+        state = local[0]
+        for v in local[1:]:
+            state = np.kron(state, v)
+        return state
+    psi = np.zeros((2,) * n, dtype=np.complex128)
+    psi[(0,) * n] = 1.0
+    for op in ops:
+        w = [where[q] for q in op.qubits]
+        m = len(w)
+        u = cirq.unitary(op).reshape((2,) * (2 * m))
+        psi = np.tensordot(u, psi, axes=(list(range(m, 2 * m)), w))
+        psi = np.moveaxis(psi, list(range(m)), w)
+    return psi.reshape(-1)
+
+
+class StateCache:
+    """Initial states of serialised data circuits, computed once each, bounded in memory."""
+
+    def __init__(self, qubits: Sequence[cirq.Qid], max_bytes: int = 256 * 2**20) -> None:
+        self.qubits = list(qubits)
+        self.max_bytes = max_bytes
+        self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._bytes = 0
+
+    def states(self, texts: Sequence[bytes], dtype: Any = np.complex64) -> np.ndarray:
+        out = np.empty((len(texts), 2 ** len(self.qubits)), dtype=dtype)
+        for i, t in enumerate(texts):
+            s = self._store.get(t)
+            if s is None:
+                s = circuit_state(parse_circuit(t), self.qubits).astype(dtype)
+                self._store[t] = s
+                self._bytes += s.nbytes
+                while self._bytes > self.max_bytes and len(self._store) > 1:
+                    _, old = self._store.popitem(last=False)
+                    self._bytes -= old.nbytes
+            else:
+                self._store.move_to_end(t)
+            out[i] = s
+        return out

@@ -1,0 +1,174 @@
+"""Property tests of qbook's simulator backend (qbook.tfsim, qbook.qlayers, the backend switch)."""
+
+from __future__ import annotations
+
+import math
+
+import cirq
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qbook import tfsim
+
+COVERED = [
+    "qbook.tfsim.gate_unitary",
+    "qbook.tfsim.compile_circuit",
+    "qbook.tfsim.pauli_expectations",
+    "qbook.tfsim.serialize_circuit",
+    "qbook.tfsim.parse_circuit",
+    "qbook.tfsim.circuit_state",
+    "qbook.qlayers.backend",
+    "qbook.qlayers.convert_to_tensor",
+    "qbook.qlayers.add_circuit",
+    "qbook.env.qml_backend",
+]
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+GATES = [cirq.X, cirq.Y, cirq.Z, cirq.H, cirq.CZ, cirq.CNOT, cirq.XX, cirq.YY, cirq.ZZ]
+Q = cirq.LineQubit.range(3)
+
+
+@st.composite
+def circuits(draw, symbolic=True):
+    """Random circuits of the book's EigenGates on 3 qubits, exponents affine in 2 symbols."""
+    a, b = sympy.symbols("a b")
+    ops = []
+    for _ in range(draw(st.integers(1, 8))):
+        gate = draw(st.sampled_from(GATES))
+        qubits = draw(st.permutations(Q))[: gate.num_qubits()]
+        kind = draw(st.sampled_from(["fixed", "a", "b", "affine"] if symbolic else ["fixed"]))
+        t = {"fixed": draw(st.floats(-2, 2)), "a": a, "b": -b, "affine": 0.5 * a + 0.25}[kind]
+        ops.append(gate(*qubits) ** t)
+    return cirq.Circuit(ops)
+
+
+@FAST
+@given(st.sampled_from(GATES), st.floats(-3, 3))
+def test_gate_unitary_is_cirqs_unitary(gate, t):
+    assert np.allclose(tfsim.gate_unitary(gate, t), cirq.unitary(gate**t), atol=1e-9)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_gate_unitary_rejects_non_finite(bad):
+    with pytest.raises(ValueError, match="finite"):
+        tfsim.gate_unitary(cirq.X, bad)
+
+
+def test_gate_unitary_rejects_non_eigen_gates():
+    with pytest.raises(TypeError, match="EigenGate"):
+        tfsim.gate_unitary(cirq.MatrixGate(np.eye(2)), 0.5)
+    with pytest.raises(TypeError):
+        tfsim.gate_unitary(None, 0.5)
+
+
+@FAST
+@given(circuits(), st.floats(-3, 3), st.floats(-3, 3))
+def test_compiled_program_matches_cirq(circuit, a, b):
+    program = tfsim.compile_circuit(circuit, Q, ["a", "b"], dtype="complex128")
+    zero = np.zeros((1, 8))
+    zero[0, 0] = 1
+    ops = [cirq.Z(Q[0]), cirq.X(Q[1]) * cirq.Y(Q[2]) - 0.5 * cirq.Z(Q[0]) * cirq.Z(Q[2])]
+    ours = program.expectation(zero, [a, b], ops).numpy()[0]
+    res = cirq.resolve_parameters(circuit, {"a": a, "b": b})
+    ref = cirq.Simulator(dtype=np.complex128).simulate_expectation_values(res, ops, qubit_order=Q)
+    assert np.allclose(ours, np.real(ref), atol=1e-9)
+
+
+def test_compile_circuit_rejects_bad_input():
+    a = sympy.Symbol("a")
+    with pytest.raises(TypeError):
+        tfsim.compile_circuit("not a circuit")
+    with pytest.raises(ValueError, match="dtype"):
+        tfsim.compile_circuit(cirq.Circuit(cirq.X(Q[0])), dtype="float32")
+    with pytest.raises(ValueError, match="max_block_qubits"):
+        tfsim.compile_circuit(cirq.Circuit(cirq.X(Q[0])), max_block_qubits=0)
+    with pytest.raises(ValueError, match="not in `qubits`"):
+        tfsim.compile_circuit(cirq.Circuit(cirq.X(Q[2])), qubits=Q[:2])
+    with pytest.raises(ValueError, match="affine"):
+        tfsim.compile_circuit(cirq.Circuit(cirq.X(Q[0]) ** (a * a)))
+    with pytest.raises(ValueError, match="EigenGates"):
+        gate = cirq.PhasedXPowGate(phase_exponent=a)
+        tfsim.compile_circuit(cirq.Circuit(gate(Q[0])))
+    with pytest.raises(ValueError, match="no unitary"):
+        tfsim.compile_circuit(cirq.Circuit(cirq.measure(Q[0])))
+
+
+@FAST
+@given(st.lists(st.complex_numbers(max_magnitude=1, allow_nan=False), min_size=8, max_size=8))
+def test_pauli_expectations_are_real_and_bounded(amps):
+    psi = np.array(amps, dtype=np.complex128)
+    if np.linalg.norm(psi) < 1e-3:
+        return
+    psi = psi / np.linalg.norm(psi)
+    ops = [cirq.Z(Q[0]), cirq.X(Q[1]) * cirq.Y(Q[2]), cirq.Z(Q[1]) * cirq.Z(Q[2]) + cirq.X(Q[0])]
+    out = tfsim.pauli_expectations(psi[None], ops, Q).numpy()[0]
+    ref = [op.expectation_from_state_vector(psi, {q: i for i, q in enumerate(Q)}) for op in ops]
+    assert np.allclose(out, np.real(ref), atol=1e-9)
+    assert abs(out[0]) <= 1 + 1e-9 and abs(out[1]) <= 1 + 1e-9
+
+
+def test_pauli_expectations_reject_bad_operators():
+    psi = np.ones((1, 2)) / math.sqrt(2)
+    with pytest.raises(TypeError):
+        tfsim.pauli_expectations(psi, ["Z"], Q[:1])
+    with pytest.raises(ValueError, match="outside"):
+        tfsim.pauli_expectations(psi, [cirq.Z(Q[2])], Q[:1])
+    with pytest.raises(ValueError, match="Hermitian"):
+        tfsim.pauli_expectations(psi, [1j * cirq.Z(Q[0])], Q[:1])
+
+
+@FAST
+@given(circuits(symbolic=False))
+def test_serialise_parse_round_trip_and_state(circuit):
+    text = tfsim.serialize_circuit(circuit)
+    back = tfsim.parse_circuit(text)
+    assert back == circuit and tfsim.parse_circuit(text.encode()) == circuit
+    state = tfsim.circuit_state(circuit, Q)
+    ref = cirq.final_state_vector(circuit, qubit_order=Q, dtype=np.complex128)
+    assert np.allclose(state, ref, atol=1e-9) and np.isclose(np.linalg.norm(state), 1)
+
+
+def test_serialise_parse_and_state_reject_bad_input():
+    with pytest.raises(TypeError):
+        tfsim.serialize_circuit([cirq.X(Q[0])])
+    with pytest.raises(TypeError):
+        tfsim.parse_circuit(None)
+    with pytest.raises(ValueError):
+        tfsim.parse_circuit("{not json")
+    with pytest.raises(ValueError, match="symbols"):
+        tfsim.circuit_state(cirq.Circuit(cirq.X(Q[0]) ** sympy.Symbol("a")), Q)
+    with pytest.raises(ValueError, match="does not have"):
+        tfsim.circuit_state(cirq.Circuit(cirq.X(Q[2])), Q[:2])
+
+
+def test_backend_switch_and_layers():
+    from qbook import qlayers
+    from qbook.env import qml_backend
+
+    name = qml_backend()
+    assert name in ("tfq", "qbook") and qlayers.backend().name == name
+    x = qlayers.convert_to_tensor([cirq.Circuit(cirq.X(Q[0])), cirq.Circuit()])
+    assert x.shape == (2,) and x.dtype.name == "string"
+    with pytest.raises(TypeError):
+        qlayers.convert_to_tensor(cirq.Circuit())
+    with pytest.raises(TypeError):
+        qlayers.convert_to_tensor([1, 2])
+    out = qlayers.AddCircuit()(x, prepend=cirq.Circuit(cirq.H(Q[1])))
+    assert [len(tfsim.parse_circuit(s).all_qubits()) for s in out.numpy()] == [2, 1]
+    with pytest.raises(ValueError, match="needs a circuit"):
+        qlayers.AddCircuit()(x)
+    with pytest.raises(TypeError):
+        qlayers.AddCircuit(prepend=3)
+
+
+def test_add_circuit_helper_on_the_active_backend():
+    import tensorflow as tf
+
+    from qbook import qlayers
+
+    inp = tf.keras.Input(shape=(), dtype=tf.string)
+    out = qlayers.add_circuit(inp, prepend=cirq.Circuit(cirq.H(Q[0])))
+    assert tuple(out.shape)[-1:] == (None,) or out.shape.rank == 1
