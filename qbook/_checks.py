@@ -182,7 +182,9 @@ def _shape(a: np.ndarray, name: str, ndim: int | Sequence[int] | None, shape, mi
             want = " or ".join(f"{d}-D" for d in allowed)
             raise ValueError(f"{name} must be {want}, got shape {a.shape}")
     if shape is not None:
-        if len(shape) != a.ndim or any(s is not None and s != t for s, t in zip(shape, a.shape)):
+        if len(shape) != a.ndim or any(
+            s is not None and s != t for s, t in zip(shape, a.shape, strict=True)
+        ):
             want = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
             raise ValueError(f"{name} must have shape {want}, got {a.shape}")
     if a.size < min_size:
