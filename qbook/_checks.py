@@ -289,7 +289,7 @@ def bits(
     if not np.all((a == 0) | (a == 1)):
         raise ValueError(f"{name} must be binary (only 0 and 1)")
     if n is not None and (a.ndim == 0 or a.shape[-1] != n):
-        raise ValueError(f"{name} must have {n} bits, got shape {a.shape}")
+        raise ValueError(f"{name} must have length {n} (one bit per variable), got shape {a.shape}")
     return a.astype(np.int8)
 
 
