@@ -231,6 +231,12 @@ def good_args() -> dict:
     )
     by_name["qubits_circuit"] = qubits4
     build = lambda: vrp.tsp_qubo(D4, 3.0)  # noqa: E731
+    from qbook import data
+
+    tmp = Path(tempfile.mkdtemp(prefix="qbook-fuzz-"))
+    mat = tmp / "small_32x32.mat"
+    data.write_svhn_mat(mat, imgs, np.arange(6) % 10)
+    entry = data.SvhnFile("train", mat.as_uri(), 6, mat.stat().st_size, data.sha256_of(mat))
     over = {
         "qubo.qubo_energy": dict(Q=Q3, x=[1, 0, 1]),
         "qubo.ising_energy": dict(h=h3, J=J3, c=0.0, s=[1, -1, 1]),
@@ -298,6 +304,13 @@ def good_args() -> dict:
         ),
         "cvrp.quantum_two_phase": dict(inst=inst, clusters=[[1, 2], [3]]),
         "data.split_sizes": dict(n=10, val_fraction=0.2),
+        "data.read_svhn_mat": dict(path=mat),
+        "data.write_svhn_mat": dict(path=tmp / "out.mat", X=imgs, y=np.arange(6)),
+        "data.verify_file": dict(path=mat, entry=entry),
+        "data.download": dict(entry=entry, dest=tmp / "dl" / "small_32x32.mat"),
+        "data.fetch_svhn_file": dict(
+            split="train", folder=tmp / "fetch", registry={"train": entry}
+        ),
         "data.synthetic_svhn": dict(n=3),
         "data.load_svhn": dict(n=3, source="synthetic"),
         "data.format_array": dict(X=np.zeros((32, 32, 3, 2), np.uint8)),
@@ -448,7 +461,7 @@ def mutations(name: str, good, has_default: bool, default):
         out.append(("empty", np.zeros((0,) * max(arr.ndim, 1)), False))
         out.append(("extra-dim", arr[None, None], False))
         if arr.dtype.kind in "iu":
-            b = arr.copy()
+            b = arr.astype(np.int64)
             b.flat[0] = -1
             out.append(("neg-entry", b, False))
         return out
@@ -479,7 +492,7 @@ def outcome(func, kwargs):
         return "ok", ""
     except Hang:
         return "hang", ""
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, FileNotFoundError) as exc:  # a missing file may say so
         return "clean", type(exc).__name__
     except Exception as exc:  # noqa: BLE001 - counting every other kind is the point
         return "crash", f"{type(exc).__name__}: {str(exc)[:120]}"
@@ -583,6 +596,18 @@ def run_module(modname: str) -> list[dict]:
             )
             skip = current + 1
             continue
+        if proc.returncode not in (0, None) and current is None:
+            rows.append(
+                dict(
+                    i=-1,
+                    func=f"qbook.{modname}",
+                    case="(worker)",
+                    kind="crash",
+                    detail=f"worker failed ({proc.returncode})",
+                    sure=False,
+                )
+            )
+            return rows
         if proc.returncode not in (0, None) and current is not None:
             rows.append(
                 dict(
