@@ -38,6 +38,15 @@ STALL_LIMIT_S = 25
 #: Functions not called: they need a network, restart the kernel or start an interactive UI.
 SKIP = {"qbook.env.import_tensorflow"}
 #: Parameters whose value does not matter for input checking (plot axes, callbacks, ...).
+#: Inputs the fuzzer marks as surely invalid that a function documents as valid.
+LEGIT = {
+    ("qbook.qaoa.sample", "state_or_probs=complex-array"),
+    ("qbook.qaoa.expectation", "state=complex-array"),
+    ("qbook.minimal.probabilities", "state=complex-array"),
+    ("qbook.minimal.minimal_cost", "state=complex-array"),
+    ("qbook.minimal.minimal_cost_projectors", "state=complex-array"),
+    ("qbook.minimal.sample_shots", "state=complex-array"),
+}
 FREE = {"dtype", "ax", "title", "label", "color", "banner", "kwargs", "config", "pip", "restart"}
 
 
@@ -237,7 +246,15 @@ def good_args() -> dict:
     mat = tmp / "small_32x32.mat"
     data.write_svhn_mat(mat, imgs, np.arange(6) % 10)
     entry = data.SvhnFile("train", mat.as_uri(), 6, mat.stat().st_size, data.sha256_of(mat))
+    from qbook import qaoa
+
+    circ, gs, bs = qaoa.qaoa_circuit(h3, J3, 1)
+    for f in ("qaoa.qsim_state", "qaoa.cirq_state"):
+        by_f = dict(circuit=circ, gammas_sym=gs, betas_sym=bs, gammas=[0.1], betas=[0.2])
+        by_name[f] = by_f
     over = {
+        "qaoa.qsim_state": by_name.pop("qaoa.qsim_state"),
+        "qaoa.cirq_state": by_name.pop("qaoa.cirq_state"),
         "qubo.qubo_energy": dict(Q=Q3, x=[1, 0, 1]),
         "qubo.ising_energy": dict(h=h3, J=J3, c=0.0, s=[1, -1, 1]),
         "qubo.to_pauli_sum": dict(h=h3, J=J3, c=0.0, qubits=cirq.LineQubit.range(3)),
@@ -651,7 +668,7 @@ def main() -> None:
                 continue
             if r["kind"] in ("crash", "hang", "nogood"):
                 counts[r["kind"]] += 1
-            elif r["kind"] == "ok" and r["sure"]:
+            elif r["kind"] == "ok" and r["sure"] and (r["func"], r["case"]) not in LEGIT:
                 counts["silent"] += 1
                 r["kind"] = "silent"
         for k in totals:
