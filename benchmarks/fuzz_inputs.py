@@ -33,6 +33,9 @@ from pathlib import Path
 MODULES = (
     "data results report profile env colab figures qubo qaoa minimal vrp cvrp cnn qcnn qml hybrid"
 ).split()
+HERE = Path(__file__).resolve().parent
+#: Workers run here, so files the bad calls create land outside the repository.
+SCRATCH = tempfile.mkdtemp(prefix="qbook-fuzz-cwd-")
 CALL_LIMIT_S = 8
 STALL_LIMIT_S = 25
 #: Functions not called: they need a network, restart the kernel or start an interactive UI.
@@ -572,8 +575,18 @@ def worker(modname: str, skip: int) -> None:
 def run_module(modname: str) -> list[dict]:
     rows, skip = [], 0
     while True:
-        cmd = [sys.executable, __file__, "--worker", modname, "--skip", str(skip)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        cmd = [
+            sys.executable,
+            str(HERE / "fuzz_inputs.py"),
+            "--worker",
+            modname,
+            "--skip",
+            str(skip),
+        ]
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent), "MPLBACKEND": "Agg"}
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=SCRATCH, env=env
+        )
         current, last = None, time.monotonic()
         buf = ""
         killed = False

@@ -88,7 +88,8 @@ def integer(x: Any, name: str, *, lo: int | None = None, hi: int | None = None) 
     else:
         raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r:.60}")
     if lo is not None and v < lo:
-        raise ValueError(f"{name} must be >= {lo}, got {v}")
+        want = "non-negative" if lo == 0 else "positive" if lo == 1 else f">= {lo}"
+        raise ValueError(f"{name} must be {want}, got {v}")
     if hi is not None and v > hi:
         raise ValueError(f"{name} must be <= {hi}, got {v}")
     return v
