@@ -49,6 +49,9 @@ LEGIT = {
     ("qbook.minimal.minimal_cost", "state=complex-array"),
     ("qbook.minimal.minimal_cost_projectors", "state=complex-array"),
     ("qbook.minimal.sample_shots", "state=complex-array"),
+    ("qbook.report.format_mean_sd", "sd=None"),  # a single run: no spread
+    ("qbook.report.format_mean_sd", "sd=nan"),
+    ("qbook.report.format_versions", "versions=None"),  # a row without versions
 }
 FREE = {"dtype", "ax", "title", "label", "color", "banner", "kwargs", "config", "pip", "restart"}
 
