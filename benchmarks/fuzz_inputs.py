@@ -98,8 +98,7 @@ def good_args() -> dict:
                 profile="small",
                 versions="numpy 2",
                 hardware="cpu",
-                timestamp="t",
-                held_out=True,
+                date="2026-01-01T00:00:00+00:00",
             )
             for e in ("a", "b")
             for s, v in enumerate((1, 2))
