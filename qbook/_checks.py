@@ -323,7 +323,11 @@ def int_array(
 
 def labels(x: Any, name: str, n_classes: int, *, ndim: int | Sequence[int] = 1) -> np.ndarray:
     """Class labels 0..n_classes-1 as int64."""
-    return int_array(x, name, ndim=ndim, lo=0, hi=n_classes - 1)
+    y = int_array(x, name, ndim=ndim)
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        bad = int(y[(y < 0) | (y >= n_classes)][0])
+        raise ValueError(f"{name}: labels must lie in 0..{n_classes - 1}, got {bad}")
+    return y
 
 
 def same_length(name_a: str, a: Any, name_b: str, b: Any) -> None:
@@ -391,6 +395,13 @@ def instance(x: Any, name: str = "inst") -> Any:
     """A :class:`qbook.vrp.Instance` (the class is looked up by name, so splits keep working)."""
     if type(x).__name__ != "Instance" or not hasattr(x, "D") or not hasattr(x, "demands"):
         raise TypeError(f"{name} must be a qbook Instance, got {type(x).__name__}")
+    return x
+
+
+def keras_model(x: Any, name: str = "model") -> Any:
+    """Something with Keras's ``fit``/``predict``/``layers`` (checked by duck typing)."""
+    if not all(hasattr(x, a) for a in ("fit", "predict", "layers")):
+        raise TypeError(f"{name} must be a compiled Keras model, got {type(x).__name__}")
     return x
 
 
