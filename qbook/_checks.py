@@ -398,6 +398,36 @@ def instance(x: Any, name: str = "inst") -> Any:
     return x
 
 
+def qubits(x: Any, name: str = "qubits", *, n: int | None = None, min_n: int = 0) -> list:
+    """A sequence of distinct ``cirq.Qid`` (``n`` of them, or at least ``min_n``)."""
+    import cirq
+
+    if x is None or isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of cirq qubits, got {type(x).__name__}")
+    q = list(x)
+    if not all(isinstance(v, cirq.Qid) for v in q):
+        raise TypeError(f"{name} must hold cirq qubits only")
+    if len(set(q)) != len(q):
+        raise ValueError(f"{name} repeats a qubit")
+    if n is not None and len(q) != n:
+        raise ValueError(f"{name} must be {n} qubits, got {len(q)}")
+    if len(q) < min_n:
+        raise ValueError(f"{name} must be at least {min_n} qubits, got {len(q)}")
+    return q
+
+
+def circuits(x: Any, name: str = "circuits") -> list:
+    """A sequence of ``cirq.Circuit``."""
+    import cirq
+
+    if x is None or isinstance(x, (str, bytes, cirq.Circuit)) or not hasattr(x, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of cirq circuits, got {type(x).__name__}")
+    c = list(x)
+    if not all(isinstance(v, cirq.Circuit) for v in c):
+        raise TypeError(f"{name} must hold cirq.Circuit objects only")
+    return c
+
+
 def keras_model(x: Any, name: str = "model") -> Any:
     """Something with Keras's ``fit``/``predict``/``layers`` (checked by duck typing)."""
     if not all(hasattr(x, a) for a in ("fit", "predict", "layers")):
