@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from qbook import _checks as chk
 from qbook.profile import get_profile
 
 TF_ENV = {
@@ -72,6 +73,7 @@ def _quiet_stderr_fd() -> Iterator[None]:
 
 def import_tensorflow(quantum: bool = True) -> SimpleNamespace:
     """Import TensorFlow (and TFQ) quietly with the right environment; return the modules."""
+    quantum = chk.boolean(quantum, "quantum")
     ensure_tensorflow_env()
     with _quiet_stderr_fd():
         import tensorflow as tf
@@ -88,7 +90,8 @@ def import_tensorflow(quantum: bool = True) -> SimpleNamespace:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and (if imported) TensorFlow."""
+    """Seed Python, NumPy and (if imported) TensorFlow; ``seed`` is an int in 0..2**32-1."""
+    seed = chk.integer(seed, "seed", lo=0, hi=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     if "tensorflow" in sys.modules:
@@ -103,6 +106,8 @@ def versions(tensorflow: bool | None = None) -> dict[str, str]:
     """Versions of the libraries that produced a result (recorded with every result)."""
     from importlib import metadata
 
+    if tensorflow is not None:
+        tensorflow = chk.boolean(tensorflow, "tensorflow")
     names = ["qbook", "numpy", "scipy", "cirq-core", "qsimcirq"]
     if tensorflow or (tensorflow is None and "tensorflow" in sys.modules):
         names += ["tensorflow", "tensorflow-quantum", "tf-keras"]
@@ -139,6 +144,9 @@ def setup(tensorflow: bool = False, seed: int = 0, banner: bool = True) -> Simpl
     Call it in the first code cell after the Colab guard, before anything imports TensorFlow.
     With ``tensorflow=True`` it also imports TensorFlow and TensorFlow Quantum quietly.
     """
+    tensorflow = chk.boolean(tensorflow, "tensorflow")
+    seed = chk.integer(seed, "seed", lo=0, hi=2**32 - 1)
+    banner = chk.boolean(banner, "banner")
     if tensorflow:
         import_tensorflow(quantum=True)
     else:
