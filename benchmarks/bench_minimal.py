@@ -3,12 +3,17 @@
 * cost-and-gradient evaluations per second (adjoint) vs n_c = 16 ... 1024; the 1024 target is
   <= 50 ms per evaluation;
 * optimisation wall time and quality vs n_c on random dense QUBOs;
-* random TSPs with 4 ... 9 customers over 10 seeds: how often the best decoded bitstring is an
-  optimal tour (target for 4 customers: >= 8 of 10), and the wall time of the 9-customer
-  (81-variable) optimisation (target <= 60 s); QAOA's rate where it fits (4 customers, p <= 3).
+* held-out random TSPs (``qbook.generators.random_tsp``) with 4 ... max_customers customers on
+  the profile's *evaluation* seeds (``heldout.eval_seeds``, first ``n_eval``; settings are the
+  profile's ``minimal`` section, chosen on tuning seeds 0-9): how often the best sampled tour is
+  optimal, how often the final distribution's most likely valid tour is, how many distinct valid
+  tours the sampling evaluated, and the random-search null baseline with as many tours (counts
+  with 95% Wilson intervals); QAOA's rate where it fits (4 customers, p = 1, 2).
 
-Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_minimal.py [max_customers | speed]``
-(``speed``: only the evaluation-speed table, written to ``bench_minimal_speed.json``).
+Run: ``PYTHONPATH=. [QBOOK_PROFILE=full] .venv/bin/python benchmarks/bench_minimal.py
+[max_customers [n_eval] | speed | heldout [max_customers [n_eval]]]`` (``speed``: only the
+evaluation-speed table, written to ``bench_minimal_speed.json``; ``heldout``: only the held-out
+TSP rates, written to ``bench_minimal_heldout_<profile>.json``). Every row records its seeds.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ single_thread_blas()
 
 import numpy as np  # noqa: E402
 
+from qbook import (  # noqa: E402
+    get_profile,  # noqa: E402
+    qaoa,
+)
 from qbook import minimal as mn  # noqa: E402
-from qbook import qaoa, vrp  # noqa: E402
-
-
-def random_tsp(n: int, seed: int) -> np.ndarray:
-    return vrp.euclidean_rounded(np.random.default_rng(seed).integers(0, 101, size=(n + 1, 2)))
+from qbook.evaluation import minimal_tsp_trial  # noqa: E402
+from qbook.generators import random_tsp  # noqa: E402
+from qbook.stats import rate_text, wilson_interval  # noqa: E402
 
 
 def speed(rows: Rows) -> None:
@@ -71,78 +78,72 @@ def random_qubos(rows: Rows) -> None:
             rows.add("random_qubo", "gap_to_optimum", r.energy - emin, n_c=n_c)
 
 
-def solve_tsp(D: np.ndarray, seed: int, **options):
-    """Minimal encoding on the TSP QUBO of ``D``, keeping only samples that decode to a tour."""
-    n_nodes = len(D)
-    Q, off = vrp.tsp_qubo(D)
-    return mn.solve(
-        Q,
-        off,
-        restarts=3,
-        samples=2000,
-        seed=seed,
-        accept=lambda x: vrp.decode_tour(x, n_nodes) is not None,
-        **options,
+def _rate(rows: Rows, exp: str, metric: str, k: int, n: int, seeds: list[int], **extra) -> None:
+    lo, hi = wilson_interval(k, n)
+    rows.add(
+        exp,
+        metric,
+        k,
+        data_source="random TSP (held out)",
+        n=n,
+        seeds=seeds,
+        wilson_lo=lo,
+        wilson_hi=hi,
+        **extra,
     )
+    print(f"    {exp} {metric}: {rate_text(k, n)}", flush=True)
 
 
-def tsp_rates(rows: Rows, max_customers: int) -> None:
-    print("random TSPs, 10 seeds: optimal-tour rate of the best decoded bitstring")
+def tsp_rates(rows: Rows, max_customers: int, n_eval: int) -> None:
+    prof = get_profile()
+    M, seeds = prof.minimal, list(prof.heldout.eval_seeds[:n_eval])
+    opts = dict(
+        layers=M.layers, restarts=M.restarts, samples=M.samples, anneal=M.anneal, maxiter=M.maxiter
+    )
+    print(f"held-out random TSPs, evaluation seeds {seeds}, profile {prof.name}: {opts}")
     for n in range(4, max_customers + 1):
-        hits, valid, walls = 0, 0, []
-        for seed in range(10):
-            D = random_tsp(n, seed)
-            r = solve_tsp(D, seed)
-            tour = vrp.decode_tour(r.x, n + 1)
-            best = vrp.held_karp(D)[0]
-            valid += tour is not None
-            hits += tour is not None and vrp.tour_cost(D, tour) == best
-            walls.append(r.wall_time)
-            print(
-                f"    n={n} seed={seed}: {'INVALID' if tour is None else vrp.tour_cost(D, tour)} vs {best:g}, {r.wall_time:.1f} s",
-                flush=True,
+        trials = []
+        for seed in seeds:
+            t = minimal_tsp_trial(random_tsp(n, seed), seed, **opts)
+            trials.append(t)
+            print(f"    n={n} seed={seed}: {t}", flush=True)
+        k = len(trials)
+        for key in ("optimal", "valid", "final_optimal"):
+            _rate(rows, f"tsp{n}", f"minimal_{key}", sum(t[key] for t in trials), k, seeds, **opts)
+        if n <= 8:
+            rows.add(
+                f"tsp{n}",
+                "null_random_search_expected_optimal",
+                float(sum(t["null_probability"] for t in trials)),
+                data_source="random TSP",
+                n=k,
+                seeds=seeds,
             )
-        rows.add(f"tsp{n}", "minimal_optimal_of_10", hits, data_source="random TSP", n_vars=n * n)
-        rows.add(f"tsp{n}", "minimal_valid_of_10", valid, data_source="random TSP")
         rows.add(
-            f"tsp{n}", "minimal_wall_s_mean", float(np.mean(walls)), "s", data_source="random TSP"
+            f"tsp{n}",
+            "minimal_valid_tours_seen_median",
+            float(np.median([t["valid_seen"] for t in trials])),
+            data_source="random TSP",
+            seeds=seeds,
         )
         rows.add(
-            f"tsp{n}", "minimal_wall_s_max", float(np.max(walls)), "s", data_source="random TSP"
+            f"tsp{n}",
+            "minimal_wall_s_mean",
+            float(np.mean([t["wall_s"] for t in trials])),
+            "s",
+            data_source="random TSP",
+            seeds=seeds,
         )
-        if n == 4:  # the same without the annealing stages (plain descent from random angles)
-            hits0 = 0
-            for seed in range(10):
-                D = random_tsp(n, seed)
-                r = solve_tsp(D, seed, anneal=0, init_scale=np.pi)
-                tour = vrp.decode_tour(r.x, n + 1)
-                hits0 += tour is not None and vrp.tour_cost(D, tour) == vrp.held_karp(D)[0]
-            rows.add(f"tsp{n}", "minimal_no_anneal_optimal_of_10", hits0, data_source="random TSP")
-        if n <= 4:  # QAOA fits (16 qubits); p <= 3 is slow there, so p = 1 and 2 only
+        if n <= 4:  # QAOA fits (16 qubits); p = 1 and 2 only
             for p in (1, 2):
-                hits_q, p_opts = 0, []
-                for seed in range(10):
-                    D = random_tsp(n, seed)
-                    t = qaoa.tsp_problem(D)
+                hits_q = 0
+                for seed in seeds:
+                    t = qaoa.tsp_problem(random_tsp(n, seed))
                     res = qaoa.optimize(t.diag, p_max=p, restarts=1, seed=seed, maxiter=60)
-                    probs = res.runs[-1].probs
-                    idx = qaoa.sample(probs, 2000, seed=seed)
+                    idx = qaoa.sample(res.runs[-1].probs, 2000, seed=seed)
                     ok = t.feasible[idx]
-                    found = ok.any() and t.diag[idx[ok]].min() <= t.opt_cost + 1e-9
-                    hits_q += bool(found)
-                    p_opts.append(qaoa.qaoa_metrics(probs, t.diag, t.feasible)["p_optimal"])
-                rows.add(
-                    f"tsp{n}",
-                    f"qaoa_p{p}_optimal_in_2000_shots_of_10",
-                    hits_q,
-                    data_source="random TSP",
-                )
-                rows.add(
-                    f"tsp{n}",
-                    f"qaoa_p{p}_p_optimal_mean",
-                    float(np.mean(p_opts)),
-                    data_source="random TSP",
-                )
+                    hits_q += bool(ok.any() and t.diag[idx[ok]].min() <= t.opt_cost + 1e-9)
+                _rate(rows, f"tsp{n}", f"qaoa_p{p}_optimal_in_2000_shots", hits_q, k, seeds)
 
 
 def main() -> None:
@@ -151,12 +152,20 @@ def main() -> None:
         speed(rows)
         rows.write()
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "heldout":  # the held-out TSP rates alone
+        max_customers = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+        n_eval = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+        rows = Rows(f"bench_minimal_heldout_{get_profile().name}", "11_minimal_encoding")
+        tsp_rates(rows, max_customers, n_eval)
+        rows.write()
+        return
     max_customers = int(sys.argv[1]) if len(sys.argv) > 1 else 9
+    n_eval = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     rows = Rows("bench_minimal", "11_minimal_encoding")
     speed(rows)
     random_qubos(rows)
     rows.write()
-    tsp_rates(rows, max_customers)
+    tsp_rates(rows, max_customers, n_eval)
     rows.write()
 
 

@@ -18,11 +18,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qbook import vrp
+from qbook.routing import two_opt
 
 __all__ = [
     "ClusterResult",
     "QuantumCVRPResult",
     "best_clustering",
+    "end_to_end",
+    "route_settings",
+    "giant_tour",
+    "null_tour",
+    "null_sampled_tour",
     "quantum_route",
     "quantum_two_phase",
     "repair_tour",
@@ -31,13 +37,24 @@ __all__ = [
 ]
 
 
+def giant_tour(D: np.ndarray) -> list[int]:
+    """A tour through every customer for route-first splitting: exact (Held-Karp) while that is
+    cheap (up to ``HELD_KARP_EXACT_MAX`` customers), else nearest neighbour improved by 2-opt and
+    Or-opt (:func:`qbook.routing.heuristic_tour`). Introduced in chapter 12, CVRP end to end."""
+    D = vrp.check_distance_matrix(D, symmetric=False)
+    if D.shape[0] - 1 <= vrp.HELD_KARP_EXACT_MAX:
+        return vrp.held_karp(D)[1]
+    return vrp.heuristic_tour(D)
+
+
 def split_clusters(inst: vrp.Instance, max_routes: int | None = None) -> list[list[int]]:
     """Route first, cluster second: cut an optimal giant tour into capacity-feasible routes.
 
-    The giant tour through all customers comes from :func:`qbook.vrp.held_karp` (up to 15
-    customers) or the nearest-neighbour tour; every rotation and both directions are split
-    optimally by dynamic programming over (position, routes used) with at most ``max_routes``
-    routes (default: the instance's vehicle count), each route costed exactly by Held-Karp.
+    The giant tour through all customers comes from :func:`giant_tour` (no exact TSP over all
+    customers); every rotation and both directions are split optimally by dynamic programming
+    over (position, routes used) with at most ``max_routes`` routes (default: the instance's
+    fleet), each route costed by :func:`qbook.routing.cluster_tour` (exact up to
+    ``HELD_KARP_EXACT_MAX`` customers).
     Classical and capacity-respecting. Introduced in chapter 12, CVRP end to end.
     """
     if not isinstance(inst, vrp.Instance):
@@ -48,13 +65,13 @@ def split_clusters(inst: vrp.Instance, max_routes: int | None = None) -> list[li
     K = max_routes or inst.n_vehicles or n
     if dem[1:].max() > inst.capacity:
         raise ValueError("a customer's demand exceeds the capacity")
-    giant = vrp.held_karp(D)[1] if n <= 15 else vrp.nearest_neighbour_tour(D)
+    giant = giant_tour(D)
     seg_cost: dict[tuple[int, ...], float] = {}
 
     def cost(seg: Sequence[int]) -> float:
         key = tuple(sorted(seg))
         if key not in seg_cost:
-            seg_cost[key] = vrp.held_karp(D, key)[0] if len(key) <= 12 else vrp.tour_cost(D, seg)
+            seg_cost[key] = vrp.cluster_tour(D, key)[0]
         return seg_cost[key]
 
     best_routes, best_cost = None, np.inf
@@ -92,22 +109,6 @@ def split_clusters(inst: vrp.Instance, max_routes: int | None = None) -> list[li
     return [list(map(int, r)) for r in best_routes]
 
 
-def two_opt(D: np.ndarray, tour: Sequence[int]) -> list[int]:
-    """Classical 2-opt on a tour through the depot until no improving move is left (chapter 12)."""
-    D = np.asarray(D, dtype=float)
-    path = [0, *[int(c) for c in tour], 0]
-    improved = True
-    while improved:
-        improved = False
-        for i in range(1, len(path) - 2):
-            for j in range(i + 1, len(path) - 1):
-                a, b, c, d = path[i - 1], path[i], path[j], path[j + 1]
-                if D[a, c] + D[b, d] < D[a, b] + D[c, d] - 1e-9:
-                    path[i : j + 1] = path[i : j + 1][::-1]
-                    improved = True
-    return path[1:-1]
-
-
 def repair_tour(x: np.ndarray, n_customers: int, D: np.ndarray) -> list[int]:
     """Turn any bitstring into a tour: keep positions whose row has one customer not yet used,
     then insert the missing customers where they cost least (classical repair, chapter 12)."""
@@ -129,9 +130,49 @@ def repair_tour(x: np.ndarray, n_customers: int, D: np.ndarray) -> list[int]:
     return tour
 
 
+def null_tour(n_customers: int, D: np.ndarray, seed: int) -> list[int]:
+    """The null baseline of the repaired column: the same repair and 2-opt, applied to a uniformly
+    random bitstring (no quantum information) drawn with ``seed``.
+
+    Beside every repaired number, so the reader sees what the quantum routine adds over what the
+    classical post-processing finds on its own. Introduced in chapter 12, CVRP end to end.
+    """
+    if isinstance(n_customers, bool) or not isinstance(n_customers, int | np.integer):
+        raise TypeError(f"n_customers must be an int, got {type(n_customers).__name__}")
+    if n_customers < 1:
+        raise ValueError(f"n_customers must be at least 1, got {n_customers}")
+    D = vrp.check_distance_matrix(D, symmetric=False)
+    if D.shape[0] != n_customers + 1:
+        raise ValueError(f"D must be {n_customers + 1}x{n_customers + 1}, got {D.shape}")
+    x = np.random.default_rng(seed).integers(0, 2, size=n_customers * n_customers)
+    return two_opt(D, repair_tour(x, n_customers, D))
+
+
+def null_sampled_tour(D: np.ndarray, shots: int, seed: int) -> list[int]:
+    """The null baseline of the raw column for sampling decoders: the best of ``shots`` uniformly
+    random tours (no quantum state, no local search), drawn with ``seed``.
+
+    A "best of the shots" decoder on a few customers sees most tours whatever the state; this
+    is what it would find from a uniform distribution. Introduced in chapter 12.
+    """
+    D = vrp.check_distance_matrix(D, symmetric=False)
+    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+        raise ValueError(f"shots must be a positive int, got {shots!r}")
+    n = D.shape[0] - 1
+    if n < 1:
+        raise ValueError("D needs at least one customer")
+    rng = np.random.default_rng(seed)
+    perms = np.argsort(rng.random((int(shots), n)), axis=1) + 1
+    legs = D[0, perms[:, 0]] + D[perms[:, -1], 0]
+    if n > 1:
+        legs = legs + D[perms[:, :-1], perms[:, 1:]].sum(1)
+    return [int(c) for c in perms[int(np.argmin(legs))]]
+
+
 @dataclass
 class ClusterResult:
-    """One cluster's quantum routing: raw decode (``raw_tour`` None when infeasible), repaired."""
+    """One cluster's quantum routing: raw decode (``raw_tour`` None when infeasible), repaired,
+    and the null baseline (repair and 2-opt from a random bitstring, same seed)."""
 
     customers: list[int]
     method: str
@@ -142,6 +183,8 @@ class ClusterResult:
     repaired_cost: float
     optimal_cost: float
     wall_time: float
+    null_cost: float = float("nan")
+    null_sampled_cost: float = float("nan")
 
 
 @dataclass
@@ -166,6 +209,14 @@ class QuantumCVRPResult:
         return float(sum(c.repaired_cost for c in self.clusters))
 
     @property
+    def null_cost(self) -> float:
+        return float(sum(c.null_cost for c in self.clusters))
+
+    @property
+    def null_sampled_cost(self) -> float:
+        return float(sum(c.null_sampled_cost for c in self.clusters))
+
+    @property
     def exact_cost(self) -> float:
         return float(sum(c.optimal_cost for c in self.clusters))
 
@@ -176,6 +227,38 @@ class QuantumCVRPResult:
     @property
     def repaired_routes(self) -> list[list[int]]:
         return [c.repaired_tour for c in self.clusters]
+
+    @property
+    def methods(self) -> dict[str, int]:
+        """How many clusters each routine routed."""
+        out: dict[str, int] = {}
+        for c in self.clusters:
+            out[c.method] = out.get(c.method, 0) + 1
+        return out
+
+
+def _route_qaoa(D: np.ndarray, n: int, p: int, restarts: int, shots: int, maxiter: int, seed: int):
+    """Complete-encoding QAOA, optimised on the state vector, then sampled: the best valid shot
+    (none valid: the lowest-energy shot, which decodes as infeasible)."""
+    from qbook import qaoa
+
+    prob = qaoa.tsp_problem(D)
+    res = qaoa.optimize(prob.diag, p_max=p, restarts=restarts, seed=seed, maxiter=maxiter)
+    idx = qaoa.sample(res.runs[-1].probs, shots, seed=seed)
+    ok = prob.feasible[idx]
+    pick = idx[ok][np.argmin(prob.diag[idx[ok]])] if ok.any() else idx[np.argmin(prob.diag[idx])]
+    return qaoa.bitstrings(n * n)[pick]
+
+
+def _route_minimal(D: np.ndarray, n: int, seed: int, **options):
+    """Minimal encoding on the cluster's TSP QUBO; valid sampled tours compete first."""
+    from qbook import minimal
+
+    Q, off = vrp.tsp_qubo(D)
+    r = minimal.solve(
+        Q, off, seed=seed, accept=lambda z: vrp.decode_tour(z, n + 1) is not None, **options
+    )
+    return r.x, r.n_qubits
 
 
 def quantum_route(
@@ -197,69 +280,62 @@ def quantum_route(
 ) -> ClusterResult:
     """Solve one cluster's TSP with a quantum routine and decode it honestly.
 
-    Up to ``max_qaoa_qubits`` (``n^2`` for ``n`` customers) QAOA with ``qaoa_p`` layers is
-    optimised and then *sampled* ``qaoa_shots`` times; the best valid tour among the shots is the
-    raw answer (none valid: infeasible). Larger clusters go to the minimal encoding
-    (:func:`qbook.minimal.solve`; clusters of more than ``big_cluster`` customers use
-    ``big_restarts`` restarts when given). A single customer needs no quantum routine. The repaired
-    column applies :func:`repair_tour` (if infeasible) and :func:`two_opt`.
+    Routines, in order: a single customer needs none ("trivial"); up to ``max_qaoa_qubits``
+    (``n^2`` for ``n`` customers) QAOA with ``qaoa_p`` layers is optimised and then *sampled*
+    ``qaoa_shots`` times, the best valid tour among the shots being the raw answer (none valid:
+    infeasible); larger clusters go to the minimal encoding (:func:`qbook.minimal.solve`;
+    clusters of more than ``big_cluster`` customers use ``big_restarts`` restarts when given).
+    ``method`` says which routine ran. The repaired column applies :func:`repair_tour` (if
+    infeasible) and :func:`two_opt`; ``null_cost`` is :func:`null_tour`'s cost with the same
+    seed, and ``null_sampled_cost`` the best of ``samples`` uniformly random tours
+    (:func:`null_sampled_tour`), the raw column's null. ``optimal_cost`` is the cluster's exact tour cost (Held-Karp).
     Introduced in chapter 12, CVRP end to end.
     """
-    from qbook import minimal, qaoa
-
     cust = [int(c) for c in customers]
     if not cust:
         raise ValueError("a cluster needs at least one customer")
+    if len(set(cust)) != len(cust):
+        raise ValueError(f"cluster {cust} repeats a customer")
     nodes = [0, *cust]
-    D = np.asarray(D_full, dtype=float)[np.ix_(nodes, nodes)]
+    D = vrp.check_distance_matrix(D_full, symmetric=False)[np.ix_(nodes, nodes)]
     n = len(cust)
     opt_cost, _ = vrp.held_karp(D)
     t0 = time.perf_counter()
     if n == 1:
         method, nq, x = "trivial", 0, np.ones(1, dtype=int)
     elif n * n <= max_qaoa_qubits:
-        prob = qaoa.tsp_problem(D)
-        res = qaoa.optimize(
-            prob.diag, p_max=qaoa_p, restarts=qaoa_restarts, seed=seed, maxiter=qaoa_maxiter
-        )
-        probs = res.runs[-1].probs
-        idx = qaoa.sample(probs, qaoa_shots, seed=seed)
-        ok = prob.feasible[idx]
-        pick = (
-            idx[ok][np.argmin(prob.diag[idx[ok]])] if ok.any() else idx[np.argmin(prob.diag[idx])]
-        )
-        x = qaoa.bitstrings(n * n)[pick] if n * n <= 26 else None
+        x = _route_qaoa(D, n, qaoa_p, qaoa_restarts, qaoa_shots, qaoa_maxiter, seed)
         method, nq = f"QAOA p={qaoa_p}", n * n
     else:
-        Q, off = vrp.tsp_qubo(D)
-        r = minimal.solve(
-            Q,
-            off,
+        x, nq = _route_minimal(
+            D,
+            n,
+            seed,
             layers=layers,
             restarts=big_restarts if (big_restarts and n > big_cluster) else restarts,
             anneal=anneal,
             samples=samples,
-            seed=seed,
-            accept=lambda z: vrp.decode_tour(z, n + 1) is not None,
         )
-        method, nq, x = "minimal", r.n_qubits, r.x
+        method = "minimal"
     wall = time.perf_counter() - t0
     local = vrp.decode_tour(x, n + 1)
     raw = [nodes[i] for i in local] if local is not None else None
-    raw_cost = vrp.tour_cost(D_full, raw) if raw is not None else None
-    fixed_local = local if local is not None else repair_tour(x, n, D)
-    fixed_local = two_opt(D, fixed_local)
+    fixed_local = two_opt(D, local if local is not None else repair_tour(x, n, D))
     fixed = [nodes[i] for i in fixed_local]
+    null = [nodes[i] for i in null_tour(n, D, seed)]
+    null_s = [nodes[i] for i in null_sampled_tour(D, int(samples), seed)]
     return ClusterResult(
         customers=cust,
         method=method,
         n_qubits=nq,
         raw_tour=raw,
-        raw_cost=raw_cost,
+        raw_cost=vrp.tour_cost(D_full, raw) if raw is not None else None,
         repaired_tour=fixed,
         repaired_cost=vrp.tour_cost(D_full, fixed),
         optimal_cost=float(opt_cost),
         wall_time=wall,
+        null_cost=vrp.tour_cost(D_full, null),
+        null_sampled_cost=vrp.tour_cost(D_full, null_s),
     )
 
 
@@ -278,6 +354,8 @@ def quantum_two_phase(
     for cl in clusters:
         if int(inst.demands[list(cl)].sum()) > inst.capacity:
             raise ValueError(f"cluster {list(cl)} exceeds the capacity")
+    if inst.n_vehicles is not None and len(clusters) > inst.n_vehicles:
+        raise ValueError(f"{len(clusters)} clusters, but the fleet has only {inst.n_vehicles}")
     out = QuantumCVRPResult(inst.name)
     for cl in clusters:
         out.clusters.append(quantum_route(inst.D, cl, **kwargs))
@@ -285,19 +363,93 @@ def quantum_two_phase(
 
 
 def best_clustering(inst: vrp.Instance) -> tuple[list[list[int]], str, dict[str, float]]:
-    """Phase one: the cheaper of :func:`qbook.vrp.cluster` and :func:`split_clusters`.
+    """Phase one: the cheapest of :func:`qbook.vrp.cluster` and :func:`split_clusters`, each
+    also refined by :func:`qbook.vrp.improve_clusters` where its clusters are small enough.
 
-    Each candidate is judged by the sum of its clusters' exact TSP costs (Held-Karp), a purely
-    classical criterion; a candidate that cannot respect the fleet size is skipped. Returns
-    ``(clusters, name, {name: exact cost})``. Introduced in chapter 12, CVRP end to end.
+    Each candidate is judged by the sum of its clusters' tour costs
+    (:func:`qbook.routing.cluster_tour`: exact up to ``HELD_KARP_EXACT_MAX`` customers), a
+    purely classical criterion; every candidate has at most ``inst.n_vehicles`` clusters, and
+    one that cannot meet the fleet is skipped (ValueError when none can). Returns
+    ``(clusters, name, {name: cost})``. Introduced in chapter 12, CVRP end to end.
     """
+    if not isinstance(inst, vrp.Instance):
+        raise TypeError("best_clustering needs an Instance (see qbook.vrp.read_instance)")
     cands: dict[str, list[list[int]]] = {}
     method = "mip" if inst.coords is None else "sweep"
-    cands[f"cluster ({method})"] = vrp.cluster(inst, method=method)
-    try:
-        cands["route-first split"] = split_clusters(inst)
-    except ValueError:
-        pass
-    costs = {k: float(sum(vrp.held_karp(inst.D, c)[0] for c in cl)) for k, cl in cands.items()}
+    errors = []
+    for label, make in (
+        (f"cluster ({method})", lambda: vrp.cluster(inst, method=method)),
+        ("route-first split", lambda: split_clusters(inst)),
+    ):
+        try:
+            cands[label] = make()
+        except ValueError as exc:
+            errors.append(f"{label}: {exc}")
+    if not cands:
+        raise ValueError(f"no clustering of {inst.name} meets the fleet: " + "; ".join(errors))
+    for label, cl in list(cands.items()):
+        if max(len(c) for c in cl) <= vrp.HELD_KARP_EXACT_MAX:
+            cands[label + " + local search"] = vrp.improve_clusters(
+                inst.D, cl, inst.demands, inst.capacity
+            )
+    costs = {k: float(sum(vrp.cluster_tour(inst.D, c)[0] for c in cl)) for k, cl in cands.items()}
     name = min(costs, key=costs.get)
     return cands[name], name, costs
+
+
+ROUTE_SETTINGS = (
+    "max_qaoa_qubits",
+    "qaoa_p",
+    "layers",
+    "restarts",
+    "big_restarts",
+    "anneal",
+    "samples",
+)
+
+
+def route_settings(section) -> dict:
+    """The keyword arguments of :func:`quantum_route` from a profile's ``cvrp`` section (the
+    chapter and the benchmark route with the same settings). Chapter 12, CVRP end to end."""
+    missing = [k for k in ROUTE_SETTINGS if not hasattr(section, k)]
+    if missing:
+        raise ValueError(f"the profile section lacks {', '.join(missing)}")
+    out = {k: getattr(section, k) for k in ROUTE_SETTINGS}
+    out["qaoa_shots"] = section.samples
+    return out
+
+
+def end_to_end(inst: vrp.Instance, seed: int, settings: dict) -> tuple[dict, QuantumCVRPResult]:
+    """One end-to-end run: phase one (:func:`best_clustering`), phase two (:func:`quantum_two_phase`
+    with ``settings`` and ``seed``). Returns a summary row (instance, fleet, cluster sizes, which
+    routine routed how many clusters, infeasible clusters, raw / repaired / null / exact costs,
+    best known, seconds) and the full result. Introduced in chapter 12, CVRP end to end.
+    """
+    if not isinstance(inst, vrp.Instance):
+        raise TypeError("end_to_end needs an Instance")
+    if not isinstance(settings, dict):
+        raise TypeError("settings must be a dict of quantum_route keyword arguments")
+    t0 = time.perf_counter()
+    clusters, how, _ = best_clustering(inst)
+    res = quantum_two_phase(inst, clusters, seed=seed, **settings)
+    raw = res.raw_cost
+    row = dict(
+        instance=inst.name,
+        n_customers=inst.n_customers,
+        k=inst.n_vehicles,
+        seed=int(seed),
+        phase_one=how,
+        cluster_sizes=sorted(len(c) for c in clusters),
+        routines=res.methods,
+        n_clusters=len(clusters),
+        infeasible=res.n_infeasible,
+        raw=raw,
+        raw_within_2pct=raw is not None and raw <= 1.02 * res.exact_cost,
+        repaired=res.repaired_cost,
+        null=res.null_cost,
+        null_sampled=res.null_sampled_cost,
+        exact=res.exact_cost,
+        best_known=inst.best_cost,
+        seconds=time.perf_counter() - t0,
+    )
+    return row, res

@@ -429,6 +429,13 @@ def best_of_samples(
     With ``accept`` (a feasibility check) only accepted bitstrings compete, if any is drawn.
     Returns ``(x, energy, n_distinct)``. Introduced in chapter 11, Minimal encoding.
     """
+    x, e, n_distinct, _ = _best_of_samples(Q, p1, samples, offset, seed, accept)
+    return x, e, n_distinct
+
+
+def _best_of_samples(Q, p1, samples, offset, seed, accept, extra=None):
+    """:func:`best_of_samples`, also returning the accepted distinct bitstrings (as bytes);
+    ``extra`` rows (candidates from a decoder) compete with the samples."""
     Q = _as_qubo(Q)
     p1 = chk.finite_array(p1, "p1", shape=(Q.shape[0],), lo=0.0, hi=1.0)
     samples = chk.count(samples, "samples", lo=1, hi=10**8)
@@ -438,14 +445,19 @@ def best_of_samples(
         chk.callable_(accept, "accept")
     rng = np.random.default_rng(seed)
     X = (rng.random((int(samples), p1.size)) < p1).astype(np.int8)
-    X = np.unique(np.vstack([X, most_likely(p1)[None, :]]), axis=0)
+    rows = [X, most_likely(p1)[None, :]]
+    if extra is not None:
+        rows.append(np.atleast_2d(np.asarray(extra, dtype=np.int8)))
+    X = np.unique(np.vstack(rows), axis=0)
     E = _energies(Q, X, offset)
+    accepted: set[bytes] = set()
     if accept is not None:
         ok = np.array([bool(accept(x)) for x in X])
+        accepted = {X[i].tobytes() for i in np.flatnonzero(ok)}
         if ok.any():
             E = np.where(ok, E, np.inf)
     k = int(np.argmin(E))
-    return X[k].copy(), float(_energies(Q, X[k : k + 1], offset)[0]), int(X.shape[0])
+    return X[k].copy(), float(_energies(Q, X[k : k + 1], offset)[0]), int(X.shape[0]), accepted
 
 
 def product_probability(p1: np.ndarray, x: np.ndarray | Sequence[int]) -> float:
@@ -501,6 +513,7 @@ class MinimalResult:
     layers: int
     n_evals: int
     wall_time: float
+    n_accepted_distinct: int = 0  # distinct accepted bitstrings (e.g. valid tours) evaluated
 
 
 def auto_layers(n_c: int) -> int:
@@ -523,6 +536,8 @@ def solve(
     accept: Callable[[np.ndarray], bool] | None = None,
     init_scale: float = 0.1,
     anneal: int = 8,
+    decoder: Callable[[np.ndarray], np.ndarray] | None = None,
+    cooling: float = 0.5,
 ) -> MinimalResult:
     """Minimise eq. 25 with L-BFGS-B and the adjoint gradient; decode the best bitstring.
 
@@ -531,7 +546,8 @@ def solve(
 
     Annealing (our addition, ``anneal`` stages, 0 switches it off): the first stages minimise
     ``C_min - T S`` with ``S = sum_i H(P1_i)`` the entropy of the product distribution and ``T``
-    halving from the scale of ``Q``; the last stage minimises ``C_min`` itself. Starting near
+    falling by the factor ``cooling`` (default: halving) per stage from the scale of ``Q``; the
+    last stage minimises ``C_min`` itself. Starting near
     ``theta = 0`` (the uniform distribution, ``init_scale`` small) this follows the
     distribution from "every bit 50/50" down to a bitstring, like mean-field annealing, instead of
     dropping into the nearest of the many local minima that the penalty terms create. The
@@ -543,7 +559,11 @@ def solve(
     from it compete, and the lowest energy over all restarts wins (with ``accept``, a
     feasibility check, accepted bitstrings come first; an infeasible ``x`` is still returned when
     nothing feasible was seen, never hidden). ``history`` is the eq. 25 cost per evaluation of the
-    winning restart. Introduced in chapter 11, Minimal encoding.
+    winning restart. ``decoder`` (optional) maps a stage's ``P1`` to candidate bitstrings (rows)
+    that compete with the samples, e.g. :func:`qbook.vrp_qubo.likely_tours`, the most likely
+    valid tours under the distribution. ``n_accepted_distinct`` counts the distinct accepted
+    bitstrings that were evaluated over all restarts, the figure a random-search null baseline
+    must match. Introduced in chapter 11, Minimal encoding.
     """
     from scipy.optimize import minimize
 
@@ -565,8 +585,11 @@ def solve(
     best: dict | None = None
     costs = []
     t_top = float(np.abs(np.diag(Q)).max() + np.abs(Q - np.diag(np.diag(Q))).sum(1).max()) / 2
-    temps = [t_top * 0.5**k for k in range(anneal)]
+    if not (isinstance(cooling, int | float) and 0 < cooling < 1):
+        raise ValueError(f"cooling must be a number in (0, 1), got {cooling!r}")
+    temps = [t_top * float(cooling) ** k for k in range(anneal)]
     n_evals = 0
+    seen_ok: set[bytes] = set()
 
     def rank(cand: dict) -> tuple:
         ok = accept(cand["x"]) if accept is not None else True
@@ -603,8 +626,10 @@ def solve(
             # shots from this stage's distribution: the samples budget is split over the stages
             p_stage = probabilities(ansatz_state(res.x, n_c, layers), n_c)
             n_draw = per_stage if not last else samples - per_stage * (len(stages) - 1)
-            xk, ek, nk = best_of_samples(Q, p_stage, n_draw, offset, rng, accept)
+            extra = decoder(p_stage) if decoder is not None else None
+            xk, ek, nk, acc = _best_of_samples(Q, p_stage, n_draw, offset, rng, accept, extra)
             n_distinct += nk
+            seen_ok |= acc
             ok_new = accept is None or accept(xk)
             ok_old = x_s is not None and (accept is None or accept(x_s))
             if x_s is None or (ok_new, -ek) > (ok_old, -e_s):
@@ -647,6 +672,7 @@ def solve(
         layers=layers,
         n_evals=n_evals,
         wall_time=time.perf_counter() - t0,
+        n_accepted_distinct=len(seen_ok),
     )
 
 

@@ -93,8 +93,26 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "max_customers": 6,
             "big_seeds": (0,),
         },
+        # heldout (Part II's evaluation protocol, chapters 9-12 and their benchmarks): settings
+        # are chosen on tune_seeds only and reported on eval_seeds; the two never overlap (a
+        # test checks). A seed names a random instance (qbook.generators) or a solver seed.
+        "heldout": {
+            "tune_seeds": tuple(range(10)),
+            "eval_seeds": tuple(range(1000, 1010)),
+            "eval_cvrp_sizes": (15, 20),
+            "eval_cvrp_seeds": (1000, 1001),
+        },
         "cvrp": {
-            "instances": ("E-n13-k4", "P-n16-k8", "P-n19-k2"),
+            # every shipped instance, A-n32-k5 included: phase one scales, and so does routing
+            "instances": (
+                "E-n13-k4",
+                "P-n16-k8",
+                "P-n19-k2",
+                "P-n20-k2",
+                "P-n22-k2",
+                "E-n22-k4",
+                "A-n32-k5",
+            ),
             "seeds": (0,),
             "max_qaoa_qubits": 9,
             "qaoa_p": 1,
@@ -182,6 +200,12 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "seeds": tuple(range(10)),
             "max_customers": 10,
             "big_seeds": (0, 1, 2),
+        },
+        "heldout": {
+            "tune_seeds": tuple(range(10)),
+            "eval_seeds": tuple(range(1000, 1050)),
+            "eval_cvrp_sizes": (15, 20, 30, 40, 50),
+            "eval_cvrp_seeds": (1000, 1001, 1002),
         },
         "cvrp": {
             "instances": (

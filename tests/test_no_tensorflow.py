@@ -5,7 +5,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OPTIMISATION = ["qbook.qubo", "qbook.vrp", "qbook.qaoa", "qbook.minimal", "qbook.cvrp"]
+OPTIMISATION = [
+    "qbook.qubo",
+    "qbook.vrp",
+    "qbook.routing",
+    "qbook.vrp_qubo",
+    "qbook.clustering",
+    "qbook.penalty",
+    "qbook.qaoa",
+    "qbook.minimal",
+    "qbook.cvrp",
+]
 LIGHT = [
     "qbook",
     "qbook.profile",

@@ -1,0 +1,122 @@
+"""End-to-end CVRP benchmark (chapter 12): the pipeline on held-out random CVRPs of 15-50
+customers and on every shipped CVRPLIB instance.
+
+For each instance: phase one (``cvrp.best_clustering``, at most k clusters), phase two with the
+profile's ``cvrp`` settings (``cvrp.route_settings``) on the evaluation solver seeds, and PyVRP
+with the same fleet. Rows: infeasible clusters, raw / repaired / null / exact two-phase costs,
+which routine routed how many clusters, cluster sizes, seconds; summary rows give counts with
+95% Wilson intervals (raw with 0 infeasible clusters; raw within 2% of the exact two-phase
+cost). The random CVRPs (``qbook.generators.random_cvrp``) come from the profile's
+``heldout.eval_cvrp_seeds``: no setting was chosen on them. The shipped instances are not held
+out (the book was developed on them) and are reported separately.
+
+Run: ``PYTHONPATH=. [QBOOK_PROFILE=full] .venv/bin/python benchmarks/bench_cvrp.py
+[sizes=15,20,30,40,50] [instance_seeds=1000,1001] [solver_seeds=1000] [shipped=1]``; writes
+``benchmarks/results/bench_cvrp_<profile>.json``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from _rows import Rows, single_thread_blas
+
+single_thread_blas()
+
+from qbook import cvrp, get_profile, vrp  # noqa: E402
+from qbook.generators import random_cvrp  # noqa: E402
+from qbook.stats import rate_text, wilson_interval  # noqa: E402
+
+
+def _args() -> dict[str, str]:
+    return dict(a.split("=", 1) for a in sys.argv[1:] if "=" in a)
+
+
+def _ints(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v]
+
+
+def run(rows: Rows, inst, solver_seeds, settings, pyvrp_seconds, held_out: bool) -> list[dict]:
+    src = f"{'random CVRP (held out)' if held_out else 'CVRPLIB (not held out)'} {inst.name}"
+    pv_routes, pv_cost = vrp.pyvrp_solve(inst, pyvrp_seconds, seed=0)
+    out = []
+    for seed in solver_seeds:
+        row, res = cvrp.end_to_end(inst, seed, settings)
+        vrp.check_solution(inst, res.repaired_routes)
+        extra = dict(
+            instance=inst.name,
+            held_out=held_out,
+            k=inst.n_vehicles,
+            cluster_sizes=row["cluster_sizes"],
+            routines=row["routines"],
+            phase_one=row["phase_one"],
+        )
+        for key in ("infeasible", "repaired", "null", "null_sampled", "exact", "seconds"):
+            rows.add("end_to_end", key, row[key], seed=seed, data_source=src, **extra)
+        if row["raw"] is not None:
+            rows.add("end_to_end", "raw", row["raw"], seed=seed, data_source=src, **extra)
+        rows.add(
+            "end_to_end",
+            "pyvrp",
+            pv_cost,
+            seed=0,
+            data_source=src,
+            routes=len(pv_routes),
+            seconds=pyvrp_seconds,
+            **extra,
+        )
+        if inst.best_cost is not None:
+            assert pv_cost >= inst.best_cost and row["exact"] >= inst.best_cost
+        out.append(row)
+    return out
+
+
+def summary(rows: Rows, label: str, runs: list[dict], seeds: dict) -> None:
+    n = len(runs)
+    for metric, k in (
+        ("raw_0_infeasible_runs", sum(r["infeasible"] == 0 for r in runs)),
+        ("raw_within_2pct_of_exact_runs", sum(bool(r["raw_within_2pct"]) for r in runs)),
+        ("repaired_equals_exact_runs", sum(r["repaired"] <= r["exact"] + 1e-9 for r in runs)),
+        ("null_equals_exact_runs", sum(r["null"] <= r["exact"] + 1e-9 for r in runs)),
+        (
+            "null_raw_within_2pct_of_exact_runs",
+            sum(r["null_sampled"] <= 1.02 * r["exact"] for r in runs),
+        ),
+    ):
+        lo, hi = wilson_interval(k, n)
+        rows.add(label, metric, k, data_source=label, n=n, wilson_lo=lo, wilson_hi=hi, **seeds)
+        print(f"  {label} {metric}: {rate_text(k, n)}", flush=True)
+
+
+def main() -> None:
+    prof = get_profile()
+    a = _args()
+    H, C = prof.heldout, prof.cvrp
+    sizes = _ints(a.get("sizes", ",".join(map(str, H.eval_cvrp_sizes))))
+    inst_seeds = _ints(a.get("instance_seeds", ",".join(map(str, H.eval_cvrp_seeds))))
+    solver_seeds = _ints(a.get("solver_seeds", str(H.eval_seeds[0])))
+    assert not set(inst_seeds) & set(H.tune_seeds), "evaluation seeds must not be tuning seeds"
+    settings = cvrp.route_settings(C)
+    rows = Rows(f"bench_cvrp_{prof.name}", "12_cvrp_end_to_end")
+    print(f"profile {prof.name}; settings {settings}")
+    held = []
+    for n in sizes:
+        for s in inst_seeds:
+            held += run(
+                rows, random_cvrp(n, s), solver_seeds, settings, prof.vrp.pyvrp_seconds, True
+            )
+            rows.write()
+    seeds = dict(sizes=sizes, instance_seeds=inst_seeds, solver_seeds=solver_seeds)
+    summary(rows, "heldout_random_cvrp", held, seeds)
+    if a.get("shipped", "1") == "1":
+        shipped = []
+        for name in C.instances:
+            inst = vrp.read_instance(name)
+            shipped += run(rows, inst, solver_seeds, settings, prof.vrp.pyvrp_seconds, False)
+            rows.write()
+        summary(rows, "shipped_cvrplib", shipped, dict(instances=list(C.instances), **seeds))
+    rows.write()
+
+
+if __name__ == "__main__":
+    main()
