@@ -31,8 +31,12 @@ import time
 from pathlib import Path
 
 MODULES = (
-    "data results report profile env colab figures qubo qaoa minimal vrp cvrp cnn qcnn qml hybrid"
+    "data results report profile env colab figures qubo qaoa minimal "
+    "vrp routing vrp_qubo clustering penalty evaluation generators stats cvrp "
+    "cnn qcnn qml hybrid"
 ).split()
+#: Modules split out of qbook.vrp later: their functions use the "vrp.<name>" table entries.
+VRP_PARTS = {"routing", "vrp_qubo", "clustering", "penalty"}
 HERE = Path(__file__).resolve().parent
 #: Workers run here, so files the bad calls create land outside the repository.
 SCRATCH = tempfile.mkdtemp(prefix="qbook-fuzz-cwd-")
@@ -52,6 +56,8 @@ LEGIT = {
     ("qbook.report.format_mean_sd", "sd=None"),  # a single run: no spread
     ("qbook.report.format_mean_sd", "sd=nan"),
     ("qbook.report.format_versions", "versions=None"),  # a row without versions
+    ("qbook.cnn.build_cnn", "seed=None"),  # documented: no seeding
+    ("qbook.cnn.build_logreg", "seed=None"),
 }
 FREE = {"dtype", "ax", "title", "label", "color", "banner", "kwargs", "config", "pip", "restart"}
 
@@ -69,7 +75,7 @@ def _alarm(*_):
 # --------------------------------------------------------------------------------------------
 
 
-def good_args() -> dict:
+def good_args(modname: str = "") -> dict:
     """Small valid arguments by parameter name, and per-function overrides."""
     import cirq
     import numpy as np
@@ -244,7 +250,12 @@ def good_args() -> dict:
         n_distinct_samples=1,
     )
     by_name["qubits_circuit"] = qubits4
-    build = lambda: vrp.tsp_qubo(D4, 3.0)  # noqa: E731
+    from qbook import qubo
+
+    def build(a):
+        Q, off = vrp.tsp_qubo(D4, a)
+        return Q, off, lambda X: (vrp.tsp_valid(X, 4), qubo.qubo_energy(Q, X, off))
+
     from qbook import data
 
     tmp = Path(tempfile.mkdtemp(prefix="qbook-fuzz-"))
@@ -316,15 +327,21 @@ def good_args() -> dict:
         "vrp.check_solution": dict(inst=inst, routes=inst.best_routes),
         "vrp.plot_routes": dict(inst=inst, routes=inst.best_routes),
         "vrp.smallest_working_penalty": dict(build=build, optimum=1.0, upper=4.0, iters=2),
-        "vrp.penalty_study": dict(
-            build=lambda a: vrp.tsp_qubo(D4, a), optimum=1.0, penalties=[1.0], n_reads=2, n_sweeps=2
-        ),
+        "vrp.penalty_study": dict(build=build, optimum=1.0, penalties=[1.0], n_reads=2, n_sweeps=2),
         "cvrp.two_opt": dict(D=D4, tour=[2, 1, 3]),
         "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
         "cvrp.quantum_route": dict(
             D_full=inst.D, customers=[1, 2], qaoa_restarts=1, qaoa_shots=10, qaoa_maxiter=5
         ),
-        "cvrp.quantum_two_phase": dict(inst=inst, clusters=[[1, 2], [3]]),
+        "cvrp.quantum_two_phase": dict(
+            inst=inst,
+            clusters=vrp.cluster(inst),
+            qaoa_restarts=1,
+            qaoa_shots=10,
+            qaoa_maxiter=5,
+            samples=10,
+            restarts=1,
+        ),
         "data.split_sizes": dict(n=10, val_fraction=0.2),
         "data.read_svhn_mat": dict(path=mat),
         "data.write_svhn_mat": dict(path=tmp / "out.mat", X=imgs, y=np.arange(6)),
@@ -415,12 +432,89 @@ def good_args() -> dict:
         "env.versions": dict(tensorflow=False),
         "results.load_results": dict(),
     }
+    if modname in ("cnn", "qcnn", "qml", "hybrid"):
+        over.update(learning_args(imgs, tmp))
     return by_name, over
+
+
+def learning_args(imgs, tmp: Path) -> dict:
+    """Good calls that need a Keras model (built only in the learning modules' workers)."""
+    import cirq
+    import numpy as np
+
+    from qbook import cnn, qcnn, qml
+
+    X = (imgs[..., :1] / 255.0).astype(np.float32)
+    y = np.arange(len(X)) % 10
+    model = cnn.build_logreg()
+    weights = tmp / "m.weights.h5"
+    cnn.save_model_weights(model, weights, {"loss": [1.0]})
+    x16 = np.eye(16)[:4].astype(np.float32)
+    y16 = np.array([1.0, -1.0, 1.0, -1.0], np.float32)
+    dense = qml.build_dense_model()
+    circuits = [cirq.Circuit()] * 4
+    return {
+        "cnn.train": dict(model=model, X=X, y=y, epochs=1, batch_size=4),
+        "cnn.evaluate": dict(model=model, X=X, y=y),
+        "cnn.save_model_weights": dict(model=model, path=tmp / "s.weights.h5"),
+        "cnn.load_model_weights": dict(model=model, path=weights),
+        "cnn.train_or_load": dict(
+            build=cnn.build_logreg,
+            name="m",
+            X=X,
+            y=y,
+            epochs=1,
+            batch_size=4,
+            seed=0,
+            data_source="synthetic",
+            profile="small",
+            cache=tmp / "w",
+        ),
+        "qml.n_params": dict(model=dense),
+        "qml.fit_eval": dict(
+            name="d",
+            model=dense,
+            x=x16,
+            y=y16,
+            x_test=x16,
+            y_test=y16,
+            seed=0,
+            epochs=1,
+            batch_size=2,
+        ),
+        "qml.time_epoch": dict(model=dense, x=x16, y=y16, batch_size=2),
+        "qml.compare_epoch_times": dict(
+            make_model=qml.build_dense_model,
+            full=(x16, y16),
+            distinct=(x16, y16, np.ones(4, np.float32)),
+            batch_size=2,
+            repeats=1,
+        ),
+        "qcnn.train_model": dict(
+            make_model=lambda s: qml.build_dense_model(seed=s),
+            x_train=x16,
+            y_train=y16,
+            x_val=x16,
+            y_val=y16,
+            seed=0,
+            epochs=1,
+            batch_size=2,
+        ),
+        "qcnn.plot_histories": dict(
+            results=[qcnn.TrainResult(0, {"val_hinge_accuracy": [0.5, 0.6]}, 0.6, 1.0, 3)]
+        ),
+        "qcnn.hinge_accuracy": dict(y_true=y16, y_pred=y16),
+        "hybrid.quantum_param_count": dict(model=dense),
+        "qcnn.to_tensor": dict(circuits=circuits),
+    }
 
 
 def good_call(qualname: str, func, by_name: dict, over: dict):
     """Keyword arguments of one valid call, or None when no table entry covers a parameter."""
     short = qualname.removeprefix("qbook.")
+    mod, _, fname = short.partition(".")
+    if short not in over and mod in VRP_PARTS:
+        short = f"vrp.{fname}"
     kwargs = dict(over.get(short, {}))
     for p in inspect.signature(func).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in kwargs:
@@ -527,7 +621,7 @@ def outcome(func, kwargs):
 
 def cases(modname: str):
     module = importlib.import_module(f"qbook.{modname}")
-    by_name, over = good_args()
+    by_name, over = good_args(modname)
     for qual, func in public_functions(module):
         if qual in SKIP:
             continue

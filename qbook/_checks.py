@@ -374,7 +374,7 @@ def tour(
         what = "the depot 0" if bad == 0 else f"{bad}"
         raise ValueError(f"{name} contains {what}; customers are 1..{n_customers}")
     if len(set(t.tolist())) != t.size:
-        raise ValueError(f"{name} visits a customer more than once: {t.tolist()}")
+        raise ValueError(f"{name} repeats a customer (each at most once): {t.tolist()}")
     if complete and t.size != n_customers:
         raise ValueError(f"{name} must visit all {n_customers} customers, got {t.size}")
     return [int(v) for v in t]
