@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,7 @@ def fuzz():
     return mod
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(modname: str):
     return fuzz().good_args(modname)
 

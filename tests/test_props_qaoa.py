@@ -4,11 +4,11 @@ import itertools
 
 import numpy as np
 import pytest
+from _props import bad_input_cases, check_bad_inputs
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from _props import bad_input_cases, check_bad_inputs
 from qbook import qaoa, qubo
 
 COVERED = [
