@@ -449,6 +449,8 @@ def fetch_svhn_file(
     """
     entry = _entry(split, registry)
     download_ok = chk.boolean(download_ok, "download_ok")
+    if cache_dir(folder).exists() and not cache_dir(folder).is_dir():
+        raise ValueError(f"folder {cache_dir(folder)} exists but is not a folder")
     path = cache_dir(folder) / entry.filename
     if _verified(path, entry, report=False):  # the common case needs no lock
         return path
