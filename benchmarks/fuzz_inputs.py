@@ -43,7 +43,11 @@ SCRATCH = tempfile.mkdtemp(prefix="qbook-fuzz-cwd-")
 CALL_LIMIT_S = 8
 STALL_LIMIT_S = 25
 #: Functions not called: they need a network, restart the kernel or start an interactive UI.
-SKIP = {"qbook.env.import_tensorflow"}
+SKIP = {
+    "qbook.env.import_tensorflow",
+    # a whole quantum CVRP run (minutes); its input checks are in tests/test_props_routing.py
+    "qbook.cvrp.end_to_end",
+}
 #: Parameters whose value does not matter for input checking (plot axes, callbacks, ...).
 #: Inputs the fuzzer marks as surely invalid that a function documents as valid.
 LEGIT = {
@@ -57,6 +61,9 @@ LEGIT = {
     ("qbook.report.format_mean_sd", "sd=nan"),
     ("qbook.report.format_versions", "versions=None"),  # a row without versions
     ("qbook.cnn.build_cnn", "seed=None"),  # documented: no seeding
+    ("qbook.routing.cost_text", "value=None"),  # documented: "n/a"
+    ("qbook.routing.gap_text", "cost=None"),
+    ("qbook.routing.gap_text", "best=None"),
     ("qbook.cnn.build_logreg", "seed=None"),
 }
 FREE = {"dtype", "ax", "title", "label", "color", "banner", "kwargs", "config", "pip", "restart"}
@@ -82,6 +89,7 @@ def good_args(modname: str = "") -> dict:
     import pandas as pd
 
     from qbook import vrp
+    from qbook.profile import get_profile
 
     inst = vrp.read_instance("P-n16-k8")
     D4 = inst.D[:4, :4].astype(float)
@@ -326,7 +334,17 @@ def good_args(modname: str = "") -> dict:
         ),
         "vrp.check_solution": dict(inst=inst, routes=inst.best_routes),
         "vrp.plot_routes": dict(inst=inst, routes=inst.best_routes),
-        "vrp.smallest_working_penalty": dict(build=build, optimum=1.0, upper=4.0, iters=2),
+        "vrp.smallest_working_penalty": dict(build=build, optimum=69.0, upper=120.0, iters=2),
+        "vrp.best_cost_from_comment": dict(comment="Optimal value: 211"),
+        "vrp.cost_text": dict(value=3.0),
+        "vrp.gap_text": dict(cost=3.0, best=2.0),
+        "vrp.likely_tour": dict(p1=np.full(9, 0.5), n_nodes=4),
+        "evaluation.random_search_probability": dict(n_tours=6, n_optimal=2, n_tried=3),
+        "evaluation.minimal_tsp_trial": dict(
+            D=D4, seed=0, layers=1, restarts=1, samples=10, maxiter=5, anneal=0
+        ),
+        "cvrp.route_settings": dict(section=get_profile("small").cvrp),
+        "cvrp.split_clusters": dict(inst=vrp.read_instance("E-n13-k4")),
         "vrp.penalty_study": dict(build=build, optimum=1.0, penalties=[1.0], n_reads=2, n_sweeps=2),
         "cvrp.two_opt": dict(D=D4, tour=[2, 1, 3]),
         "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
