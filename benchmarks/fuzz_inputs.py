@@ -65,6 +65,7 @@ LEGIT = {
     ("qbook.routing.gap_text", "cost=None"),
     ("qbook.routing.gap_text", "best=None"),
     ("qbook.cnn.build_logreg", "seed=None"),
+    ("qbook.qcnn.uniform_angles", "seed=None"),  # documented: unseeded
 }
 FREE = {"dtype", "ax", "title", "label", "color", "banner", "kwargs", "config", "pip", "restart"}
 

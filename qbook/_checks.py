@@ -428,6 +428,17 @@ def circuits(x: Any, name: str = "circuits") -> list:
     return c
 
 
+def model_inputs(x: Any, n_rows: int, name: str = "x") -> Any:
+    """Inputs of a Keras model: a finite numeric array with ``n_rows`` rows, or a TensorFlow
+    tensor (e.g. serialised circuits), which is passed through unchecked."""
+    if "tensorflow" in type(x).__module__:
+        return x
+    a = finite_array(x, name, min_size=1)
+    if len(a) != n_rows:
+        raise ValueError(f"{name} has {len(a)} rows but there are {n_rows} labels")
+    return a
+
+
 def keras_model(x: Any, name: str = "model") -> Any:
     """Something with Keras's ``fit``/``predict``/``layers`` (checked by duck typing)."""
     if not all(hasattr(x, a) for a in ("fit", "predict", "layers")):

@@ -147,6 +147,7 @@ def train(
     there (open them with ``tensorboard --logdir logs``). Training prints nothing.
     Introduced in chapter 2.
     """
+    chk.keras_model(model)
     _check_xy(X, y, model)
     epochs = chk.count(epochs, "epochs", lo=1)
     batch_size = chk.count(batch_size, "batch_size", lo=1)
@@ -186,6 +187,7 @@ def train(
 
 def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, cross-entropy loss, predicted probabilities and labels on ``(X, y)``."""
+    chk.keras_model(model)
     _check_xy(X, y, model)
     proba = model.predict(np.asarray(X), batch_size=1000, verbose=0)
     y = np.asarray(y)

@@ -264,6 +264,11 @@ def hinge_accuracy(y_true, y_pred):
     """
     import tensorflow as tf  # the environment was set when this module was imported
 
+    if not tf.is_tensor(y_true) and not tf.is_tensor(y_pred):  # eager call with arrays
+        y_true = chk.finite_array(y_true, "y_true", min_size=1)
+        y_pred = chk.finite_array(y_pred, "y_pred", min_size=1)
+        if y_true.size != y_pred.size:
+            raise ValueError(f"y_true has {y_true.size} labels but y_pred {y_pred.size}")
     y_true = tf.reshape(tf.cast(y_true, tf.float32), [-1])
     y_pred = tf.reshape(tf.cast(y_pred, tf.float32), [-1])
     pred = tf.where(y_pred >= 0.0, 1.0, -1.0)
@@ -338,6 +343,8 @@ def train_model(
     batch_size = chk.count(batch_size, "batch_size", lo=1)
     y_train = chk.finite_array(y_train, "y_train", ndim=(1, 2))
     y_val = chk.finite_array(y_val, "y_val", ndim=(1, 2))
+    chk.model_inputs(x_train, len(y_train), "x_train")
+    chk.model_inputs(x_val, len(y_val), "x_val")
     from qbook.env import seed_everything
 
     tf = _tf().tf

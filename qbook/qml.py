@@ -389,6 +389,8 @@ def fit_eval(
     batch_size = chk.count(batch_size, "batch_size", lo=1)
     if sample_weight is not None:
         sample_weight = chk.finite_array(sample_weight, "sample_weight", ndim=1, lo=0.0)
+    chk.model_inputs(x, len(y), "x")
+    chk.model_inputs(x_test, len(y_test), "x_test")
     from qbook.env import seed_everything
 
     seed_everything(seed)
@@ -429,6 +431,7 @@ def time_epoch(
     batch_size = chk.count(batch_size, "batch_size", lo=1)
     if sample_weight is not None:
         sample_weight = chk.finite_array(sample_weight, "sample_weight", ndim=1, lo=0.0)
+    chk.model_inputs(x, len(y), "x")
     w = None if sample_weight is None else sample_weight[:batch_size]
     model.fit(
         x[:batch_size], y[:batch_size], sample_weight=w, epochs=1, batch_size=batch_size, verbose=0
