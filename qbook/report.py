@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qbook import _checks as chk
-from qbook.results import ROW_FIELDS, load_results
+from qbook.results import ROW_FIELDS, RUN_FIELDS, load_results
 
 # Rows are averaged only within one of these groups: a mean never mixes profiles, data sources
 # or units.
@@ -143,7 +143,7 @@ def styled_rows(df: pd.DataFrame) -> Any:
     Returns a pandas ``Styler`` (wide tables scroll sideways instead of wrapping).
     """
     df = _frame(df, "df", ("versions", "seed"))
-    view = df.copy()
+    view = df.drop(columns=[c for c in RUN_FIELDS if c in df.columns])  # ids: for machines
     view["versions"] = view["versions"].map(compact_versions)
     view["seed"] = view["seed"].astype(object).where(view["seed"].notna(), "")
     return styled(view).format({"value": "{:.4g}"}, na_rep="")
