@@ -40,8 +40,9 @@ VRP_PARTS = {"routing", "vrp_qubo", "clustering", "penalty"}
 HERE = Path(__file__).resolve().parent
 #: Workers run here, so files the bad calls create land outside the repository.
 SCRATCH = tempfile.mkdtemp(prefix="qbook-fuzz-cwd-")
-CALL_LIMIT_S = 8
-STALL_LIMIT_S = 25
+CALL_LIMIT_S = 20  # a hang is a call that takes longer (the machine may be busy)
+STALL_LIMIT_S = 60  # the watchdog: no word from the worker for this long
+WORKER_RETRIES = 3  # a worker killed from outside (the OOM killer) starts again
 #: Functions not called: they need a network, restart the kernel or start an interactive UI.
 SKIP = {
     "qbook.env.import_tensorflow",
@@ -688,7 +689,7 @@ def worker(modname: str, skip: int) -> None:
 
 
 def run_module(modname: str) -> list[dict]:
-    rows, skip = [], 0
+    rows, skip, retries = [], 0, 0
     while True:
         cmd = [
             sys.executable,
@@ -740,6 +741,10 @@ def run_module(modname: str) -> list[dict]:
                 )
             )
             skip = current + 1
+            continue
+        if proc.returncode == -9 and not killed and retries < WORKER_RETRIES:
+            retries += 1  # killed from outside: not the call's fault, run it again
+            skip = len(rows)
             continue
         if proc.returncode not in (0, None) and current is None:
             rows.append(
