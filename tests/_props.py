@@ -44,9 +44,17 @@ def fuzz():
     return mod
 
 
-@cache
+LEARNING = ("cnn", "qcnn", "qml", "hybrid")
+
+
 def _table(modname: str):
-    return fuzz().good_args(modname)
+    """The fuzzer's good calls; built twice per session (with and without Keras models)."""
+    return _tables("cnn" if modname in LEARNING else "")
+
+
+@cache
+def _tables(kind: str):
+    return fuzz().good_args(kind)
 
 
 def bad_input_cases(modname: str, skip: tuple[str, ...] = ()) -> list:
