@@ -15,7 +15,7 @@ except ImportError:  # the optimisation-only install has no hypothesis; property
 else:
     settings.register_profile(
         "qbook",
-        max_examples=8,
+        max_examples=5,
         deadline=5000,
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

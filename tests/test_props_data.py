@@ -92,7 +92,7 @@ def test_fix_label_and_class_counts(labels):
     assert data.class_counts(y).sum() == len(labels)
 
 
-@settings(max_examples=2)  # each call renders a chunk of 2,048 images
+@settings(max_examples=1)  # each call renders a chunk of 2,048 images
 @given(st.integers(0, 5), st.integers(0, 3))
 def test_synthetic_svhn_is_a_deterministic_prefix_stable_generator(n, seed):
     X, y = data.synthetic_svhn(n + 2, seed=seed)
