@@ -399,7 +399,7 @@ def good_args(modname: str = "") -> dict:
         "qcnn.uniform_angles": dict(seed=0),
         "qml.downsample": dict(images=gray[..., 0], size=4),
         "qml.binarize": dict(images=gray[..., 0][:, :4, :4], threshold=0.5),
-        "qml.fix_polarity": dict(gray=gray[..., 0][:, :4, :4]),
+        "qml.fix_polarity": dict(gray=gray[..., 0]),
         "qml.prepare_images": dict(gray=gray),
         "qml.select_classes": dict(X=imgs, y=np.array([3, 5, 1, 3, 5, 2]), classes=(3, 5)),
         "qml.remove_contradictions": dict(X=np.zeros((4, 4, 4)), y=np.array([0, 0, 1, 1])),
@@ -418,11 +418,11 @@ def good_args(modname: str = "") -> dict:
         ),
         "hybrid.hidden_for_budget": dict(n_features=4, n_params=40),
         "hybrid.build_quanv_head": dict(input_shape=(2, 2, 4)),
-        "hybrid.build_hybrid_model": dict(qubits=qubits4),
+        "hybrid.build_hybrid_model": dict(qubits=cirq.GridQubit.rect(1, 8)),
         "qcnn.build_qcnn_model": dict(qubits=cirq.GridQubit.rect(1, 8)),
         "qcnn.cluster_state_circuit": dict(qubits=qubits4),
         "qcnn.qcnn_circuit": dict(qubits=cirq.GridQubit.rect(1, 8)),
-        "qcnn.filter_circuit": dict(qubits=qubits4[:2]),
+        "qcnn.filter_circuit": dict(qubits=cirq.GridQubit.rect(1, 8)),
         "qcnn.quantum_conv_circuit": dict(qubits=qubits4, symbols=list(range(15))),
         "qcnn.quantum_pool_circuit": dict(
             sources=qubits4[:2], sinks=qubits4[2:], symbols=list(range(6))

@@ -155,6 +155,8 @@ def train(
     validation_split = chk.real(validation_split, "validation_split", lo=0.0, hi=1.0, hi_open=True)
     if log_dir is not None:
         chk.path_like(log_dir, "log_dir")
+        if Path(log_dir).exists() and not Path(log_dir).is_dir():
+            raise ValueError(f"log_dir {log_dir} exists but is not a folder")
     if validation_data is not None and (
         not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
     ):
@@ -324,6 +326,8 @@ def train_or_load(
         name, data_source, profile, seed, n=len(X), epochs=epochs, batch_size=batch_size,
         layers=layers, learning_rate=lr,
     )  # fmt: skip
+    if weights_dir(cache).exists() and not weights_dir(cache).is_dir():
+        raise ValueError(f"cache {weights_dir(cache)} exists but is not a folder")
     path = weights_dir(cache) / f"{key}.weights.h5"
     if use_cache and path.exists():
         try:
