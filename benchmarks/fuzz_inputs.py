@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -789,6 +790,9 @@ def main() -> None:
     totals = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0)
     allrows = []
     for m in args.modules:
+        if importlib.util.find_spec(f"qbook.{m}") is None:
+            print(f"{m:8s} (no such module in this version of qbook)", flush=True)
+            continue
         rows = run_module(m)
         allrows += rows
         counts = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0)
