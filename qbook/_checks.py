@@ -40,7 +40,10 @@ def real(
             x = x.item()
         else:
             raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r:.60}")
-    v = float(x)
+    try:
+        v = float(x)
+    except OverflowError:
+        raise ValueError(f"{name} is too large, got {x!r:.60}") from None
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
     if lo is not None and (v < lo or (lo_open and v == lo)):
@@ -96,8 +99,9 @@ def integer(x: Any, name: str, *, lo: int | None = None, hi: int | None = None) 
 
 
 def count(x: Any, name: str, *, lo: int = 0, hi: int | None = None) -> int:
-    """A count: a whole number >= ``lo`` (default 0), at most ``hi``."""
-    return integer(x, name, lo=lo, hi=hi)
+    """A count: a whole number >= ``lo`` (default 0), at most ``hi`` (default 2**62, so that
+    it fits NumPy's int64)."""
+    return integer(x, name, lo=lo, hi=2**62 if hi is None else hi)
 
 
 def seed(x: Any, name: str = "seed", *, allow_none: bool = False) -> int | None:
@@ -171,6 +175,8 @@ def _as_numeric(x: Any, name: str) -> np.ndarray:
             a = a.astype(float)
         except (ValueError, TypeError):
             raise TypeError(f"{name} must hold numbers only") from None
+        except OverflowError:
+            raise ValueError(f"{name} holds numbers too large for floats") from None
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers, got dtype {a.dtype}")
     return a
