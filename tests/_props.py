@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
+import tempfile
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -78,6 +80,11 @@ def bad_input_cases(modname: str, skip: tuple[str, ...] = ()) -> list:
     return out
 
 
+@cache
+def _scratch() -> str:
+    return tempfile.mkdtemp(prefix="qbook-props-")
+
+
 def bad_value(data, muts):
     """Draw one parameter and one bad value for it (arrays: NaN/inf at a drawn position)."""
     name, label, bad, sure, good = data.draw(st.sampled_from(muts), label="mutation")
@@ -96,11 +103,14 @@ def check_bad_inputs(qual, func, good, muts, data) -> None:
     if qual in SLOW:  # inputs that may be valid would train a model: only surely bad ones
         muts = [m for m in muts if m[3]] or muts
     name, label, bad, sure = bad_value(data, muts)
+    here = os.getcwd()
+    os.chdir(_scratch())  # a bad path such as "x" must not create files in the repository
     try:
         func(**{**good, name: bad})
     except CLEAN:
         return
     finally:
+        os.chdir(here)
         import matplotlib.pyplot as plt
 
         plt.close("all")
