@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qbook import _checks as chk
 from qbook.routing import (
     Instance,
     _check_cvrp,
@@ -31,7 +32,12 @@ __all__ = ["sweep_clusters", "mip_clusters", "cluster", "improve_clusters", "two
 def _coords_of(inst_or_coords) -> np.ndarray | None:
     if isinstance(inst_or_coords, Instance):
         return inst_or_coords.coords
-    return None if inst_or_coords is None else np.asarray(inst_or_coords, dtype=float)
+    if inst_or_coords is None:
+        return None
+    coords = chk.finite_array(inst_or_coords, "inst_or_coords", ndim=2)
+    if coords.shape[1] != 2 or len(coords) < 2:
+        raise ValueError(f"coordinates must be (N, 2) with N >= 2, got shape {coords.shape}")
+    return coords
 
 
 def sweep_clusters(
@@ -42,7 +48,11 @@ def sweep_clusters(
     ``start`` rotates the order (which customer comes first), ``reverse`` sweeps clockwise.
     Introduced in chapter 8.
     """
-    coords = np.asarray(coords, dtype=float)
+    coords = _coords_of(coords)
+    D = euclidean_rounded(coords) if coords is not None else None
+    _, demands, capacity, _ = _check_cvrp(D, demands, capacity, 1)
+    start = chk.count(start, "start", hi=len(coords) - 1)
+    reverse = chk.boolean(reverse, "reverse")
     rel = coords[1:] - coords[0]
     order = list(np.argsort(np.arctan2(rel[:, 1], rel[:, 0]), kind="stable") + 1)
     if reverse:
@@ -74,9 +84,9 @@ def mip_clusters(
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import lil_matrix
 
-    D = np.asarray(D, dtype=float)
+    D, demands, capacity, K = _check_cvrp(D, demands, capacity, n_vehicles)
+    time_limit = chk.positive(time_limit, "time_limit")
     n = D.shape[0] - 1
-    K = int(n_vehicles)
     if K > n:
         K = n
     nz = n * n  # z_ij, i,j in 0..n-1 (customers i+1, j+1), then y_j
@@ -175,7 +185,10 @@ def cluster(
     coords = _coords_of(inst_or_coords)
     if demands is None or capacity is None:
         raise ValueError("cluster needs demands and capacity (or an Instance)")
-    demands = np.asarray(demands)
+    if n_vehicles is not None:
+        n_vehicles = chk.count(n_vehicles, "n_vehicles", lo=1)
+    method = chk.choice(method, "method", ("sweep", "mip"))
+    demands = chk.finite_array(demands, "demands", ndim=1)
     if coords is not None and D is None:
         D = euclidean_rounded(coords)
     if D is None:
@@ -212,8 +225,11 @@ def improve_clusters(
     whenever that keeps both loads within capacity and shortens the two optimal routes;
     repeats until no move helps (or ``max_passes``). Never adds clusters. Chapter 8.
     """
-    demands = np.asarray(demands)
-    cl = [list(c) for c in clusters]
+    D, demands, capacity, _ = _check_cvrp(D, demands, capacity, 1)
+    cl = chk.routes(clusters, "clusters", D.shape[0] - 1)
+    max_passes = chk.count(max_passes, "max_passes")
+    if any(int(demands[c].sum()) > capacity for c in cl if c):
+        raise ValueError("a cluster in clusters is over the capacity")
     cache: dict[tuple[int, ...], float] = {}
 
     def cost(c) -> float:
@@ -262,7 +278,9 @@ def two_phase(
     Returns ``(routes, cost)``. Introduced in chapter 8.
     """
     if not isinstance(inst, Instance):
-        raise ValueError("two_phase needs an Instance (see read_instance)")
+        raise TypeError("two_phase needs an Instance (see read_instance)")
+    method = chk.choice(method, "method", ("sweep", "mip"))
+    improve = chk.boolean(improve, "improve")
     clusters = cluster(inst, method=method)
     if improve:
         clusters = improve_clusters(inst.D, clusters, inst.demands, inst.capacity)

@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from qbook import _cache
+from qbook import _checks as chk
 from qbook.env import ensure_tensorflow_env, import_tensorflow
 
 ensure_tensorflow_env()
@@ -48,11 +50,13 @@ def build_cnn(
     layers with ReLU, and a 10-way softmax. The filter counts are small enough that the small
     profile trains in seconds on two CPU cores. Introduced in chapter 2.
     """
-    if len(filters) != 3 or any(int(f) < 1 for f in filters):
+    filters = chk.int_array(filters, "filters", ndim=1, lo=1).tolist()
+    if len(filters) != 3:
         raise ValueError(f"build_cnn needs three positive filter counts, got {filters!r}")
-    if any(int(u) < 1 for u in dense_units):
-        raise ValueError(f"dense_units must be positive, got {dense_units!r}")
+    dense_units = chk.int_array(dense_units, "dense_units", ndim=1, lo=1).tolist()
     _check_input_shape(input_shape)
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed, allow_none=True)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     layers = [keras.Input(shape=input_shape)]
@@ -79,6 +83,8 @@ def build_logreg(
     isolates what the convolutions add. Introduced in chapter 2.
     """
     _check_input_shape(input_shape)
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed, allow_none=True)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     model = keras.Sequential(
@@ -94,13 +100,13 @@ def build_logreg(
 
 
 def _check_input_shape(input_shape: tuple[int, ...]) -> None:
-    if len(input_shape) != 3 or any(int(s) < 1 for s in input_shape):
+    input_shape = chk.int_array(input_shape, "input_shape", ndim=1, lo=1)
+    if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
 
 
 def _compile(model: Any, learning_rate: float) -> None:
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+    learning_rate = chk.learning_rate(learning_rate)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="categorical_crossentropy",
@@ -109,20 +115,20 @@ def _compile(model: Any, learning_rate: float) -> None:
 
 
 def _check_xy(X: np.ndarray, y: np.ndarray, model: Any | None = None) -> None:
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 4:
-        raise ValueError(f"images must have shape (N, height, width, channels), got {X.shape}")
+    X = chk.images(X, "X", shape=(None, None, None, None))
+    y = chk.labels(y, "y", N_CLASSES)
     if y.shape != (len(X),):
         raise ValueError(f"expected {len(X)} integer labels of shape (N,), got {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= N_CLASSES):
-        raise ValueError(f"labels must lie in 0..{N_CLASSES - 1}")
+    if model is not None:
+        chk.keras_model(model)
     if model is not None and tuple(model.input_shape[1:]) != X.shape[1:]:
         raise ValueError(f"model expects images {model.input_shape[1:]}, got {X.shape[1:]}")
 
 
 def one_hot(y: np.ndarray) -> np.ndarray:
     """Digits 0..9 -> one-hot rows (``to_categorical``, as the paper does)."""
-    return keras.utils.to_categorical(np.asarray(y), N_CLASSES).astype(np.float32)
+    y = chk.labels(y, "y", N_CLASSES)
+    return keras.utils.to_categorical(y, N_CLASSES).astype(np.float32)
 
 
 def train(
@@ -142,9 +148,20 @@ def train(
     there (open them with ``tensorboard --logdir logs``). Training prints nothing.
     Introduced in chapter 2.
     """
+    chk.keras_model(model)
     _check_xy(X, y, model)
-    if int(epochs) < 1 or int(batch_size) < 1:
-        raise ValueError(f"epochs and batch_size must be positive, got {epochs}, {batch_size}")
+    epochs = chk.count(epochs, "epochs", lo=1)
+    batch_size = chk.count(batch_size, "batch_size", lo=1)
+    seed = chk.seed(seed)
+    validation_split = chk.real(validation_split, "validation_split", lo=0.0, hi=1.0, hi_open=True)
+    if log_dir is not None:
+        chk.path_like(log_dir, "log_dir")
+        if Path(log_dir).exists() and not Path(log_dir).is_dir():
+            raise ValueError(f"log_dir {log_dir} exists but is not a folder")
+    if validation_data is not None and (
+        not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
+    ):
+        raise TypeError("validation_data must be a pair (X_valid, y_valid)")
     keras.utils.set_random_seed(seed)
     callbacks = []
     if log_dir is not None:
@@ -173,6 +190,7 @@ def train(
 
 def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Accuracy, cross-entropy loss, predicted probabilities and labels on ``(X, y)``."""
+    chk.keras_model(model)
     _check_xy(X, y, model)
     proba = model.predict(np.asarray(X), batch_size=1000, verbose=0)
     y = np.asarray(y)
@@ -195,7 +213,7 @@ def weights_dir(path: str | os.PathLike | None = None) -> Path:
     """Where trained weights are cached: ``path``, else ``$QBOOK_DATA_DIR/weights``, else
     ``~/.cache/qbook/weights``."""
     if path is not None:
-        return Path(path).expanduser()
+        return Path(chk.path_like(path, "path")).expanduser()
     env = os.environ.get("QBOOK_DATA_DIR")
     base = Path(env).expanduser() if env else Path.home() / ".cache" / "qbook"
     return base / "weights"
@@ -205,36 +223,60 @@ def weights_key(name: str, data_source: str, profile: str, seed: int, **config: 
     """File stem naming cached weights: model, data source, profile, seed, and a short hash of
     everything else that shapes them (training size, epochs, ...)."""
     for label, value in (("name", name), ("data_source", data_source), ("profile", profile)):
+        chk.string(value, label)
         if not value or any(c in str(value) for c in "/\\ "):
             raise ValueError(f"{label} {value!r} must be a non-empty plain word")
+    seed = chk.integer(seed, "seed")
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
     return f"{name}-{data_source}-{profile}-seed{int(seed)}-{digest[:8]}"
 
 
 def save_model_weights(model: Any, path: str | os.PathLike, history: dict | None = None) -> Path:
-    """Save weights to ``path`` (``.weights.h5``) and the history beside it (``.json``)."""
-    path = Path(path)
+    """Save weights to ``path`` (``.weights.h5``) and the history beside it (``.json``).
+
+    Both files are written atomically through unique temporary names, so two trainings of one
+    key never share a temporary file and a reader never sees half a file.
+    """
+    chk.keras_model(model)
+    path = Path(chk.path_like(path, "path"))
     if not path.name.endswith(".weights.h5"):
         raise ValueError(f"weights file name must end in .weights.h5, got {path.name}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name.replace(".weights.h5", ".part.weights.h5"))
-    model.save_weights(os.fspath(tmp))
-    os.replace(tmp, path)
+    if history is not None and not isinstance(history, dict):
+        raise TypeError(f"history must be a dict or None, got {type(history).__name__}")
     if history is not None:
-        path.with_name(path.name.replace(".weights.h5", ".json")).write_text(json.dumps(history))
+        text = json.dumps(history, allow_nan=False)
+        hist_path = path.with_name(path.name.replace(".weights.h5", ".json"))
+        _cache.atomic_write(hist_path, lambda tmp: Path(tmp).write_text(text))
+    _cache.atomic_write(path, lambda tmp: model.save_weights(tmp))
     return path
 
 
 def load_model_weights(model: Any, path: str | os.PathLike) -> dict | None:
-    """Load weights saved by :func:`save_model_weights`; return the saved history if any."""
-    path = Path(path)
+    """Load weights saved by :func:`save_model_weights`; return the saved history if any.
+
+    A file that cannot be read as weights for ``model``, or a history that is not a JSON
+    object, raises ValueError naming the file.
+    """
+    chk.keras_model(model)
+    path = Path(chk.path_like(path, "path"))
     if not path.exists():
         raise FileNotFoundError(f"no weights at {path}")
-    with warnings.catch_warnings():  # Keras 3: a fresh model's optimizer has no state to load
-        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-        model.load_weights(os.fspath(path))
+    try:
+        with warnings.catch_warnings():  # Keras 3: a fresh model's optimizer has no state to load
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model.load_weights(os.fspath(path))
+    except Exception as exc:  # h5py's OSError, Keras's ValueError on a shape mismatch, ...
+        raise ValueError(f"{path}: unreadable weights ({type(exc).__name__}: {exc})") from exc
     hist = path.with_name(path.name.replace(".weights.h5", ".json"))
-    return json.loads(hist.read_text()) if hist.exists() else None
+    if not hist.exists():
+        return None
+    try:
+        history = json.loads(hist.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{hist}: unreadable history ({exc})") from exc
+    if not isinstance(history, dict):
+        raise ValueError(f"{hist}: the history is not a JSON object")
+    return history
 
 
 class Trained(NamedTuple):
@@ -274,18 +316,30 @@ def train_or_load(
     otherwise the model is trained and its weights saved for next time. ``how`` says which
     happened. Introduced in chapter 2.
     """
-    use_cache = use_cached_weights() if use_cache is None else use_cache
-    model = build()
+    build = chk.callable_(build, "build")
+    epochs = chk.count(epochs, "epochs", lo=1)
+    batch_size = chk.count(batch_size, "batch_size", lo=1)
+    seed = chk.seed(seed)
+    _check_xy(X, y)
+    use_cache = use_cached_weights() if use_cache is None else chk.boolean(use_cache, "use_cache")
+    model = chk.keras_model(build(), "build()")
     layers = [(type(layer).__name__, layer.count_params()) for layer in model.layers]
     lr = float(keras.backend.get_value(model.optimizer.learning_rate))
     key = weights_key(
         name, data_source, profile, seed, n=len(X), epochs=epochs, batch_size=batch_size,
         layers=layers, learning_rate=lr,
     )  # fmt: skip
+    if weights_dir(cache).exists() and not weights_dir(cache).is_dir():
+        raise ValueError(f"cache {weights_dir(cache)} exists but is not a folder")
     path = weights_dir(cache) / f"{key}.weights.h5"
     if use_cache and path.exists():
-        history = load_model_weights(model, path) or {}
-        return Trained(model, history, "loaded")
+        try:
+            history = load_model_weights(model, path) or {}
+            return Trained(model, history, "loaded")
+        except ValueError as exc:
+            _cache.damaged("weights", path, exc)
+            path.with_name(path.name.replace(".weights.h5", ".json")).unlink(missing_ok=True)
+            model = chk.keras_model(build(), "build()")  # fresh weights, not half-loaded ones
     history = train(
         model,
         X,
@@ -304,6 +358,7 @@ def mean_sd(values: Sequence[float], digits: int = 4) -> str:
     """``"mean ± sd"`` over seeds (sample standard deviation), or the value and "(1 seed)"."""
     from qbook.report import mean_sd as _mean_sd
 
+    digits = chk.count(digits, "digits", lo=0, hi=17)
     mean, sd = _mean_sd(values)
     if len(values) == 1:
         return f"{mean:.{digits}f} (1 seed)"
@@ -319,7 +374,9 @@ def confusion_matrix(
     y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CLASSES
 ) -> np.ndarray:
     """Counts ``C[i, j]`` of images of digit ``i`` predicted as ``j``. Introduced in chapter 2."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    n_classes = chk.count(n_classes, "n_classes", lo=1)
+    y_true = chk.labels(y_true, "y_true", n_classes)
+    y_pred = chk.labels(y_pred, "y_pred", n_classes)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         raise ValueError(
             f"label arrays must have the same 1-D shape: {y_true.shape}, {y_pred.shape}"
@@ -334,7 +391,9 @@ def confusion_matrix(
 
 def worst_mistakes(proba: np.ndarray, y_true: np.ndarray, k: int = 12) -> np.ndarray:
     """Indices of the ``k`` wrong predictions made with the highest confidence."""
-    proba, y_true = np.asarray(proba), np.asarray(y_true)
+    proba = chk.finite_array(proba, "proba", ndim=2, lo=0.0, hi=1.0)
+    y_true = chk.labels(y_true, "y_true", max(1, proba.shape[1]))
+    k = chk.count(k, "k")
     if proba.ndim != 2 or len(proba) != len(y_true):
         raise ValueError(f"proba must be (N, classes) for {len(y_true)} labels, got {proba.shape}")
     pred = proba.argmax(axis=1)
@@ -347,7 +406,9 @@ def plot_confusion_matrix(cm: np.ndarray, ax: Any = None, title: str = "") -> An
     """Row-normalised confusion matrix as a heat map with the counts written in."""
     import matplotlib.pyplot as plt
 
-    cm = np.asarray(cm)
+    cm = chk.int_array(cm, "cm", ndim=2, lo=0)
+    if cm.shape != (N_CLASSES, N_CLASSES):
+        raise ValueError(f"cm must be {N_CLASSES}x{N_CLASSES}, got {cm.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 4.6))
     rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
@@ -371,7 +432,15 @@ def plot_mistakes(
     """Show images ``X[idx]`` with their true digit and the (wrong) confident prediction."""
     import matplotlib.pyplot as plt
 
-    idx = np.asarray(idx)
+    X = chk.images(X, "X", shape=(None, None, None, None))
+    y_true = chk.labels(y_true, "y_true", N_CLASSES)
+    proba = chk.finite_array(proba, "proba", ndim=2, lo=0.0, hi=1.0)
+    if not len(X) == len(y_true) == len(proba):
+        raise ValueError(
+            f"X, y_true and proba need one row each: {len(X)}, {len(y_true)}, {len(proba)}"
+        )
+    idx = chk.int_array(idx, "idx", ndim=1, lo=0, hi=len(X) - 1)
+    ncols = chk.count(ncols, "ncols", lo=1)
     nrows = max(1, int(np.ceil(len(idx) / ncols)))
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.9 * nrows), squeeze=False)
     for ax in axes.flat:
@@ -395,6 +464,18 @@ def plot_histories(
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(histories, dict):
+        raise TypeError(
+            f"histories must map model names to lists of histories, got {type(histories).__name__}"
+        )
+    metric = chk.string(metric, "metric")
+    for name, runs in histories.items():
+        if not isinstance(runs, (list, tuple)) or not all(isinstance(h, dict) for h in runs):
+            raise TypeError(f"histories[{name!r}] must be a list of history dicts")
+        for h in runs:
+            for key in (metric, f"val_{metric}"):
+                if key in h:
+                    chk.finite_array(h[key], f"histories[{name!r}][...][{key!r}]", ndim=1)
     if ax is None:
         _, ax = plt.subplots()
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]

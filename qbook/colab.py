@@ -108,14 +108,34 @@ def _enable_widgets() -> None:
         pass
 
 
+def _check_bool(value: object, name: str) -> None:
+    """Plain checks here: this file runs on Colab before qbook (and qbook._checks) exists."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_version(value: object, name: str) -> tuple[int, int]:
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) < 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value[:2])
+    ):
+        raise TypeError(f"{name} must be a (major, minor) pair of integers, got {value!r}")
+    return (value[0], value[1])
+
+
 def qbook_requirement(learning: bool, branch: str = BRANCH) -> str:
     """The pip requirement that installs qbook from the repository."""
+    _check_bool(learning, "learning")
+    if not isinstance(branch, str) or not branch or any(c.isspace() for c in branch):
+        raise ValueError(f"branch must be a non-empty git ref without spaces, got {branch!r}")
     extra = "[learning]" if learning else ""
     return f"qbook{extra} @ git+{REPOSITORY}@{branch}"
 
 
 def tfq_runtime(py: tuple[int, int]) -> bool:
     """Whether TensorFlow Quantum 0.7.6 has wheels for this Python (3.10-3.12)."""
+    py = _check_version(py, "py")
     return tuple(py) in TFQ_PYTHONS
 
 
@@ -134,6 +154,14 @@ def colab_setup(
     ``"restarting"``; raises :class:`ColabStop` when a learning chapter finds no TensorFlow on
     a Python without TFQ wheels, or when the stack is still wrong after the one restart.
     """
+    _check_bool(learning, "learning")
+    for name, fn in (("pip", pip), ("restart", restart), ("out", out)):
+        if not callable(fn):
+            raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
+    if version_info is not None:
+        version_info = _check_version(version_info, "version_info")
+    if not isinstance(marker, str) or not marker:
+        raise TypeError(f"marker must be a file path (str), got {marker!r}")
     if "google.colab" not in sys.modules:
         return "not-colab"
     py = tuple(version_info or sys.version_info[:2])
@@ -197,6 +225,7 @@ def colab_setup(
 
 def first_cell(learning: bool) -> str:
     """The source of every chapter's first code cell (a test checks each chapter uses it)."""
+    _check_bool(learning, "learning")
     return (
         "# On Colab, install the book's pinned stack first (does nothing anywhere else).\n"
         "import sys\n"

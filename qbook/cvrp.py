@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qbook import _checks as chk
 from qbook import vrp
 from qbook.routing import two_opt
 
@@ -58,7 +59,9 @@ def split_clusters(inst: vrp.Instance, max_routes: int | None = None) -> list[li
     Classical and capacity-respecting. Introduced in chapter 12, CVRP end to end.
     """
     if not isinstance(inst, vrp.Instance):
-        raise ValueError("split_clusters needs an Instance (see qbook.vrp.read_instance)")
+        raise TypeError("split_clusters needs an Instance (see qbook.vrp.read_instance)")
+    if max_routes is not None:
+        max_routes = chk.count(max_routes, "max_routes", lo=1)
     D = inst.D.astype(float)
     dem = np.asarray(inst.demands)
     n = inst.n_customers
@@ -112,7 +115,12 @@ def split_clusters(inst: vrp.Instance, max_routes: int | None = None) -> list[li
 def repair_tour(x: np.ndarray, n_customers: int, D: np.ndarray) -> list[int]:
     """Turn any bitstring into a tour: keep positions whose row has one customer not yet used,
     then insert the missing customers where they cost least (classical repair, chapter 12)."""
-    M = np.asarray(x).reshape(n_customers, n_customers)
+    n_customers = chk.count(n_customers, "n_customers", lo=1, hi=1000)
+    D = vrp.check_distance_matrix(D, symmetric=False)
+    if D.shape[0] != n_customers + 1:
+        raise ValueError(f"D must be {n_customers + 1}x{n_customers + 1}, got {D.shape}")
+    x = chk.bits(chk._as_numeric(x, "x").ravel(), "x", n=n_customers * n_customers)
+    M = x.reshape(n_customers, n_customers)
     tour: list[int] = []
     for t in range(n_customers):
         cols = np.flatnonzero(M[t])
@@ -142,6 +150,7 @@ def null_tour(n_customers: int, D: np.ndarray, seed: int) -> list[int]:
     if n_customers < 1:
         raise ValueError(f"n_customers must be at least 1, got {n_customers}")
     D = vrp.check_distance_matrix(D, symmetric=False)
+    seed = chk.seed(seed)
     if D.shape[0] != n_customers + 1:
         raise ValueError(f"D must be {n_customers + 1}x{n_customers + 1}, got {D.shape}")
     x = np.random.default_rng(seed).integers(0, 2, size=n_customers * n_customers)
@@ -158,6 +167,9 @@ def null_sampled_tour(D: np.ndarray, shots: int, seed: int) -> list[int]:
     D = vrp.check_distance_matrix(D, symmetric=False)
     if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
         raise ValueError(f"shots must be a positive int, got {shots!r}")
+    seed = chk.seed(seed)
+    if int(shots) > 10**7:
+        raise ValueError(f"shots must be at most 10**7, got {shots}")
     n = D.shape[0] - 1
     if n < 1:
         raise ValueError("D needs at least one customer")
@@ -298,13 +310,26 @@ def quantum_route(
     (:func:`null_sampled_tour`), the raw column's null. ``optimal_cost`` is the cluster's exact tour cost (Held-Karp).
     Introduced in chapter 12, CVRP end to end.
     """
-    cust = [int(c) for c in customers]
+    D_full = vrp.check_distance_matrix(D_full, symmetric=False)
+    cust = chk.tour(customers, "customers", D_full.shape[0] - 1)
     if not cust:
         raise ValueError("a cluster needs at least one customer")
-    if len(set(cust)) != len(cust):
-        raise ValueError(f"cluster {cust} repeats a customer")
+    max_qaoa_qubits = chk.count(max_qaoa_qubits, "max_qaoa_qubits", hi=26)
+    qaoa_p = chk.count(qaoa_p, "qaoa_p", lo=1)
+    qaoa_restarts = chk.count(qaoa_restarts, "qaoa_restarts", lo=0)
+    qaoa_shots = chk.count(qaoa_shots, "qaoa_shots", lo=1, hi=10**7)
+    qaoa_maxiter = chk.count(qaoa_maxiter, "qaoa_maxiter", lo=1)
+    if layers is not None:
+        layers = chk.count(layers, "layers")
+    restarts = chk.count(restarts, "restarts", lo=1)
+    if big_restarts is not None:
+        big_restarts = chk.count(big_restarts, "big_restarts", lo=1)
+    big_cluster = chk.count(big_cluster, "big_cluster", lo=1)
+    anneal = chk.count(anneal, "anneal", hi=100)
+    samples = chk.count(samples, "samples", lo=1, hi=10**7)
+    seed = chk.seed(seed)
     nodes = [0, *cust]
-    D = vrp.check_distance_matrix(D_full, symmetric=False)[np.ix_(nodes, nodes)]
+    D = D_full[np.ix_(nodes, nodes)]
     n = len(cust)
     opt_cost, _ = vrp.held_karp(D)
     t0 = time.perf_counter()
@@ -364,7 +389,8 @@ def quantum_two_phase(
     Introduced in chapter 12, CVRP end to end.
     """
     if not isinstance(inst, vrp.Instance):
-        raise ValueError("quantum_two_phase needs an Instance")
+        raise TypeError("quantum_two_phase needs an Instance")
+    clusters = chk.routes(clusters, "clusters", inst.n_customers)
     seen = sorted(int(c) for cl in clusters for c in cl)
     if seen != list(range(1, inst.n_nodes)):
         raise ValueError("clusters must cover every customer exactly once")
@@ -449,6 +475,7 @@ def end_to_end(inst: vrp.Instance, seed: int, settings: dict) -> tuple[dict, Qua
         raise TypeError("end_to_end needs an Instance")
     if not isinstance(settings, dict):
         raise TypeError("settings must be a dict of quantum_route keyword arguments")
+    seed = chk.seed(seed)
     t0 = time.perf_counter()
     clusters, how, _ = best_clustering(inst)
     res = quantum_two_phase(inst, clusters, seed=seed, **settings)

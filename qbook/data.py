@@ -18,13 +18,15 @@ Ganguly (2022), uses "Format 2": 32x32 colour crops centred on one digit, in MAT
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,11 +34,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from qbook import _checks as chk
+
 SPLITS = ("train", "test", "extra")
 SOURCES = ("auto", "svhn", "synthetic")
 DATA_DIR_ENV = "QBOOK_DATA_DIR"
 OFFLINE_ENV = "QBOOK_OFFLINE"
 CONNECT_TIMEOUT_S = 10.0
+#: Overall limit of one download (connect, transfer, verify) and of waiting for another
+#: process that holds the cache lock.
+DOWNLOAD_DEADLINE_S = 3600.0
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 BASE_URL = "http://ufldl.stanford.edu/housenumbers"
 LICENCE = "SVHN (Netzer et al. 2011) is for non-commercial use only."
 
@@ -107,9 +116,7 @@ def format_array(X: np.ndarray) -> np.ndarray:
 
     The paper's ``FormatArray()``. Introduced in chapter 1.
     """
-    X = np.asarray(X)
-    if X.ndim != 4 or X.shape[:3] != (32, 32, 3):
-        raise ValueError(f"format_array expects X of shape (32, 32, 3, N), got {X.shape}")
+    X = chk.images(X, "X", shape=(32, 32, 3, None))
     return np.ascontiguousarray(np.transpose(X, (3, 0, 1, 2)))
 
 
@@ -119,7 +126,7 @@ def fix_label(y: np.ndarray) -> np.ndarray:
     The paper's ``fixLabel()``. Accepts shape (N,) or (N, 1); a label outside 1..10 is an
     error, not something to clip. Introduced in chapter 1.
     """
-    y = np.asarray(y)
+    y = chk._as_numeric(y, "y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -139,12 +146,12 @@ def fix_label(y: np.ndarray) -> np.ndarray:
 
 
 def _check_images(X: np.ndarray, name: str) -> np.ndarray:
-    X = np.asarray(X)
+    X = chk._as_numeric(X, "X")
     if X.ndim != 4 or X.shape[1:3] != (32, 32):
-        raise ValueError(f"{name} expects images of shape (N, 32, 32, C), got {X.shape}")
+        raise ValueError(f"{name} expects images X of shape (N, 32, 32, C), got {X.shape}")
     if X.dtype.kind not in "uif":
         raise ValueError(f"{name} expects numeric pixels, got dtype {X.dtype}")
-    return X
+    return chk.images(X, "X", shape=(None, 32, 32, None))
 
 
 def rgb2gray(X: np.ndarray) -> np.ndarray:
@@ -168,8 +175,8 @@ def rgb2gray(X: np.ndarray) -> np.ndarray:
 def normalise(X: np.ndarray) -> np.ndarray:
     """Pixels 0..255 -> 0..1 as float32 (divide by 255). Introduced in chapter 1."""
     X = _check_images(X, "normalise")
-    if X.dtype != np.uint8 and X.size and (float(X.min()) < 0 or float(X.max()) > 255):
-        raise ValueError("normalise expects pixel values in 0..255")
+    if X.dtype != np.uint8 and X.size and not (np.all(X >= 0) and np.all(X <= 255)):
+        raise ValueError("normalise expects pixel values X in 0..255")
     return (X.astype(np.float32) / np.float32(255.0)).astype(np.float32)
 
 
@@ -179,8 +186,10 @@ def split_sizes(n: int, val_fraction: float = 0.2) -> tuple[int, int]:
     The validation part is ``ceil(n * val_fraction)``: 73,257 -> (58,605, 14,652), the shapes
     Ganguly (2022) reports. Introduced in chapter 1.
     """
-    if int(n) != n or n < 2:
+    n = chk.count(n, "n")
+    if n < 2:
         raise ValueError(f"split_sizes needs at least 2 images, got n={n}")
+    val_fraction = chk.real(val_fraction, "val_fraction")
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {val_fraction}")
     n_val = math.ceil(n * val_fraction)
@@ -197,7 +206,9 @@ def train_val_split(
     The validation part holds ``ceil(N * val_fraction)`` images (see :func:`split_sizes`).
     Introduced in chapter 1.
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X = chk.images(X, "X", shape=(None,) * max(1, np.ndim(X)))
+    y = chk.int_array(y, "y", ndim=1)
+    seed = chk.seed(seed)
     if len(X) != len(y):
         raise ValueError(f"train_val_split: {len(X)} images but {len(y)} labels")
     n_train, _ = split_sizes(len(X), val_fraction)
@@ -218,12 +229,15 @@ def read_svhn_mat(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """
     import scipy.io
 
+    path = chk.path_like(path, "path")
     try:
         mat = scipy.io.loadmat(os.fspath(path))
-    except (ValueError, TypeError, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ValueError(f"{path}: not a readable MATLAB file ({exc})") from exc
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # MatReadError (0 bytes), NotImplementedError (v7.3), ...
+        raise ValueError(
+            f"{path}: not a readable MATLAB file ({type(exc).__name__}: {exc})"
+        ) from exc
     missing = [k for k in ("X", "y") if k not in mat]
     if missing:
         raise ValueError(f"{path}: no variable {' or '.join(missing)} (not SVHN Format 2)")
@@ -246,7 +260,8 @@ def write_svhn_mat(path: str | os.PathLike, X: np.ndarray, y: np.ndarray) -> Non
     """
     import scipy.io
 
-    X, y = np.asarray(X), np.asarray(y)
+    path = chk.path_like(path, "path")
+    X, y = chk._as_numeric(X, "X"), chk._as_numeric(y, "y")
     if X.dtype != np.uint8 or X.ndim != 4 or X.shape[1:] != (32, 32, 3):
         raise ValueError(
             f"write_svhn_mat expects uint8 images (N, 32, 32, 3), got {X.dtype} {X.shape}"
@@ -267,18 +282,31 @@ def write_svhn_mat(path: str | os.PathLike, X: np.ndarray, y: np.ndarray) -> Non
 def cache_dir(path: str | os.PathLike | None = None) -> Path:
     """The cache folder: ``path``, else ``$QBOOK_DATA_DIR``, else ``~/.cache/qbook``."""
     if path is not None:
-        return Path(path).expanduser()
+        return Path(chk.path_like(path, "path")).expanduser()
     env = os.environ.get(DATA_DIR_ENV)
     return Path(env).expanduser() if env else Path.home() / ".cache" / "qbook"
 
 
 def is_offline() -> bool:
-    """True when ``$QBOOK_OFFLINE`` is set to 1/true/yes (the tests and CI set it)."""
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes")
+    """True when ``$QBOOK_OFFLINE`` is 1/true/yes/on (the tests and CI set it).
+
+    Unset, empty, 0/false/no/off mean online; anything else is a ValueError (a typo should not
+    silently start a download of 1.5 GB).
+    """
+    value = os.environ.get(OFFLINE_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"${OFFLINE_ENV}={value!r} is not understood; use 1/true/yes/on or 0/false/no/off"
+    )
 
 
 def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     """SHA-256 of a file, read in chunks."""
+    path = chk.path_like(path, "path")
+    chunk = chk.count(chunk, "chunk", lo=1)
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
@@ -288,6 +316,8 @@ def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
 
 def verify_file(path: str | os.PathLike, entry: SvhnFile) -> None:
     """Raise ValueError unless the file has the registry's size and SHA-256."""
+    path = chk.path_like(path, "path")
+    entry = _check_entry(entry)
     size = os.path.getsize(path)
     if size != entry.size:
         raise ValueError(f"{path}: {size} bytes, expected {entry.size}")
@@ -296,32 +326,107 @@ def verify_file(path: str | os.PathLike, entry: SvhnFile) -> None:
         raise ValueError(f"{path}: SHA-256 {digest} does not match {entry.sha256}")
 
 
-def download(entry: SvhnFile, dest: str | os.PathLike, timeout: float = CONNECT_TIMEOUT_S) -> Path:
+def _check_entry(entry: SvhnFile) -> SvhnFile:
+    if not isinstance(entry, SvhnFile):
+        raise TypeError(f"entry must be a qbook.data.SvhnFile, got {type(entry).__name__}")
+    return entry
+
+
+@contextlib.contextmanager
+def _cache_lock(dest: Path, deadline: float) -> Iterator[None]:
+    """Hold an exclusive lock on ``<dest>.lock`` (POSIX ``flock``) so one process heals a file.
+
+    Waits for another holder until ``deadline`` (a ``time.monotonic()`` value), then raises
+    TimeoutError naming the lock file. Where ``fcntl`` is missing (Windows) no lock is taken:
+    unique temporary names and ``os.replace`` still keep every reader's file whole.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock_path = dest.with_name(f".{dest.name}.lock")
+    with open(lock_path, "a") as fh:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{lock_path}: another process holds it too long") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _remove_stale_parts(dest: Path) -> None:
+    """Delete ``.part`` files of ``dest`` left by a killed download (call under the lock)."""
+    for part in dest.parent.glob(f".{dest.name}.*.part"):
+        part.unlink(missing_ok=True)
+
+
+def download(
+    entry: SvhnFile,
+    dest: str | os.PathLike,
+    timeout: float = CONNECT_TIMEOUT_S,
+    deadline_s: float = DOWNLOAD_DEADLINE_S,
+) -> Path:
     """Download ``entry`` to ``dest`` with a progress bar, verify it, then move it in place.
 
-    The bytes go to a temporary file in the destination folder; only a complete file with the
-    right size and SHA-256 is renamed to ``dest`` (``os.replace``), so a failed or interrupted
-    download never leaves a file under the final name. Introduced in chapter 1.
+    The bytes go to a uniquely named temporary file in the destination folder; only a complete
+    file with the right size and SHA-256 is renamed to ``dest`` (``os.replace``), so a failed
+    or interrupted download never leaves a file under the final name. At most the registry's
+    ``entry.size`` bytes are read (a server without Content-Length cannot fill the disk), and
+    the whole download must finish within ``deadline_s`` seconds (TimeoutError otherwise).
+    A lock file beside ``dest`` makes concurrent downloads of one file take turns; stale
+    ``.part`` files of killed downloads are removed. Errors name the URL and the file.
+    Introduced in chapter 1.
     """
+    entry = _check_entry(entry)
+    dest = Path(chk.path_like(dest, "dest"))
+    timeout = chk.positive(timeout, "timeout")
+    deadline_s = chk.positive(deadline_s, "deadline_s")
+    if dest.is_dir():
+        raise ValueError(f"dest {dest} is a folder; pass the file's path")
+    deadline = time.monotonic() + deadline_s
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with _cache_lock(dest, deadline):
+        _remove_stale_parts(dest)
+        return _download(entry, dest, timeout, deadline)
+
+
+def _download(entry: SvhnFile, dest: Path, timeout: float, deadline: float) -> Path:
     from tqdm.auto import tqdm
 
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    where = f"download of {entry.url} to {dest}"
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(entry.url, timeout=timeout) as r:
-            total = int(r.headers.get("Content-Length") or entry.size)
+            announced = r.headers.get("Content-Length")
+            if announced is not None and announced.isdigit() and int(announced) != entry.size:
+                raise ValueError(
+                    f"{where}: the server announces {announced} bytes, the registry {entry.size}"
+                )
             got = 0
-            with tqdm(total=total, unit="B", unit_scale=True, desc=entry.filename) as bar:
-                while block := r.read(1 << 20):
+            with tqdm(total=entry.size, unit="B", unit_scale=True, desc=entry.filename) as bar:
+                while block := r.read(min(1 << 20, entry.size + 1 - got)):
                     out.write(block)
                     got += len(block)
                     bar.update(len(block))
-            if got != total:
-                raise ConnectionError(
-                    f"download of {entry.url} interrupted: {got} of {total} bytes"
-                )
-        verify_file(tmp_name, entry)
+                    if got > entry.size:
+                        raise ValueError(f"{where}: more than the registry's {entry.size} bytes")
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{where}: not finished before the deadline")
+            if got != entry.size:
+                raise ConnectionError(f"{where} interrupted: {got} of {entry.size} bytes")
+        try:
+            verify_file(tmp_name, entry)
+        except ValueError as exc:
+            raise ValueError(
+                f"{where}: {str(exc).replace(tmp_name, 'the downloaded file')}"
+            ) from None
         os.replace(tmp_name, dest)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -337,26 +442,46 @@ def fetch_svhn_file(
 ) -> Path:
     """Path of a verified local copy of SVHN's ``split`` file, downloading it if needed.
 
-    A cached file with the wrong size or hash is reported and fetched again. Raises
-    FileNotFoundError when the file is not cached and ``download_ok`` is False.
+    A cached file with the wrong size or hash is reported and fetched again. Processes that
+    share the cache take turns through a lock file, so exactly one heals a damaged file and
+    the others then find it verified. Raises FileNotFoundError when the file is not cached and
+    ``download_ok`` is False.
     """
     entry = _entry(split, registry)
+    download_ok = chk.boolean(download_ok, "download_ok")
+    if cache_dir(folder).exists() and not cache_dir(folder).is_dir():
+        raise ValueError(f"folder {cache_dir(folder)} exists but is not a folder")
     path = cache_dir(folder) / entry.filename
-    if path.exists():
-        try:
-            verify_file(path, entry)
+    if _verified(path, entry, report=False):  # the common case needs no lock
+        return path
+    deadline = time.monotonic() + DOWNLOAD_DEADLINE_S
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _cache_lock(path, deadline):
+        _remove_stale_parts(path)
+        if _verified(path, entry, report=True):  # another process healed it meanwhile
             return path
-        except ValueError as exc:
+        if not download_ok:
+            raise FileNotFoundError(f"{path} is not cached and downloading is not allowed")
+        return _download(entry, path, CONNECT_TIMEOUT_S, deadline)
+
+
+def _verified(path: Path, entry: SvhnFile, report: bool) -> bool:
+    """True for a verified cached file; with ``report``, a damaged one is said and removed."""
+    try:
+        verify_file(path, entry)
+        return True
+    except FileNotFoundError:
+        return False
+    except ValueError as exc:
+        if report:
             print(f"Cached {entry.filename} is damaged ({exc}); fetching it again.")
-            path.unlink()
-    if not download_ok:
-        raise FileNotFoundError(f"{path} is not cached and downloading is not allowed")
-    return download(entry, path)
+            path.unlink(missing_ok=True)
+        return False
 
 
 def _entry(split: str, registry: Mapping[str, SvhnFile] | None) -> SvhnFile:
     reg = SVHN_FILES if registry is None else registry
-    if split not in reg:
+    if not isinstance(split, str) or split not in reg:
         raise ValueError(f"unknown split {split!r}; choose one of {', '.join(reg)}")
     return reg[split]
 
@@ -384,11 +509,12 @@ def load_svhn(
     notice. ``n`` keeps that many images (a deterministic subsample of SVHN, the first ``n``
     synthetic images); ``None`` keeps all. Introduced in chapter 1.
     """
-    if source not in SOURCES:
+    if not isinstance(source, str) or source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     entry = _entry(split, registry)
-    if n is not None and (int(n) != n or n < 1):
-        raise ValueError(f"n must be a positive whole number or None, got {n!r}")
+    if n is not None:
+        n = chk.count(n, "n", lo=1)
+    seed = chk.seed(seed)
     folder = cache_dir(data_dir)
     if source in ("svhn", "auto"):
         try:
@@ -519,9 +645,9 @@ def synthetic_svhn(n: int, seed: int = 0, split: str = "train") -> tuple[np.ndar
     class frequencies (more 1s and 2s). The same ``(seed, split)`` gives the same images, and
     the first ``m`` of ``n`` images do not depend on ``n``. Introduced in chapter 1.
     """
-    if int(n) != n or n < 0:
-        raise ValueError(f"n must be a non-negative whole number, got {n!r}")
-    if split not in _SPLIT_IDS:
+    n = chk.count(n, "n")
+    seed = chk.seed(seed)
+    if not isinstance(split, str) or split not in _SPLIT_IDS:
         raise ValueError(f"unknown split {split!r}; choose one of {', '.join(_SPLIT_IDS)}")
     n = int(n)
     X = np.empty((n, 32, 32, 3), np.uint8)
@@ -633,6 +759,8 @@ def _blur(img: np.ndarray, level: np.ndarray) -> np.ndarray:
 
 def data_checksum(X: np.ndarray, y: np.ndarray) -> str:
     """First 16 hex digits of the SHA-256 of images and labels (to check data is unchanged)."""
+    X = chk.images(X, "X", shape=(None,) * max(1, np.ndim(X)))
+    y = chk.int_array(y, "y", ndim=1)
     h = hashlib.sha256(np.ascontiguousarray(X).tobytes())
     h.update(np.ascontiguousarray(y).astype(np.int64).tobytes())
     return h.hexdigest()[:16]
@@ -640,9 +768,7 @@ def data_checksum(X: np.ndarray, y: np.ndarray) -> str:
 
 def class_counts(y: np.ndarray) -> np.ndarray:
     """Images per digit 0..9. Introduced in chapter 1."""
-    y = np.asarray(y)
-    if y.ndim != 1 or (y.size and (y.min() < 0 or y.max() > 9)):
-        raise ValueError("class_counts expects labels 0..9 of shape (N,)")
+    y = chk.labels(y, "y", 10)
     return np.bincount(y, minlength=10)
 
 
@@ -655,11 +781,23 @@ PREPROCESSING_STEPS = ("RGB (uint8)", "grey, rgb2gray", "normalised, /255")
 
 def preprocessing_steps(image: np.ndarray) -> dict[str, np.ndarray]:
     """One RGB image (32, 32, 3) uint8 at each preprocessing step of chapter 1."""
-    image = np.asarray(image)
+    image = chk.images(image, "image", shape=(32, 32, 3))
     if image.shape != (32, 32, 3):
         raise ValueError(f"expected one RGB image of shape (32, 32, 3), got {image.shape}")
     grey = rgb2gray(image[None])[0, ..., 0]
     return dict(zip(PREPROCESSING_STEPS, (image, grey, grey / np.float32(255.0)), strict=True))
+
+
+def _images_and_labels(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    X = chk.images(X, "X", shape=(None, 32, 32, None) if np.ndim(X) == 4 else (None, 32, 32))
+    y = chk.int_array(y, "y", ndim=1)
+    chk.same_length("X", X, "y", y)
+    return X, y
+
+
+def _indices(idx: Any, n: int) -> np.ndarray:
+    idx = chk.int_array(idx, "idx", ndim=1, lo=0, hi=n - 1, min_size=1)
+    return idx
 
 
 def _show(ax, img: np.ndarray, title: str, colorbar: bool) -> None:
@@ -684,7 +822,10 @@ def show_images(
     """Images with their labels; grey ones with a colour bar as in Ganguly (2022). Chapter 1."""
     import matplotlib.pyplot as plt
 
-    idx = np.arange(min(len(X), ncols)) if idx is None else np.asarray(idx)
+    X, y = _images_and_labels(X, y)
+    ncols = chk.count(ncols, "ncols", lo=1)
+    colorbar = chk.boolean(colorbar, "colorbar")
+    idx = np.arange(min(len(X), ncols)) if idx is None else _indices(idx, len(X))
     nrows = int(np.ceil(len(idx) / ncols))
     colorbar = colorbar and (X.ndim == 3 or X.shape[-1] == 1)
     size = (2.6 if colorbar else 1.5, 2.4 if colorbar else 1.6)
@@ -706,7 +847,8 @@ def plot_preprocessing(X: np.ndarray, y: np.ndarray, idx: list[int] | np.ndarray
     """A row per image, a column per preprocessing step, with colour bars (chapter 1)."""
     import matplotlib.pyplot as plt
 
-    idx = list(idx)
+    X, y = _images_and_labels(X, y)
+    idx = _indices(idx, len(X)).tolist()
     fig, axes = plt.subplots(len(idx), 3, figsize=(8.4, 2.5 * len(idx)), squeeze=False)
     for row, i in zip(axes, idx, strict=True):
         for ax, (step, img) in zip(row, preprocessing_steps(X[i]).items(), strict=True):
@@ -725,6 +867,9 @@ def explorer(X: np.ndarray, y: np.ndarray) -> Any:
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
+    X, y = _images_and_labels(X, y)
+    if len(X) == 0:
+        raise ValueError("explorer needs at least one image in X")
     index = w.IntSlider(value=0, min=0, max=len(X) - 1, description="image")
     step = w.ToggleButtons(options=PREPROCESSING_STEPS, description="step")
     out = w.Output()

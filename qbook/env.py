@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from qbook import _checks as chk
 from qbook.profile import get_profile
 
 TF_ENV = {
@@ -111,6 +112,7 @@ def import_tensorflow(quantum: bool = True) -> SimpleNamespace:
 
     ``tfq`` is ``None`` unless ``quantum`` and :func:`qml_backend` is ``"tfq"``.
     """
+    quantum = chk.boolean(quantum, "quantum")
     ensure_tensorflow_env()
     with _quiet_stderr_fd():
         import tensorflow as tf
@@ -127,7 +129,8 @@ def import_tensorflow(quantum: bool = True) -> SimpleNamespace:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and (if imported) TensorFlow."""
+    """Seed Python, NumPy and (if imported) TensorFlow; ``seed`` is an int in 0..2**32-1."""
+    seed = chk.integer(seed, "seed", lo=0, hi=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     if "tensorflow" in sys.modules:
@@ -142,6 +145,8 @@ def versions(tensorflow: bool | None = None) -> dict[str, str]:
     """Versions of the libraries that produced a result (recorded with every result)."""
     from importlib import metadata
 
+    if tensorflow is not None:
+        tensorflow = chk.boolean(tensorflow, "tensorflow")
     names = ["qbook", "numpy", "scipy", "cirq-core", "qsimcirq"]
     if tensorflow or (tensorflow is None and "tensorflow" in sys.modules):
         legacy = os.environ.get("TF_USE_LEGACY_KERAS") == "1"
@@ -184,6 +189,9 @@ def setup(tensorflow: bool = False, seed: int = 0, banner: bool = True) -> Simpl
     With ``tensorflow=True`` it also imports TensorFlow (and TensorFlow Quantum when that is
     the backend, see :func:`qml_backend`) quietly.
     """
+    tensorflow = chk.boolean(tensorflow, "tensorflow")
+    seed = chk.integer(seed, "seed", lo=0, hi=2**32 - 1)
+    banner = chk.boolean(banner, "banner")
     if tensorflow:
         import_tensorflow(quantum=True)
     else:

@@ -23,6 +23,8 @@ import cirq
 import numpy as np
 import sympy
 
+from qbook import _cache
+from qbook import _checks as chk
 from qbook.env import ensure_tensorflow_env
 from qbook.qcnn import cluster_state_circuit, filter_circuit, uniform_angles
 
@@ -56,9 +58,11 @@ def build_hybrid_model(
     """
     from qbook.qcnn import hinge_accuracy
 
-    if n_filters < 1 or hidden < 1:
-        raise ValueError(f"n_filters and hidden must be >= 1, got {n_filters}, {hidden}")
-    qubits = list(qubits)
+    n_filters = chk.count(n_filters, "n_filters", lo=1)
+    hidden = chk.count(hidden, "hidden", lo=1)
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed)
+    qubits = chk.qubits(qubits)
     if len(qubits) != 8:
         raise ValueError(f"the hybrid filters are defined on 8 qubits, got {len(qubits)}")
     from qbook import qlayers
@@ -91,6 +95,7 @@ def build_hybrid_model(
 
 def quantum_param_count(model: Any) -> int:
     """Trainable parameters that live in PQC layers, TFQ's or qbook's (chapter 6)."""
+    chk.keras_model(model)
     return int(
         sum(
             int(np.prod(w.shape))
@@ -120,7 +125,8 @@ def pauli_features(circuits: Sequence[cirq.Circuit], qubits: Sequence[cirq.Qid])
     What a classical model sees if each qubit is measured on its own in the three Pauli bases
     (the limit of infinitely many shots). Introduced in chapter 6.
     """
-    qubits = list(qubits)
+    circuits = chk.circuits(circuits)
+    qubits = chk.qubits(qubits, min_n=1)
     prep = cluster_state_circuit(qubits)
     obs = [P(q) for q in qubits for P in (cirq.X, cirq.Y, cirq.Z)]
     return _expectations([prep + c for c in circuits], obs)
@@ -132,7 +138,8 @@ def stabiliser_features(circuits: Sequence[cirq.Circuit], qubits: Sequence[cirq.
     Three-body correlators, measurable with single-qubit measurements and classical products
     of the outcomes. Introduced in chapter 6.
     """
-    qubits = list(qubits)
+    circuits = chk.circuits(circuits)
+    qubits = chk.qubits(qubits, min_n=1)
     n = len(qubits)
     prep = cluster_state_circuit(qubits)
     obs = [
@@ -145,8 +152,10 @@ def build_feature_mlp(n_features: int, hidden: int, learning_rate: float = 0.02,
     """Dense(hidden, tanh) -> Dense(1) on measured features, MSE on +/-1 labels (chapter 6)."""
     from qbook.qcnn import hinge_accuracy
 
-    if n_features < 1 or hidden < 1:
-        raise ValueError(f"n_features and hidden must be >= 1, got {n_features}, {hidden}")
+    n_features = chk.count(n_features, "n_features", lo=1)
+    hidden = chk.count(hidden, "hidden", lo=1)
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed)
     tf = _tf().tf
     tf.keras.utils.set_random_seed(seed)
     model = tf.keras.Sequential(
@@ -170,8 +179,8 @@ def hidden_for_budget(n_features: int, n_params: int) -> int:
 
     Dense(h) on n features has ``(n + 1) h`` parameters, Dense(1) has ``h + 1``. Chapter 6.
     """
-    if n_features < 1 or n_params < 1:
-        raise ValueError(f"n_features and n_params must be >= 1, got {n_features}, {n_params}")
+    n_features = chk.count(n_features, "n_features", lo=1)
+    n_params = chk.count(n_params, "n_params", lo=1)
     return max(1, round((n_params - 1) / (n_features + 2)))
 
 
@@ -196,9 +205,9 @@ def quanv_random_layer(
     chance, an ``rx``/``ry``/``rz`` with an angle uniform in [0, 2 pi) on a random qubit, or a
     CNOT on a random ordered pair. Deterministic in ``seed``.
     """
-    if n_gates < 1:
-        raise ValueError(f"n_gates must be >= 1, got {n_gates}")
-    q = list(qubits) if qubits is not None else quanv_qubits()
+    seed = chk.seed(seed)
+    n_gates = chk.count(n_gates, "n_gates", lo=1, hi=10**5)
+    q = chk.qubits(qubits, min_n=2) if qubits is not None else quanv_qubits()
     rng = np.random.default_rng(seed)
     circuit = cirq.Circuit()
     for _ in range(n_gates):
@@ -216,6 +225,8 @@ def quanv_circuit(seed: int = 0, n_gates: int = 8) -> cirq.Circuit:
 
     Pixel values x in [0, 1] map to rotations from |0> (x=0) to |1> (x=1). Chapter 6.
     """
+    seed = chk.seed(seed)
+    n_gates = chk.count(n_gates, "n_gates", lo=1, hi=10**5)
     q = quanv_qubits()
     xs = sympy.symbols("x0:4")
     enc = cirq.Circuit(cirq.ry(sympy.pi * x).on(qk) for qk, x in zip(q, xs, strict=False))
@@ -225,7 +236,7 @@ def quanv_circuit(seed: int = 0, n_gates: int = 8) -> cirq.Circuit:
 def image_patches(images: np.ndarray) -> np.ndarray:
     """(N, H, W[, 1]) -> (N, H/2, W/2, 4) non-overlapping 2x2 patches, pixel order
     (top-left, top-right, bottom-left, bottom-right), matching :func:`quanv_qubits` (chapter 6)."""
-    x = np.asarray(images, dtype=np.float64)
+    x = chk.finite_array(images, "images", ndim=(3, 4))
     if x.ndim == 4:
         if x.shape[-1] != 1:
             raise ValueError(f"image_patches expects one channel, got shape {x.shape}")
@@ -245,8 +256,10 @@ def quanv_features(images: np.ndarray, seed: int = 0, n_gates: int = 8) -> np.nd
     [0, 1]. Introduced in chapter 6.
     """
     patches = image_patches(images)
-    if patches.size and (patches.min() < 0 or patches.max() > 1):
-        raise ValueError("quanv_features expects pixel values in [0, 1]")
+    seed = chk.seed(seed)
+    n_gates = chk.count(n_gates, "n_gates", lo=1, hi=10**5)
+    if patches.size and not (np.all(patches >= 0) and np.all(patches <= 1)):
+        raise ValueError("quanv_features expects pixel values (images) in [0, 1]")
     u = quanv_random_layer(seed, n_gates).unitary(qubit_order=quanv_qubits())
     flat = patches.reshape(-1, QUANV_QUBITS)
     half = np.pi * flat / 2  # ry(pi x)|0> = cos(pi x / 2)|0> + sin(pi x / 2)|1>
@@ -263,7 +276,7 @@ def quanv_features(images: np.ndarray, seed: int = 0, n_gates: int = 8) -> np.nd
 
 def quanv_features_cirq(patch: Sequence[float], seed: int = 0, n_gates: int = 8) -> np.ndarray:
     """Reference: ``<Z_k>`` for one 2x2 patch with Cirq's simulator (for tests, chapter 6)."""
-    patch = np.asarray(patch, dtype=float).reshape(-1)
+    patch = chk.finite_array(patch, "patch").reshape(-1)
     if patch.shape != (4,):
         raise ValueError(f"a patch has 4 pixels, got {patch.size}")
     circuit = cirq.resolve_parameters(
@@ -277,6 +290,7 @@ def random_conv_features(images: np.ndarray, seed: int = 0) -> np.ndarray:
     """A classical stand-in of the same shape: a fixed random 2x2 stride-2 convolution with 4
     channels and a tanh, (N, H/2, W/2, 4) float32 (chapter 6)."""
     patches = image_patches(images)
+    seed = chk.seed(seed)
     rng = np.random.default_rng(seed)
     w = rng.normal(0.0, 1.0, size=(4, 4))
     b = rng.normal(0.0, 0.5, size=4)
@@ -295,8 +309,15 @@ def cached_quanv_features(
     """:func:`quanv_features`, cached on disk under ``<cache>/quanv/`` (chapter 6).
 
     The key hashes the images' bytes and shape, the circuit (its printed form, which holds the
-    seeded angles) and a format version. Returns ``(features, loaded_from_cache)``.
+    seeded angles) and a format version. Returns ``(features, loaded_from_cache)``. A cache
+    file that cannot be read, or holds an array of the wrong shape, is reported in one line
+    and recomputed; files are written atomically under unique temporary names.
     """
+    patches = image_patches(images)  # checks the images
+    seed = chk.seed(seed)
+    n_gates = chk.count(n_gates, "n_gates", lo=1, hi=10**5)
+    if cache_dir is not None:
+        chk.path_like(cache_dir, "cache_dir")
     x = np.ascontiguousarray(np.asarray(images, dtype=np.float32))
     h = hashlib.sha256()
     h.update(b"quanv-v1")
@@ -307,14 +328,14 @@ def cached_quanv_features(
     path = folder / f"{h.hexdigest()[:32]}.npy"
     if path.exists():
         try:
-            return np.load(path), True
-        except (OSError, ValueError):
-            pass  # a broken cache file is recomputed
+            feats = np.load(path, allow_pickle=False)
+            if feats.shape != patches.shape or feats.dtype != np.float32:
+                raise ValueError(f"shape {feats.shape} {feats.dtype}, expected {patches.shape}")
+            return feats, True
+        except (OSError, ValueError, EOFError) as exc:  # 0 bytes, truncated, wrong content
+            _cache.damaged("quanvolution features", path, exc)
     feats = quanv_features(x, seed, n_gates)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-    np.save(tmp, feats)
-    os.replace(tmp, path)
+    _cache.atomic_write(path, lambda tmp: np.save(tmp, feats))
     return feats, False
 
 
@@ -329,6 +350,12 @@ def build_quanv_head(
     Conv2D(16, 3, relu, same) -> MaxPool(2) -> Flatten -> Dense(n_classes, softmax);
     sparse categorical cross-entropy, Adam, accuracy.
     """
+    input_shape = tuple(chk.int_array(input_shape, "input_shape", ndim=1, lo=1).tolist())
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
+    n_classes = chk.count(n_classes, "n_classes", lo=2)
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed)
     tf = _tf().tf
     tf.keras.utils.set_random_seed(seed)
     L = tf.keras.layers

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qbook import _checks as chk
+
 __all__ = [
     "MinimalResult",
     "ansatz_circuit",
@@ -72,15 +74,15 @@ def n_qubits(n_c: int) -> int:
     ``n_c = 2 -> 2``, ``3, 4 -> 3``, ``5 -> 4``, ``1024 -> 11``.
     Introduced in chapter 11, Minimal encoding.
     """
-    if isinstance(n_c, bool) or int(n_c) != n_c or n_c < 1:
-        raise ValueError(f"n_c must be a positive integer number of variables, got {n_c!r}")
-    n_c = int(n_c)
+    n_c = chk.count(n_c, "n_c", lo=1, hi=2**40)
     return 1 + (n_c - 1).bit_length()  # exact ceil(log2 n_c) for integers
 
 
-def _check_state(state: np.ndarray, n_c: int) -> tuple[np.ndarray, np.ndarray]:
-    state = np.asarray(state)
+def _check_state(state: np.ndarray, n_c: int, name: str = "state") -> tuple[np.ndarray, np.ndarray]:
     nq = n_qubits(n_c)
+    state = chk.complex_array(state, name, ndim=1)
+    if not np.any(state.imag):
+        state = state.real
     if state.ndim != 1 or state.size != 2**nq:
         raise ValueError(
             f"{n_c} variables need a state of 2^{nq} = {2**nq} amplitudes, got shape {state.shape}"
@@ -103,11 +105,9 @@ def probabilities(state: np.ndarray, n_c: int) -> np.ndarray:
 
 
 def _as_qubo(Q) -> np.ndarray:
-    Q = np.asarray(Q, dtype=float)
-    if Q.ndim != 2 or Q.shape[0] != Q.shape[1] or Q.shape[0] == 0:
-        raise ValueError(f"Q must be a non-empty square matrix, got shape {Q.shape}")
-    if not np.all(np.isfinite(Q)):
-        raise ValueError("Q has non-finite entries")
+    Q = chk.square_matrix(Q, "Q")
+    if Q.shape[0] == 0:
+        raise ValueError("Q must be a non-empty square matrix, got shape (0, 0)")
     return Q
 
 
@@ -123,7 +123,8 @@ def minimal_cost(Q: np.ndarray, state: np.ndarray, offset: float = 0.0) -> float
     of ``x^T Q x`` for any square ``Q``. Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
-    return _cost_p(Q, probabilities(state, Q.shape[0])) + float(offset)
+    offset = chk.real(offset, "offset")
+    return _cost_p(Q, probabilities(state, Q.shape[0])) + offset
 
 
 def minimal_cost_projectors(Q: np.ndarray, state: np.ndarray) -> float:
@@ -137,8 +138,8 @@ def minimal_cost_projectors(Q: np.ndarray, state: np.ndarray) -> float:
     nq = n_qubits(n_c)
     if nq > 10:
         raise ValueError("the projector form builds 2^n_q x 2^n_q matrices: use n_q <= 10")
-    state = np.asarray(state, dtype=complex)
     _check_state(state, n_c)
+    state = np.asarray(state, dtype=complex)
     R = 2 ** (nq - 1)
     one = np.diag([0.0, 1.0])
     ratio = np.empty(n_c)
@@ -159,8 +160,7 @@ def minimal_cost_projectors(Q: np.ndarray, state: np.ndarray) -> float:
 # --------------------------------------------------------------------------------------------
 def n_params(n_c: int, layers: int) -> int:
     """Number of RY angles of the ansatz: ``n_q (layers + 1)``. Introduced in chapter 11."""
-    if layers < 0:
-        raise ValueError(f"layers must be >= 0, got {layers}")
+    layers = chk.count(layers, "layers", lo=0, hi=10**6)
     return n_qubits(n_c) * (layers + 1)
 
 
@@ -176,6 +176,7 @@ def ansatz_circuit(n_c: int, layers: int, qubits=None):
 
     nq = n_qubits(n_c)
     npar = n_params(n_c, layers)
+    layers = int(layers)
     if qubits is None:
         qubits = cirq.LineQubit.range(nq)
     qubits = list(qubits)
@@ -235,7 +236,8 @@ def _apply_cx(psi: np.ndarray, nq: int, q: int) -> None:
 def ansatz_state(theta: np.ndarray, n_c: int, layers: int) -> np.ndarray:
     """The ansatz's real state vector (float64, Cirq's qubit order). Introduced in chapter 11."""
     nq = n_qubits(n_c)
-    theta = np.asarray(theta, dtype=float)
+    layers = chk.count(layers, "layers", lo=0, hi=10**6)
+    theta = chk.finite_array(theta, "theta", ndim=1)
     if theta.shape != (n_params(n_c, layers),):
         raise ValueError(
             f"theta must have n_q (layers + 1) = {n_params(n_c, layers)} angles, got {theta.shape}"
@@ -287,7 +289,9 @@ def cost_and_grad(
     Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
-    theta = np.asarray(theta, dtype=float)
+    layers = chk.count(layers, "layers", lo=0, hi=10**6)
+    offset = chk.real(offset, "offset")
+    theta = chk.finite_array(theta, "theta", ndim=1)
     if theta.shape != (n_params(Q.shape[0], layers),):
         raise ValueError(
             f"theta must have n_q (layers + 1) = {n_params(Q.shape[0], layers)} angles, "
@@ -327,7 +331,8 @@ def grad_parameter_shift(theta: np.ndarray, Q: np.ndarray, layers: int) -> np.nd
     Q = _as_qubo(Q)
     n_c = Q.shape[0]
     R = 2 ** (n_qubits(n_c) - 1)
-    theta = np.asarray(theta, dtype=float)
+    layers = chk.count(layers, "layers", lo=0, hi=10**6)
+    theta = chk.finite_array(theta, "theta", ndim=1)
     psi = ansatz_state(theta, n_c, layers)
     probs = psi**2
     # dC/d(prob): with u = a^2, v = b^2, P = v / (u + v)
@@ -359,9 +364,11 @@ def sample_shots(state: np.ndarray, shots: int, seed: int | np.random.Generator 
 
     Introduced in chapter 11, Minimal encoding.
     """
-    if int(shots) != shots or shots < 1:
-        raise ValueError(f"shots must be a positive integer, got {shots!r}")
-    probs = np.abs(np.asarray(state)) ** 2
+    shots = chk.count(shots, "shots", lo=1, hi=10**9)
+    seed = chk.rng_or_seed(seed)
+    probs = np.abs(chk.complex_array(state, "state", ndim=1, min_size=1)) ** 2
+    if probs.sum() <= 0:
+        raise ValueError("state is the zero vector")
     probs = probs / probs.sum()
     rng = np.random.default_rng(seed)
     return rng.multinomial(int(shots), probs)
@@ -373,7 +380,8 @@ def probabilities_from_shots(counts: np.ndarray, n_c: int) -> tuple[np.ndarray, 
     Returns ``(P1, seen)`` with ``seen`` a boolean mask of register states some shot hit.
     Introduced in chapter 11, Minimal encoding.
     """
-    n0, n1 = _check_state(np.asarray(counts, dtype=float), n_c)
+    counts = chk.int_array(counts, "counts", ndim=1, lo=0)
+    n0, n1 = _check_state(counts.astype(float), n_c, "counts")
     tot = n0 + n1
     seen = tot > 0
     p = np.where(seen, n1 / np.where(seen, tot, 1.0), 0.5)
@@ -386,8 +394,9 @@ def cost_from_shots(Q: np.ndarray, counts: np.ndarray, offset: float = 0.0) -> f
     Introduced in chapter 11, Minimal encoding.
     """
     Q = _as_qubo(Q)
+    offset = chk.real(offset, "offset")
     p, _ = probabilities_from_shots(counts, Q.shape[0])
-    return _cost_p(Q, p) + float(offset)
+    return _cost_p(Q, p) + offset
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,7 +412,8 @@ def most_likely(p1: np.ndarray) -> np.ndarray:
 
     Introduced in chapter 11, Minimal encoding.
     """
-    return (np.asarray(p1) > 0.5).astype(np.int8)
+    p1 = chk.finite_array(p1, "p1", ndim=1, lo=0.0, hi=1.0)
+    return (p1 > 0.5).astype(np.int8)
 
 
 def best_of_samples(
@@ -427,10 +437,13 @@ def _best_of_samples(Q, p1, samples, offset, seed, accept, extra=None):
     """:func:`best_of_samples`, also returning the accepted distinct bitstrings (as bytes);
     ``extra`` rows (candidates from a decoder) compete with the samples."""
     Q = _as_qubo(Q)
-    if samples < 1:
-        raise ValueError("samples must be >= 1")
+    p1 = chk.finite_array(p1, "p1", shape=(Q.shape[0],), lo=0.0, hi=1.0)
+    samples = chk.count(samples, "samples", lo=1, hi=10**8)
+    offset = chk.real(offset, "offset")
+    seed = chk.rng_or_seed(seed)
+    if accept is not None:
+        chk.callable_(accept, "accept")
     rng = np.random.default_rng(seed)
-    p1 = np.asarray(p1, dtype=float)
     X = (rng.random((int(samples), p1.size)) < p1).astype(np.int8)
     rows = [X, most_likely(p1)[None, :]]
     if extra is not None:
@@ -452,8 +465,8 @@ def product_probability(p1: np.ndarray, x: np.ndarray | Sequence[int]) -> float:
 
     Introduced in chapter 11, Minimal encoding.
     """
-    p1 = np.asarray(p1, dtype=float)
-    x = np.asarray(x)
+    p1 = chk.finite_array(p1, "p1", ndim=1, lo=0.0, hi=1.0)
+    x = chk.bits(x, "x", ndim=1)
     if x.shape != p1.shape:
         raise ValueError(f"x has shape {x.shape}, the distribution {p1.shape}")
     return float(np.prod(np.where(x == 1, p1, 1 - p1)))
@@ -464,6 +477,9 @@ def normalised_cost(cost: float, c_opt: float, c_max: float) -> float:
 
     Introduced in chapter 11, Minimal encoding.
     """
+    cost = chk.real(cost, "cost")
+    c_opt = chk.real(c_opt, "c_opt")
+    c_max = chk.real(c_max, "c_max")
     if c_max <= c_opt:
         raise ValueError("c_max must exceed c_opt")
     return float((cost - c_opt) / (c_max - c_opt))
@@ -552,10 +568,17 @@ def solve(
     from scipy.optimize import minimize
 
     Q = _as_qubo(Q)
+    offset = chk.real(offset, "offset")
     n_c = Q.shape[0]
-    layers = auto_layers(n_c) if layers is None else layers
-    if layers < 0 or restarts < 1 or samples < 1:
-        raise ValueError("need layers >= 0, restarts >= 1 and samples >= 1")
+    layers = auto_layers(n_c) if layers is None else chk.count(layers, "layers", lo=0, hi=10**4)
+    restarts = chk.count(restarts, "restarts", lo=1)
+    samples = chk.count(samples, "samples", lo=1, hi=10**8)
+    seed = chk.seed(seed)
+    maxiter = chk.count(maxiter, "maxiter", lo=1)
+    init_scale = chk.non_negative(init_scale, "init_scale")
+    anneal = chk.count(anneal, "anneal", lo=0, hi=100)
+    if accept is not None:
+        chk.callable_(accept, "accept")
     npar = n_params(n_c, layers)
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
@@ -663,8 +686,8 @@ def worked_example_circuit(x_star: Sequence[int] = (1, 1, 1, 0)):
     """
     import cirq
 
-    x_star = [int(v) for v in x_star]
-    if any(v not in (0, 1) for v in x_star) or not x_star:
+    x_star = chk.bits(x_star, "x_star", ndim=1).tolist()
+    if not x_star:
         raise ValueError("x_star must be a non-empty 0/1 sequence")
     n_c = len(x_star)
     nq = n_qubits(n_c)

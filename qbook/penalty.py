@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qbook import _checks as chk
+
 __all__ = ["smallest_working_penalty", "penalty_study"]
 
 
@@ -34,6 +36,10 @@ def smallest_working_penalty(build, optimum: float, upper: float, iters: int = 1
     a batch of bitstrings; ``upper`` must work (e.g. a sufficient penalty). Brute force, so
     small instances only. Introduced in chapter 8.
     """
+    build = chk.callable_(build, "build")
+    optimum = chk.real(optimum, "optimum")
+    upper = chk.positive(upper, "upper")
+    iters = chk.count(iters, "iters", hi=200)
     if not _ground_ok(build, optimum, upper):
         raise ValueError(f"the upper penalty {upper} does not give optimal ground states")
     lo, hi = 0.0, float(upper)
@@ -60,11 +66,20 @@ def penalty_study(
     """
     from qbook.qubo import all_energies, simulated_annealing
 
+    build = chk.callable_(build, "build")
+    optimum = chk.real(optimum, "optimum")
+    penalties = chk.finite_array(penalties, "penalties", ndim=1, lo=0.0)
+    n_reads = chk.count(n_reads, "n_reads", lo=1)
+    n_sweeps = chk.count(n_sweeps, "n_sweeps", lo=1)
+    seeds = chk.int_array(seeds, "seeds", ndim=1, lo=0, min_size=1).tolist()
     rows = []
     for p in penalties:
         Q, offset, evaluate = build(p)
         E = np.sort(all_energies(Q, offset))
-        e1 = E[E > E[0] + 1e-9 * max(1.0, abs(E[0]))][0]
+        above = E[E > E[0] + 1e-9 * max(1.0, abs(E[0]))]
+        if above.size == 0:
+            raise ValueError(f"penalty {p}: every bitstring has the same energy (no gap)")
+        e1 = above[0]
         succ, feas = [], []
         for seed in seeds:
             X, _ = simulated_annealing(Q, offset, n_reads=n_reads, n_sweeps=n_sweeps, seed=seed)

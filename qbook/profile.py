@@ -292,7 +292,7 @@ def get_profile(name: str | None = None) -> SimpleNamespace:
     ``name`` overrides ``$QBOOK_PROFILE``. The result carries its own ``name``.
     """
     name = profile_name() if name is None else name
-    if name not in _PROFILES:
+    if not isinstance(name, str) or name not in _PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}")
     sections = {key: SimpleNamespace(**value) for key, value in _PROFILES[name].items()}
     return SimpleNamespace(name=name, **sections)

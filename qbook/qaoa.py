@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qbook import _checks as chk
+
 __all__ = [
     "QAOAResult",
     "QAOARun",
@@ -88,8 +90,7 @@ def bitstrings(n: int) -> np.ndarray:
 
     Introduced in chapter 9, QAOA.
     """
-    if n < 1 or n > 26:
-        raise ValueError(f"n must be between 1 and 26 to list all bitstrings, got {n}")
+    n = chk.count(n, "n", lo=1, hi=26)
     idx = np.arange(2**n, dtype=np.int64)
     shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
     return ((idx[:, None] >> shifts) & 1).astype(np.uint8)
@@ -102,6 +103,7 @@ def energy_diagonal(h: Sequence[float], J: np.ndarray | Sequence, c: float = 0.0
     Introduced in chapter 9, QAOA.
     """
     h, Ju = ising_parts(h, J)
+    c = chk.real(c, "c")
     n = h.size
     if n > 28:
         raise ValueError(f"{n} qubits: the diagonal would not fit in memory")
@@ -134,10 +136,8 @@ def qaoa_circuit(h: Sequence[float], J: np.ndarray | Sequence, p: int, qubits=No
     import sympy
 
     h, Ju = ising_parts(h, J)
+    p = chk.count(p, "p", lo=1, hi=1000)
     n = h.size
-    if int(p) != p or p < 1:
-        raise ValueError(f"p must be a positive integer, got {p!r}")
-    p = int(p)
     if qubits is None:
         qubits = cirq.LineQubit.range(n)
     qubits = list(qubits)
@@ -183,8 +183,8 @@ def cost_layer(h: Sequence[float], J: np.ndarray | Sequence, gamma, qubits) -> l
 
 
 def _resolver(gammas_sym, betas_sym, gammas, betas) -> dict:
-    gammas = np.atleast_1d(np.asarray(gammas, dtype=float))
-    betas = np.atleast_1d(np.asarray(betas, dtype=float))
+    gammas = np.atleast_1d(chk.finite_array(gammas, "gammas", ndim=(0, 1)))
+    betas = np.atleast_1d(chk.finite_array(betas, "betas", ndim=(0, 1)))
     if gammas.size != len(gammas_sym) or betas.size != len(betas_sym):
         raise ValueError(
             f"the circuit has p = {len(gammas_sym)}, got {gammas.size} gammas and {betas.size} betas"
@@ -202,6 +202,8 @@ def qsim_state(circuit, gammas_sym, betas_sym, gammas, betas) -> np.ndarray:
     import cirq
     import qsimcirq
 
+    if not isinstance(circuit, cirq.Circuit):
+        raise TypeError(f"circuit must be a cirq.Circuit, got {type(circuit).__name__}")
     res = _resolver(gammas_sym, betas_sym, gammas, betas)
     qubits = sorted(circuit.all_qubits())
     # qsim uses one thread unless told otherwise; all cores make it ~1.5x faster on 2 cores.
@@ -219,6 +221,8 @@ def cirq_state(circuit, gammas_sym, betas_sym, gammas, betas) -> np.ndarray:
     """
     import cirq
 
+    if not isinstance(circuit, cirq.Circuit):
+        raise TypeError(f"circuit must be a cirq.Circuit, got {type(circuit).__name__}")
     res = _resolver(gammas_sym, betas_sym, gammas, betas)
     qubits = sorted(circuit.all_qubits())
     sim = cirq.Simulator(dtype=np.complex64)
@@ -231,12 +235,10 @@ def numpy_state(diag: np.ndarray, gammas, betas) -> np.ndarray:
     ``diag`` is :func:`energy_diagonal` (a constant shift only changes the global phase).
     Returns complex128. Introduced in chapter 9, QAOA.
     """
-    diag = np.asarray(diag, dtype=float)
+    diag = _diagonal(diag)
     n = int(round(np.log2(diag.size)))
-    if 2**n != diag.size:
-        raise ValueError(f"diag has length {diag.size}, not a power of two")
-    gammas = np.atleast_1d(np.asarray(gammas, dtype=float))
-    betas = np.atleast_1d(np.asarray(betas, dtype=float))
+    gammas = np.atleast_1d(chk.finite_array(gammas, "gammas", ndim=(0, 1)))
+    betas = np.atleast_1d(chk.finite_array(betas, "betas", ndim=(0, 1)))
     if gammas.shape != betas.shape or gammas.ndim != 1:
         raise ValueError(f"need as many gammas as betas, got {gammas.shape} and {betas.shape}")
     psi = np.full(2**n, 2 ** (-n / 2), dtype=complex)
@@ -249,12 +251,24 @@ def numpy_state(diag: np.ndarray, gammas, betas) -> np.ndarray:
     return psi
 
 
+def _diagonal(diag: np.ndarray, name: str = "diag") -> np.ndarray:
+    """A finite real vector of ``2^n`` energies, ``n >= 1``."""
+    diag = chk.finite_array(diag, name, ndim=1, min_size=2)
+    if diag.size & (diag.size - 1):
+        raise ValueError(f"{name} has length {diag.size}, not a power of two")
+    return diag
+
+
 def expectation(diag: np.ndarray, state: np.ndarray) -> float:
     """``<psi| H |psi> = sum_k diag_k |psi_k|^2`` (exact). Introduced in chapter 9, QAOA."""
-    probs = np.abs(np.asarray(state)) ** 2
-    if probs.shape != np.shape(diag):
-        raise ValueError(f"state has {probs.size} amplitudes, diag {np.size(diag)}")
-    return float(np.dot(np.asarray(diag, dtype=float), probs / probs.sum()))
+    diag = chk.finite_array(diag, "diag", ndim=1, min_size=1)
+    state = chk.complex_array(state, "state", ndim=1)
+    probs = np.abs(state) ** 2
+    if probs.shape != diag.shape:
+        raise ValueError(f"state has {probs.size} amplitudes, diag {diag.size}")
+    if probs.sum() <= 0:
+        raise ValueError("state is the zero vector")
+    return float(np.dot(diag, probs / probs.sum()))
 
 
 def sample(state_or_probs: np.ndarray, shots: int, seed: int | np.random.Generator = 0):
@@ -263,12 +277,15 @@ def sample(state_or_probs: np.ndarray, shots: int, seed: int | np.random.Generat
     Accepts amplitudes (complex) or probabilities (real, non-negative).
     Introduced in chapter 9, QAOA.
     """
-    if int(shots) != shots or shots < 1:
-        raise ValueError(f"shots must be a positive integer, got {shots!r}")
-    a = np.asarray(state_or_probs)
-    probs = np.abs(a) ** 2 if np.iscomplexobj(a) else a.astype(float)
-    if np.any(probs < 0):
-        raise ValueError("probabilities must be non-negative")
+    shots = chk.count(shots, "shots", lo=1, hi=10**8)
+    seed = chk.rng_or_seed(seed)
+    a = chk.complex_array(state_or_probs, "state_or_probs", ndim=1, min_size=1)
+    if np.iscomplexobj(np.asarray(state_or_probs)):
+        probs = np.abs(a) ** 2
+    else:
+        probs = chk.probabilities(state_or_probs, "state_or_probs")
+    if probs.sum() <= 0:
+        raise ValueError("state_or_probs has no weight (all zero)")
     probs = probs / probs.sum()
     rng = np.random.default_rng(seed)
     return rng.choice(probs.size, size=int(shots), p=probs)
@@ -280,11 +297,13 @@ def cvar(diag: np.ndarray, probs: np.ndarray, alpha: float) -> float:
     ``alpha = 1`` is the plain expectation; small ``alpha`` rewards putting *some* weight on good
     states ({cite}`barkoutsos2020`). Introduced in chapter 9, QAOA.
     """
-    if not 0 < alpha <= 1:
-        raise ValueError(f"alpha must be in (0, 1], got {alpha}")
-    probs = np.asarray(probs, dtype=float)
-    if np.iscomplexobj(probs):
-        raise ValueError("pass probabilities, not amplitudes")
+    alpha = chk.real(alpha, "alpha", lo=0.0, hi=1.0, lo_open=True)
+    diag = chk.finite_array(diag, "diag", ndim=1, min_size=1)
+    if np.iscomplexobj(np.asarray(probs)):
+        raise ValueError("pass probabilities, not amplitudes (probs is complex)")
+    probs = chk.probabilities(probs, "probs")
+    if probs.shape != diag.shape:
+        raise ValueError(f"probs has {probs.size} entries, diag {diag.size}")
     order = np.argsort(diag, kind="stable")
     p = probs[order] / probs.sum()
     cum = np.cumsum(p)
@@ -298,11 +317,8 @@ def cvar_from_samples(energies: np.ndarray, alpha: float) -> float:
 
     Introduced in chapter 9, QAOA.
     """
-    if not 0 < alpha <= 1:
-        raise ValueError(f"alpha must be in (0, 1], got {alpha}")
-    e = np.sort(np.asarray(energies, dtype=float))
-    if e.size == 0:
-        raise ValueError("no samples")
+    alpha = chk.real(alpha, "alpha", lo=0.0, hi=1.0, lo_open=True)
+    e = np.sort(chk.finite_array(energies, "energies", ndim=1, min_size=1))
     k = max(1, int(np.ceil(alpha * e.size)))
     return float(e[:k].mean())
 
@@ -316,6 +332,9 @@ def approximation_ratio(mean_energy: float, e_min: float, e_max: float) -> float
     For a minimisation problem this is the usual ratio rescaled to [0, 1] so that a constant
     offset does not change it. Introduced in chapter 9, QAOA.
     """
+    mean_energy = chk.real(mean_energy, "mean_energy")
+    e_min = chk.real(e_min, "e_min")
+    e_max = chk.real(e_max, "e_max")
     if e_max <= e_min:
         raise ValueError("e_max must be larger than e_min")
     return float((e_max - mean_energy) / (e_max - e_min))
@@ -334,9 +353,12 @@ def qaoa_metrics(
     feasible. Optimal means the lowest energy over all states (for a good penalty that is a
     feasible one). Introduced in chapter 9, QAOA.
     """
-    probs = np.asarray(probs, dtype=float)
+    probs = chk.probabilities(probs, "probs")
+    diag = chk.finite_array(diag, "diag", shape=probs.shape, min_size=2)
+    tol = chk.non_negative(tol, "tol")
     probs = probs / probs.sum()
-    diag = np.asarray(diag, dtype=float)
+    if diag.max() == diag.min():
+        raise ValueError("diag is constant: the approximation ratio is undefined")
     e_min, e_max = float(diag.min()), float(diag.max())
     opt = diag <= e_min + tol * max(1.0, abs(e_min))
     mean = float(probs @ diag)
@@ -348,7 +370,7 @@ def qaoa_metrics(
         "approx_ratio": approximation_ratio(mean, e_min, e_max),
     }
     if feasible is not None:
-        feasible = np.asarray(feasible, dtype=bool)
+        feasible = chk.bits(feasible, "feasible", ndim=1).astype(bool)
         if feasible.shape != probs.shape:
             raise ValueError("feasible must be a mask with one entry per basis state")
         out["p_feasible"] = float(probs[feasible].sum())
@@ -433,9 +455,17 @@ def optimize(
     """
     from scipy.optimize import minimize
 
-    diag = np.asarray(diag, dtype=float)
-    if p_max < 1 or restarts < 0:
-        raise ValueError("p_max must be >= 1 and restarts >= 0")
+    diag = _diagonal(diag)
+    p_max = chk.count(p_max, "p_max", lo=1, hi=100)
+    restarts = chk.count(restarts, "restarts", lo=0)
+    seed = chk.seed(seed)
+    objective = chk.choice(objective, "objective", ("energy", "cvar"))
+    alpha = chk.real(alpha, "alpha", lo=0.0, hi=1.0, lo_open=True)
+    warm_start = chk.boolean(warm_start, "warm_start")
+    method = chk.string(method, "method")
+    maxiter = chk.count(maxiter, "maxiter", lo=1)
+    if gamma_scale is not None:
+        gamma_scale = chk.positive(gamma_scale, "gamma_scale")
     if restarts == 0 and not warm_start:
         raise ValueError("need restarts >= 1 or warm_start")
     f_obj = _objective_fn(diag, objective, alpha)
@@ -507,7 +537,7 @@ def default_gamma_scale(diag: np.ndarray) -> float:
     For integer energies with gap 1 this is ``pi``; for large penalty weights it shrinks so the
     cost phase does not wrap around many times. Introduced in chapter 9, QAOA.
     """
-    diag = np.asarray(diag, dtype=float)
+    diag = _diagonal(diag)
     n = int(round(np.log2(diag.size)))
     # the mean absolute energy change of a single bit flip from |0...0>-ordered neighbours
     gaps = []
@@ -525,7 +555,11 @@ def landscape(
 
     Introduced in chapter 9, QAOA.
     """
-    diag = np.asarray(diag, dtype=float)
+    diag = _diagonal(diag)
+    gammas = chk.finite_array(gammas, "gammas", ndim=1)
+    betas = chk.finite_array(betas, "betas", ndim=1)
+    objective = chk.choice(objective, "objective", ("energy", "cvar"))
+    alpha = chk.real(alpha, "alpha", lo=0.0, hi=1.0, lo_open=True)
     f = _objective_fn(diag, objective, alpha)
     out = np.empty((len(betas), len(gammas)))
     for a, b in enumerate(betas):
@@ -542,8 +576,7 @@ def statevector_bytes(n_qubits: int, dtype=np.complex64) -> int:
 
     Introduced in chapter 9, QAOA.
     """
-    if n_qubits < 0:
-        raise ValueError("n_qubits must be non-negative")
+    n_qubits = chk.count(n_qubits, "n_qubits", lo=0, hi=200)
     return int(2**n_qubits * np.dtype(dtype).itemsize)
 
 
@@ -565,8 +598,8 @@ def largest_tsp(memory_bytes: int, copies: float = 1.0, dtype=np.complex64) -> t
     ``copies`` state vectors of ``n^2`` qubits must fit in ``memory_bytes``. Returns
     ``(n_fits, n_first_not)``. Introduced in chapter 9, QAOA.
     """
-    if memory_bytes <= 0:
-        raise ValueError("memory_bytes must be positive")
+    memory_bytes = chk.positive(memory_bytes, "memory_bytes")
+    copies = chk.positive(copies, "copies")
     n = 1
     while copies * statevector_bytes((n + 1) ** 2, dtype) <= memory_bytes:
         n += 1
@@ -605,7 +638,8 @@ class TSPProblem:
 
 def tour_index(tour: Sequence[int], n_customers: int) -> int:
     """Basis-state index of a tour in :func:`qbook.vrp.tsp_qubo`'s variable order (big-endian)."""
-    n = n_customers
+    n = chk.count(n_customers, "n_customers", lo=1, hi=30)
+    tour = chk.tour(tour, "tour", n, complete=True)
     idx = 0
     for t, i in enumerate(tour):
         var = t * n + (int(i) - 1)
@@ -625,7 +659,7 @@ def tsp_problem(D: np.ndarray, penalty: float | None = None) -> TSPProblem:
     from qbook.qubo import qubo_to_ising
     from qbook.vrp import tour_cost, tsp_qubo
 
-    D = np.asarray(D, dtype=float)
+    D = chk.distance_matrix(D, "D")
     n = D.shape[0] - 1
     if n < 1 or n > 5:
         raise ValueError(f"the complete-encoding TSP helper handles 1..5 customers, got {n}")

@@ -22,6 +22,7 @@ import cirq
 import numpy as np
 import sympy
 
+from qbook import _checks as chk
 from qbook.env import ensure_tensorflow_env
 from qbook.report import mean_sd  # noqa: F401  (re-exported: chapters 4-6 use qcnn.mean_sd)
 
@@ -32,6 +33,8 @@ N_POOL_PARAMS = 6
 
 
 def _check_qubits(qubits: Sequence[cirq.Qid], minimum: int = 2) -> list[cirq.Qid]:
+    if qubits is None or isinstance(qubits, (str, bytes)) or not hasattr(qubits, "__iter__"):
+        raise TypeError(f"qubits must be a sequence of cirq qubits, got {type(qubits).__name__}")
     qubits = list(qubits)
     if not all(isinstance(q, cirq.Qid) for q in qubits):
         raise ValueError("qubits must be cirq qubits (e.g. cirq.GridQubit.rect(1, 8))")
@@ -43,9 +46,14 @@ def _check_qubits(qubits: Sequence[cirq.Qid], minimum: int = 2) -> list[cirq.Qid
 
 
 def _check_symbols(symbols: Sequence[Any], n: int, what: str) -> list[Any]:
+    if symbols is None or isinstance(symbols, (str, bytes)) or not hasattr(symbols, "__iter__"):
+        raise TypeError(f"{what}: symbols must be a sequence, got {type(symbols).__name__}")
     symbols = list(symbols)
     if len(symbols) != n:
         raise ValueError(f"{what} needs exactly {n} symbols, got {len(symbols)}")
+    for k, v in enumerate(symbols):
+        if not isinstance(v, sympy.Basic):
+            chk.real(v, f"{what}: symbols[{k}]")  # a number must be finite and real
     return symbols
 
 
@@ -60,6 +68,8 @@ def cluster_state_circuit(qubits: Sequence[cirq.Qid]) -> cirq.Circuit:
 
 def one_qubit_unitary(qubit: cirq.Qid, symbols: Sequence[Any]) -> cirq.Circuit:
     """``X^a Y^b Z^c`` on one qubit: an arbitrary single-qubit rotation (chapter 4)."""
+    if not isinstance(qubit, cirq.Qid):
+        raise TypeError(f"qubit must be a cirq qubit, got {type(qubit).__name__}")
     a, b, c = _check_symbols(symbols, 3, "one_qubit_unitary")
     return cirq.Circuit(cirq.X(qubit) ** a, cirq.Y(qubit) ** b, cirq.Z(qubit) ** c)
 
@@ -91,6 +101,7 @@ def two_qubit_pool(source: cirq.Qid, sink: cirq.Qid, symbols: Sequence[Any]) -> 
     outcome. Here the measurement is deferred into a CNOT (a controlled rotation) and the
     source qubit is simply never used again (chapter 4).
     """
+    _check_qubits([source, sink], 2)
     s = _check_symbols(symbols, N_POOL_PARAMS, "two_qubit_pool")
     sink_basis = one_qubit_unitary(sink, s[0:3])
     source_basis = one_qubit_unitary(source, s[3:6])
@@ -118,7 +129,7 @@ def quantum_pool_circuit(
     sources: Sequence[cirq.Qid], sinks: Sequence[cirq.Qid], symbols: Sequence[Any]
 ) -> cirq.Circuit:
     """Pool each source qubit into its sink with one shared 6-parameter block (chapter 4)."""
-    sources, sinks = list(sources), list(sinks)
+    sources, sinks = _check_qubits(sources, 1), _check_qubits(sinks, 1)
     if len(sources) != len(sinks) or not sources:
         raise ValueError(f"need as many sources as sinks (>0), got {len(sources)} and {len(sinks)}")
     symbols = _check_symbols(symbols, N_POOL_PARAMS, "quantum_pool_circuit")
@@ -134,6 +145,7 @@ def qcnn_circuit(qubits: Sequence[cirq.Qid], prefix: str = "qconv") -> cirq.Circ
     The answer is read out as ``Z`` on ``qubits[-1]``.
     """
     q = _check_qubits(qubits, 8)
+    prefix = chk.string(prefix, "prefix")
     if len(q) != 8:
         raise ValueError(f"qcnn_circuit is defined for 8 qubits, got {len(q)}")
     s = sympy.symbols(f"{prefix}0:63")
@@ -153,6 +165,7 @@ def filter_circuit(qubits: Sequence[cirq.Qid], prefix: str = "f") -> cirq.Circui
     Its four remaining qubits ``qubits[4:]`` are read out as ``<Z>``.
     """
     q = _check_qubits(qubits, 8)
+    prefix = chk.string(prefix, "prefix")
     if len(q) != 8:
         raise ValueError(f"filter_circuit is defined for 8 qubits, got {len(q)}")
     s = sympy.symbols(f"{prefix}0:21")
@@ -169,6 +182,8 @@ def circuit_symbols(circuit: cirq.Circuit) -> list[sympy.Symbol]:
         m = re.fullmatch(r"(.*?)(\d*)", sym.name)
         return m.group(1), int(m.group(2) or -1)
 
+    if not isinstance(circuit, cirq.Circuit):
+        raise TypeError(f"circuit must be a cirq.Circuit, got {type(circuit).__name__}")
     return sorted(cirq.parameter_symbols(circuit), key=key)
 
 
@@ -187,7 +202,7 @@ class ExcitationData(NamedTuple):
 
 def excitation_label(theta: np.ndarray | float) -> np.ndarray:
     """+1 when ``|theta| <= pi/2`` (a small rotation), else -1 (the TFQ tutorial's code)."""
-    theta = np.asarray(theta, dtype=float)
+    theta = chk.finite_array(theta, "theta")
     return np.where(np.abs(theta) <= np.pi / 2, 1, -1).astype(np.int64)
 
 
@@ -205,8 +220,9 @@ def excitation_data(
     test_labels)``.
     """
     qubits = _check_qubits(qubits, 1)
-    if n_rounds < 1:
-        raise ValueError(f"n_rounds must be >= 1, got {n_rounds}")
+    n_rounds = chk.count(n_rounds, "n_rounds", lo=1)
+    seed = chk.seed(seed)
+    train_fraction = chk.real(train_fraction, "train_fraction")
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
     rng = np.random.default_rng(seed)
@@ -248,6 +264,11 @@ def hinge_accuracy(y_true, y_pred):
     """
     import tensorflow as tf  # the environment was set when this module was imported
 
+    if not tf.is_tensor(y_true) and not tf.is_tensor(y_pred):  # eager call with arrays
+        y_true = chk.finite_array(y_true, "y_true", min_size=1)
+        y_pred = chk.finite_array(y_pred, "y_pred", min_size=1)
+        if y_true.size != y_pred.size:
+            raise ValueError(f"y_true has {y_true.size} labels but y_pred {y_pred.size}")
     y_true = tf.reshape(tf.cast(y_true, tf.float32), [-1])
     y_pred = tf.reshape(tf.cast(y_pred, tf.float32), [-1])
     pred = tf.where(y_pred >= 0.0, 1.0, -1.0)
@@ -260,6 +281,7 @@ def uniform_angles(seed: int | None):
     TFQ's default initializer is one shared, unseeded instance; tf_keras warns that such an
     initializer returns identical values on every call, so each model gets its own seeded one.
     """
+    seed = chk.seed(seed, allow_none=True)
     tf = _tf().tf
     return tf.keras.initializers.RandomUniform(0.0, 2.0 * np.pi, seed=seed)
 
@@ -274,8 +296,10 @@ def build_qcnn_model(qubits: Sequence[cirq.Qid], learning_rate: float = 0.02, se
     """
     from qbook import qlayers
 
-    tf = _tf().tf
     qubits = _check_qubits(qubits, 8)
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed)
+    tf = _tf().tf
     inp = tf.keras.Input(shape=(), dtype=tf.string, name="excitation")
     state = qlayers.add_circuit(inp, prepend=cluster_state_circuit(qubits))
     pqc = qlayers.backend().layers.PQC(
@@ -316,8 +340,14 @@ def train_model(
 
     ``val_accuracy`` is the hinge accuracy on the validation data after the last epoch.
     """
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs}, {batch_size}")
+    make_model = chk.callable_(make_model, "make_model")
+    seed = chk.seed(seed)
+    epochs = chk.count(epochs, "epochs", lo=1)
+    batch_size = chk.count(batch_size, "batch_size", lo=1)
+    y_train = chk.finite_array(y_train, "y_train", ndim=(1, 2))
+    y_val = chk.finite_array(y_val, "y_val", ndim=(1, 2))
+    chk.model_inputs(x_train, len(y_train), "x_train")
+    chk.model_inputs(x_val, len(y_val), "x_val")
     from qbook.env import seed_everything
 
     tf = _tf().tf
@@ -343,7 +373,7 @@ def to_tensor(circuits: Sequence[cirq.Circuit]):
     """``convert_to_tensor`` of the active backend: circuits -> a string tensor (chapter 3)."""
     from qbook import qlayers
 
-    return qlayers.backend().convert_to_tensor(list(circuits))
+    return qlayers.backend().convert_to_tensor(chk.circuits(circuits))
 
 
 def plot_histories(
@@ -356,12 +386,19 @@ def plot_histories(
     """Training curves: one thin line per seed, the mean over seeds bold (chapter 4)."""
     import matplotlib.pyplot as plt
 
+    if not isinstance(results, (list, tuple)) or not all(
+        isinstance(r, TrainResult) for r in results
+    ):
+        raise TypeError("results must be a list of qcnn.TrainResult")
+    metric = chk.string(metric, "metric")
     if not results:
         raise ValueError("plot_histories needs at least one TrainResult")
     if metric not in results[0].history:
         raise ValueError(f"unknown metric {metric!r}; have {sorted(results[0].history)}")
     ax = ax or plt.gca()
-    curves = np.array([r.history[metric] for r in results])
+    if len({len(r.history[metric]) for r in results}) != 1:
+        raise ValueError(f"the runs have {metric} curves of different lengths")
+    curves = chk.finite_array([r.history[metric] for r in results], f"history[{metric!r}]")
     epochs = np.arange(1, curves.shape[1] + 1)
     (line,) = ax.plot(epochs, curves.mean(axis=0), lw=2.2, color=color, label=label)
     for c in curves:

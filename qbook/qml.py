@@ -18,6 +18,7 @@ import cirq
 import numpy as np
 import sympy
 
+from qbook import _checks as chk
 from qbook.env import ensure_tensorflow_env
 
 ensure_tensorflow_env()  # before anything below can import TensorFlow
@@ -37,10 +38,14 @@ def select_classes(
 
     Introduced in chapter 5.
     """
-    X, y = np.asarray(X), np.asarray(y).reshape(-1)
+    X = chk.images(X, "X", shape=(None,) * max(1, np.ndim(X)))
+    y = chk.int_array(y, "y", ndim=(1, 2)).reshape(-1)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} images but y has {len(y)} labels")
-    a, b = classes
+    classes = chk.int_array(classes, "classes", ndim=1)
+    if classes.shape != (2,):
+        raise ValueError(f"classes must be two digits, got {classes.tolist()}")
+    a, b = classes.tolist()
     if a == b:
         raise ValueError(f"need two different classes, got {classes}")
     keep = (y == a) | (y == b)
@@ -52,7 +57,8 @@ def downsample(images: np.ndarray, size: int) -> np.ndarray:
 
     Introduced in chapter 5.
     """
-    x = np.asarray(images, dtype=np.float32)
+    x = chk.finite_array(images, "images", ndim=(3, 4), dtype=np.float32)
+    size = chk.count(size, "size", lo=1)
     if x.ndim == 4:
         if x.shape[-1] != 1:
             raise ValueError(f"downsample expects one channel, got shape {x.shape}")
@@ -72,7 +78,7 @@ def binarize(images: np.ndarray, threshold: str | float = "mean") -> np.ndarray:
     light-on-dark house numbers; a number is a fixed threshold (the TFQ tutorial uses 0.5 on
     0..1 MNIST pixels). Introduced in chapter 5.
     """
-    x = np.asarray(images, dtype=np.float32)
+    x = chk.finite_array(images, "images", dtype=np.float32)
     if x.ndim < 2:
         raise ValueError(f"binarize expects a batch of images, got shape {x.shape}")
     if isinstance(threshold, str):
@@ -80,7 +86,7 @@ def binarize(images: np.ndarray, threshold: str | float = "mean") -> np.ndarray:
             raise ValueError(f"threshold must be 'mean' or a number, got {threshold!r}")
         t = x.reshape(len(x), -1).mean(axis=1).reshape((-1,) + (1,) * (x.ndim - 1))
     else:
-        t = float(threshold)
+        t = chk.real(threshold, "threshold")
     return (x > t).astype(np.uint8)
 
 
@@ -90,7 +96,7 @@ def fix_polarity(gray: np.ndarray) -> np.ndarray:
     House numbers come as dark-on-light and light-on-dark; MNIST is always light-on-dark.
     Pixels must be in [0, 1], shape (N, 32, 32[, 1]). Introduced in chapter 5.
     """
-    g = np.asarray(gray, dtype=np.float32)
+    g = chk.finite_array(gray, "gray", dtype=np.float32)
     if g.ndim == 4 and g.shape[-1] == 1:
         g = g[..., 0]
     if g.ndim != 3 or g.shape[1:] != (32, 32):
@@ -112,7 +118,11 @@ def prepare_images(
     digits at the sides), area-average to ``size`` x ``size``, :func:`binarize`.
     """
     g = fix_polarity(gray)
-    a, b = columns
+    size = chk.count(size, "size", lo=1)
+    columns = chk.int_array(columns, "columns", ndim=1)
+    if columns.shape != (2,):
+        raise ValueError(f"columns must be a pair (a, b), got {columns.tolist()}")
+    a, b = columns.tolist()
     if not 0 <= a < b <= 32:
         raise ValueError(f"columns must satisfy 0 <= a < b <= 32, got {columns}")
     return binarize(downsample(g[:, :, a:b], size), threshold)
@@ -124,7 +134,8 @@ def remove_contradictions(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.
     Non-contradictory repeats are kept (with their label), as in the TFQ MNIST tutorial and the
     paper's "remove contradictions". Introduced in chapter 5.
     """
-    X, y = np.asarray(X), np.asarray(y).reshape(-1)
+    X = chk.images(X, "X", shape=(None,) * max(1, np.ndim(X)))
+    y = chk.int_array(y, "y", ndim=(1, 2)).reshape(-1)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} images but y has {len(y)} labels")
     if len(X) == 0:
@@ -158,7 +169,8 @@ def distinct_with_weights(X: np.ndarray, y: np.ndarray) -> Distinct:
     batch sums aside: ``sum_d w_d l_d / n_distinct = sum_d c_d l_d / n``. Introduced in
     chapter 5.
     """
-    X, y = np.asarray(X), np.asarray(y).reshape(-1)
+    X = chk.images(X, "X", shape=(None,) * max(1, np.ndim(X)))
+    y = chk.int_array(y, "y", ndim=(1, 2)).reshape(-1)
     if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"need as many labels as images (> 0), got {len(X)} and {len(y)}")
     flat = np.concatenate([X.reshape(len(X), -1), y[:, None].astype(X.dtype)], axis=1)
@@ -176,6 +188,8 @@ def distinct_with_weights(X: np.ndarray, y: np.ndarray) -> Distinct:
 
 def data_qubits(rows: int = GRID, cols: int = GRID) -> list[cirq.GridQubit]:
     """The image's qubits, row-major on a grid (chapter 5)."""
+    rows = chk.count(rows, "rows", lo=1, hi=1000)
+    cols = chk.count(cols, "cols", lo=1, hi=1000)
     return cirq.GridQubit.rect(rows, cols)
 
 
@@ -186,14 +200,14 @@ def readout_qubit() -> cirq.GridQubit:
 
 def encode_image(image: np.ndarray, qubits: Sequence[cirq.Qid] | None = None) -> cirq.Circuit:
     """Basis encoding: an X gate on the qubit of every pixel that is 1 (chapter 5)."""
-    img = np.asarray(image)
+    img = chk.finite_array(image, "image")
     if img.ndim == 3 and img.shape[-1] == 1:
         img = img[..., 0]
     if img.ndim != 2:
         raise ValueError(f"encode_image expects one 2D image, got shape {img.shape}")
     if not np.isin(img, (0, 1)).all():
         raise ValueError("encode_image expects a binary image (0s and 1s); call binarize first")
-    qubits = list(qubits) if qubits is not None else data_qubits(*img.shape)
+    qubits = chk.qubits(qubits) if qubits is not None else data_qubits(*img.shape)
     if len(qubits) != img.size:
         raise ValueError(f"{img.size} pixels but {len(qubits)} qubits")
     return cirq.Circuit(cirq.X(q) for q, v in zip(qubits, img.reshape(-1), strict=False) if v)
@@ -203,7 +217,8 @@ def encode_images(
     images: np.ndarray, qubits: Sequence[cirq.Qid] | None = None
 ) -> list[cirq.Circuit]:
     """:func:`encode_image` for a batch (chapter 5)."""
-    return [encode_image(img, qubits) for img in np.asarray(images)]
+    images = chk.finite_array(images, "images", ndim=(3, 4))
+    return [encode_image(img, qubits) for img in images]
 
 
 def qnn_circuit(
@@ -218,14 +233,16 @@ def qnn_circuit(
     the circuit and the readout operator ``Z``. 16 data qubits and two layers: 32 symbols.
     Introduced in chapter 5.
     """
-    qubits = list(qubits) if qubits is not None else data_qubits()
-    readout = readout if readout is not None else readout_qubit()
+    qubits = chk.qubits(qubits) if qubits is not None else data_qubits()
+    readout = chk.qubits([readout], "readout")[0] if readout is not None else readout_qubit()
+    if isinstance(gates, str) or not hasattr(gates, "__iter__"):
+        raise TypeError(f"gates must be a sequence of names such as ('xx', 'zz'), got {gates!r}")
     if readout in qubits:
         raise ValueError("the readout qubit must not be a data qubit")
     table = {"xx": cirq.XX, "zz": cirq.ZZ, "yy": cirq.YY}
     circuit = cirq.Circuit(cirq.X(readout), cirq.H(readout))
     for layer, name in enumerate(gates):
-        if name not in table:
+        if not isinstance(name, str) or name not in table:
             raise ValueError(f"unknown coupling {name!r}; choose from {sorted(table)}")
         for i, q in enumerate(qubits):
             circuit.append(table[name](q, readout) ** sympy.Symbol(f"{name}{layer}_{i}"))
@@ -246,15 +263,14 @@ def _tf():
 
 def hinge_labels(y: np.ndarray) -> np.ndarray:
     """0/1 labels -> -1/+1 floats for the hinge loss (chapter 5)."""
-    y = np.asarray(y).reshape(-1)
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError("hinge_labels expects 0/1 labels")
+    y = chk.bits(y, "y", ndim=(1, 2)).reshape(-1)
     return (2.0 * y - 1.0).astype(np.float32)
 
 
 def _compile(model: Any, learning_rate: float) -> Any:
     from qbook.qcnn import hinge_accuracy
 
+    learning_rate = chk.learning_rate(learning_rate)
     tf = _tf().tf
     model.compile(
         optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
@@ -271,6 +287,8 @@ def build_qnn_model(
     from qbook import qlayers
     from qbook.qcnn import uniform_angles
 
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed)
     tf = _tf().tf
     circuit, readout = qnn_circuit(gates=gates)
     inp = tf.keras.Input(shape=(), dtype=tf.string, name="image_circuit")
@@ -287,6 +305,10 @@ def build_dense_model(
 
     With 16 inputs and ``hidden=2``: 37 parameters, the TFQ tutorial's "fair" classical model.
     """
+    n_inputs = chk.count(n_inputs, "n_inputs", lo=1)
+    hidden = chk.count(hidden, "hidden", lo=1)
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed)
     tf = _tf().tf
     tf.keras.utils.set_random_seed(seed)
     model = tf.keras.Sequential(
@@ -304,6 +326,11 @@ def build_small_cnn(
     input_shape: tuple[int, int, int] = (32, 32, 1), learning_rate: float = 1e-3, seed: int = 0
 ):
     """A small two-class CNN on full grey images, hinge loss (chapter 5, for scale)."""
+    input_shape = tuple(chk.int_array(input_shape, "input_shape", ndim=1, lo=1).tolist())
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
+    learning_rate = chk.learning_rate(learning_rate)
+    seed = chk.seed(seed)
     tf = _tf().tf
     tf.keras.utils.set_random_seed(seed)
     L = tf.keras.layers
@@ -326,6 +353,7 @@ def build_small_cnn(
 
 def n_params(model: Any) -> int:
     """Number of trainable parameters of a Keras model (chapter 5)."""
+    chk.keras_model(model)
     return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
 
 
@@ -354,8 +382,17 @@ def fit_eval(
     sample_weight: np.ndarray | None = None,
 ) -> FitResult:
     """Fit a compiled model (±1 labels), then measure hinge accuracy on the test set (chapter 5)."""
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs}, {batch_size}")
+    name = chk.string(name, "name")
+    chk.keras_model(model)
+    y = chk.finite_array(y, "y", ndim=(1, 2))
+    y_test = chk.finite_array(y_test, "y_test", ndim=(1, 2))
+    seed = chk.seed(seed)
+    epochs = chk.count(epochs, "epochs", lo=1)
+    batch_size = chk.count(batch_size, "batch_size", lo=1)
+    if sample_weight is not None:
+        sample_weight = chk.finite_array(sample_weight, "sample_weight", ndim=1, lo=0.0)
+    chk.model_inputs(x, len(y), "x")
+    chk.model_inputs(x_test, len(y_test), "x_test")
     from qbook.env import seed_everything
 
     seed_everything(seed)
@@ -391,8 +428,13 @@ def time_epoch(
     the epoch itself. CPU time counts only this process's work, so it is far less disturbed
     than wall time by other programs on a busy machine.
     """
+    chk.keras_model(model)
+    y = chk.finite_array(y, "y", ndim=(1, 2), dtype=np.float32, min_size=1)
+    batch_size = chk.count(batch_size, "batch_size", lo=1)
+    if sample_weight is not None:
+        sample_weight = chk.finite_array(sample_weight, "sample_weight", ndim=1, lo=0.0)
+    chk.model_inputs(x, len(y), "x")
     w = None if sample_weight is None else sample_weight[:batch_size]
-    y = np.asarray(y, np.float32)
     model.fit(
         x[:batch_size], y[:batch_size], sample_weight=w, epochs=1, batch_size=batch_size, verbose=0
     )
@@ -414,8 +456,13 @@ def compare_epoch_times(
     ``make_model()`` so that neither gains from running second. ``full = (x, y)``,
     ``distinct = (x, y, weights)``. Introduced in chapter 5.
     """
-    if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    make_model = chk.callable_(make_model, "make_model")
+    repeats = chk.count(repeats, "repeats", lo=1)
+    batch_size = chk.count(batch_size, "batch_size", lo=1)
+    if not isinstance(full, (tuple, list)) or len(full) != 2:
+        raise TypeError("full must be a pair (x, y)")
+    if not isinstance(distinct, (tuple, list)) or len(distinct) != 3:
+        raise TypeError("distinct must be a triple (x, y, weights)")
     t_full, t_distinct = [], []
     for _ in range(repeats):
         t_full.append(time_epoch(make_model(), full[0], full[1], batch_size))
@@ -431,8 +478,12 @@ def pattern_lookup_accuracy(
     """Accuracy of a lookup table: each test image gets the majority training label of its exact
     pattern, unseen patterns the majority class (ties -> 1). A reference for what the binary
     4x4 inputs allow (chapter 5)."""
-    X_train, X_test = np.asarray(X_train), np.asarray(X_test)
-    y_train, y_test = np.asarray(y_train).reshape(-1), np.asarray(y_test).reshape(-1)
+    X_train = chk.finite_array(X_train, "X_train", ndim=(2, 3, 4))
+    X_test = chk.finite_array(X_test, "X_test", ndim=(2, 3, 4))
+    y_train = chk.bits(y_train, "y_train", ndim=(1, 2)).reshape(-1)
+    y_test = chk.bits(y_test, "y_test", ndim=(1, 2)).reshape(-1)
+    if X_train.shape[1:] != X_test.shape[1:]:
+        raise ValueError(f"X_train and X_test images differ: {X_train.shape}, {X_test.shape}")
     if len(X_train) != len(y_train) or len(X_test) != len(y_test) or len(X_test) == 0:
         raise ValueError("need matching, non-empty images and labels")
     votes: dict[bytes, list[int]] = {}

@@ -37,6 +37,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qbook import _checks as chk
+
 __all__ = [
     "CONVENTIONS",
     "as_qubo",
@@ -58,7 +60,7 @@ CONVENTIONS = {"z": -1.0, "sigma": 1.0}
 
 
 def _eps(convention: str) -> float:
-    if convention not in CONVENTIONS:
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
         raise ValueError(
             f"unknown spin convention {convention!r}; use 'z' (s = 1 - 2x, circuits) "
             "or 'sigma' (s = 2x - 1, the seminar's)"
@@ -71,12 +73,7 @@ def as_qubo(Q: np.ndarray | Sequence) -> np.ndarray:
 
     Introduced in chapter 7, QUBO and Ising.
     """
-    Q = np.asarray(Q, dtype=float)
-    if Q.ndim != 2 or Q.shape[0] != Q.shape[1]:
-        raise ValueError(f"Q must be a square matrix, got shape {Q.shape}")
-    if not np.all(np.isfinite(Q)):
-        raise ValueError("Q has non-finite entries")
-    return Q
+    return chk.square_matrix(Q, "Q")
 
 
 def _upper(Q: np.ndarray) -> np.ndarray:
@@ -85,14 +82,7 @@ def _upper(Q: np.ndarray) -> np.ndarray:
 
 
 def _check_bits(x: np.ndarray | Sequence, n: int, what: str = "x") -> np.ndarray:
-    x = np.asarray(x)
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{what} must be one bitstring or a 2-D batch of rows, got {x.ndim}-D")
-    if x.shape[-1] != n:
-        raise ValueError(f"{what} has length {x.shape[-1]}, but the model has {n} variables")
-    if not np.all((x == 0) | (x == 1)):
-        raise ValueError(f"{what} must be binary (0/1)")
-    return x.astype(float)
+    return chk.bits(x, what, n=n, ndim=(1, 2)).astype(float)
 
 
 def qubo_energy(Q: np.ndarray, x: np.ndarray | Sequence, offset: float = 0.0) -> np.ndarray | float:
@@ -103,6 +93,7 @@ def qubo_energy(Q: np.ndarray, x: np.ndarray | Sequence, offset: float = 0.0) ->
     """
     Q = as_qubo(Q)
     xf = _check_bits(x, Q.shape[0])
+    offset = chk.real(offset, "offset")
     e = np.einsum("...i,ij,...j->...", xf, Q, xf) + offset
     return float(e) if xf.ndim == 1 else e
 
@@ -118,6 +109,7 @@ def qubo_to_ising(
     """
     eps = _eps(convention)
     Q = as_qubo(Q)
+    offset = chk.real(offset, "offset")
     U = _upper(Q)
     d = np.diag(U)
     W = np.triu(U, 1)
@@ -129,14 +121,8 @@ def qubo_to_ising(
 
 
 def _check_ising(h, J) -> tuple[np.ndarray, np.ndarray]:
-    h = np.asarray(h, dtype=float)
-    J = np.asarray(J, dtype=float)
-    if h.ndim != 1:
-        raise ValueError(f"h must be a vector, got shape {h.shape}")
-    if J.shape != (h.size, h.size):
-        raise ValueError(f"J must be {h.size}x{h.size} to match h, got shape {J.shape}")
-    if not (np.all(np.isfinite(h)) and np.all(np.isfinite(J))):
-        raise ValueError("h or J has non-finite entries")
+    h = chk.finite_array(h, "h", ndim=1)
+    J = chk.square_matrix(J, "J", n=h.size)
     if np.any(np.diag(J) != 0):
         raise ValueError("J must have a zero diagonal (s_i^2 = 1 belongs in the constant)")
     return h, np.triu(J + J.T, 1)  # accept symmetric or upper J: couplings J_ij + J_ji
@@ -153,6 +139,7 @@ def ising_to_qubo(
     """
     eps = _eps(convention)
     h, Ju = _check_ising(h, J)
+    c = chk.real(c, "c")
     Jsym = Ju + Ju.T
     Q = 4 * Ju + np.diag(2 * eps * h - 2 * Jsym.sum(axis=1))
     offset = float(c - eps * h.sum() + Ju.sum())
@@ -165,8 +152,9 @@ def ising_energy(h: np.ndarray, J: np.ndarray, c: float, s: np.ndarray | Sequenc
     Introduced in chapter 7, QUBO and Ising.
     """
     h, Ju = _check_ising(h, J)
-    s = np.asarray(s)
-    if s.ndim not in (1, 2) or s.shape[-1] != h.size:
+    c = chk.real(c, "c")
+    s = chk.finite_array(s, "s", ndim=(1, 2))
+    if s.shape[-1] != h.size:
         raise ValueError(f"s must have length {h.size} (one vector or rows), got shape {s.shape}")
     if not np.all(np.abs(s) == 1):
         raise ValueError("spins must be -1 or +1")
@@ -180,8 +168,7 @@ def all_bitstrings(n: int) -> np.ndarray:
 
     Introduced in chapter 7, QUBO and Ising.
     """
-    if n < 0 or n > 26:
-        raise ValueError(f"n must be between 0 and 26 to list all bitstrings, got {n}")
+    n = chk.count(n, "n", lo=0, hi=26)
     idx = np.arange(2**n, dtype=np.int64)
     return ((idx[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(np.int8)
 
@@ -207,6 +194,10 @@ def brute_force(
     Introduced in chapter 7, QUBO and Ising.
     """
     Q = as_qubo(Q)
+    offset = chk.real(offset, "offset")
+    rtol = chk.non_negative(rtol, "rtol")
+    atol = chk.non_negative(atol, "atol")
+    max_vars = chk.count(max_vars, "max_vars", lo=0, hi=40)
     n = Q.shape[0]
     if n == 0:
         return float(offset), np.zeros((1, 0), dtype=np.int8)
@@ -275,6 +266,9 @@ def to_pauli_sum(h: np.ndarray, J: np.ndarray, c: float, qubits: Sequence):
     import cirq
 
     h, Ju = _check_ising(h, J)
+    c = chk.real(c, "c")
+    if qubits is None or isinstance(qubits, str):
+        raise TypeError(f"qubits must be a sequence of cirq qubits, got {type(qubits).__name__}")
     qubits = list(qubits)
     if len(qubits) != h.size:
         raise ValueError(f"need {h.size} qubits, got {len(qubits)}")
@@ -301,9 +295,12 @@ def maxcut_qubo(n_nodes: int, edges: Sequence[tuple[int, int]], weights=None):
 
     ``cut(x) = sum_{(i,j)} w_ij (x_i + x_j - 2 x_i x_j)``. Introduced in chapter 7.
     """
-    if n_nodes < 1:
-        raise ValueError("need at least one node")
-    w = np.ones(len(edges)) if weights is None else np.asarray(weights, dtype=float)
+    n_nodes = chk.count(n_nodes, "n_nodes", lo=1)
+    edges = chk.int_array(edges, "edges", ndim=(1, 2), lo=0, hi=n_nodes - 1)
+    if edges.size and (edges.ndim != 2 or edges.shape[1] != 2):
+        raise ValueError(f"edges must be pairs (i, j), got shape {edges.shape}")
+    edges = edges.reshape(-1, 2)
+    w = np.ones(len(edges)) if weights is None else chk.finite_array(weights, "weights", ndim=1)
     if w.shape != (len(edges),):
         raise ValueError("weights must have one entry per edge")
     Q = np.zeros((n_nodes, n_nodes))
@@ -323,9 +320,7 @@ def number_partitioning_qubo(numbers: Sequence[float]):
     ``(sum a_i (2 x_i - 1))^2 = (2 a.x - A)^2`` with ``A = sum a_i``; returns ``(Q, offset)``,
     ``Q`` upper triangular. Introduced in chapter 7.
     """
-    a = np.asarray(numbers, dtype=float)
-    if a.ndim != 1 or a.size == 0:
-        raise ValueError("numbers must be a non-empty 1-D sequence")
+    a = chk.finite_array(numbers, "numbers", ndim=1, min_size=1)
     A = a.sum()
     # (2 a.x - A)^2 = 4 sum_ij a_i a_j x_i x_j - 4 A a.x + A^2
     # diagonal: 4 a_i^2 x_i^2 - 4 A a_i x_i; pair i<j: 2 * 4 a_i a_j x_i x_j
@@ -340,6 +335,8 @@ def all_energies(Q: np.ndarray, offset: float = 0.0, max_vars: int = 26) -> np.n
     Introduced in chapter 7, QUBO and Ising (energy landscapes, spectra).
     """
     Q = as_qubo(Q)
+    offset = chk.real(offset, "offset")
+    max_vars = chk.count(max_vars, "max_vars", lo=0, hi=30)
     n = Q.shape[0]
     if n > max_vars:
         raise ValueError(f"{n} variables is too many to list all energies (max_vars={max_vars})")
@@ -374,9 +371,11 @@ def simulated_annealing(
     rows) and their energies. Introduced in chapter 8 (the penalty demonstration).
     """
     Q = as_qubo(Q)
+    offset = chk.real(offset, "offset")
+    n_reads = chk.count(n_reads, "n_reads", lo=1)
+    n_sweeps = chk.count(n_sweeps, "n_sweeps", lo=1)
+    seed = chk.seed(seed)
     n = Q.shape[0]
-    if n_reads < 1 or n_sweeps < 1:
-        raise ValueError("n_reads and n_sweeps must be positive")
     U = _upper(Q)
     W = np.triu(U, 1)
     W = W + W.T
@@ -388,7 +387,7 @@ def simulated_annealing(
         dmax = float(field_max.max()) if n and field_max.max() > 0 else 1.0
         dmin = float(coeffs.min()) if coeffs.size else 1.0
         beta_range = (np.log(2) / dmax, np.log(100) / dmin)
-    b0, b1 = beta_range
+    b0, b1 = chk.finite_array(beta_range, "beta_range", shape=(2,))
     if not (b0 > 0 and b1 > 0):
         raise ValueError(f"beta_range must be positive, got {beta_range}")
     betas = np.geomspace(b0, b1, n_sweeps)

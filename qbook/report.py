@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qbook.results import ROW_FIELDS, load_results
+from qbook import _checks as chk
+from qbook.results import ROW_FIELDS, RUN_FIELDS, load_results
 
 # Rows are averaged only within one of these groups: a mean never mixes profiles, data sources
 # or units.
@@ -59,8 +60,12 @@ def results_frame(rows: Iterable[Mapping[str, Any]] | None = None) -> pd.DataFra
     input gives an empty table with the standard columns. Raises ``ValueError`` when a row
     lacks ``chapter``, ``experiment``, ``metric`` or ``value``.
     """
+    if rows is not None and (isinstance(rows, (str, bytes, Mapping)) or not _iterable(rows)):
+        raise TypeError(f"rows must be an iterable of mappings, got {type(rows).__name__}")
     rows = list(load_results() if rows is None else rows)
     for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"result row {i} is a {type(row).__name__}, not a mapping")
         missing = [k for k in ("chapter", "experiment", "metric", "value") if k not in row]
         if missing:
             raise ValueError(f"result row {i} lacks {', '.join(missing)}: {dict(row)!r}")
@@ -72,19 +77,44 @@ def results_frame(rows: Iterable[Mapping[str, Any]] | None = None) -> pd.DataFra
     df = df[[*ROW_FIELDS, *extra]]
     if df.empty:
         return df.reset_index(drop=True)
-    df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
+    try:
+        df["value"] = pd.to_numeric(df["value"], errors="raise").astype(float)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"a result value is not a number: {exc}") from None
+    if not np.all(np.isfinite(df["value"])):
+        raise ValueError("result values must be finite (a row has NaN or inf)")
     df["versions"] = df["versions"].map(format_versions)
     df["date"] = pd.to_datetime(df["date"], utc=True, errors="coerce")
-    df["seed"] = pd.array(
-        [
-            None if s is None or (isinstance(s, float) and math.isnan(s)) else int(s)
-            for s in df.seed
-        ],
-        dtype="Int64",
-    )
+    df["seed"] = pd.array([_seed(s) for s in df.seed], dtype="Int64")
     for col in ("unit", "data_source", "profile", "hardware"):
         df[col] = df[col].fillna("").astype(str)
     return df.sort_values(["chapter", "experiment", "metric", "seed"]).reset_index(drop=True)
+
+
+def _iterable(x: Any) -> bool:
+    try:
+        iter(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _seed(s: Any) -> int | None:
+    if s is None or (isinstance(s, float) and math.isnan(s)):
+        return None
+    try:
+        return chk.integer(s, "seed")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"a result row has a bad seed: {exc}") from None
+
+
+def _frame(df: Any, name: str = "df", columns: Sequence[str] = ()) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} lacks the columns {missing}")
+    return df
 
 
 _SHORT_NAMES = {
@@ -98,6 +128,7 @@ _SHORT_NAMES = {
 
 def compact_versions(versions: str) -> str:
     """``"python 3.11.7, cirq-core 1.5.0"`` -> ``"py 3.11.7, cirq 1.5.0"`` (qbook dropped)."""
+    versions = chk.string(versions, "versions")
     parts = []
     for item in filter(None, (p.strip() for p in versions.split(","))):
         name, _, ver = item.partition(" ")
@@ -111,7 +142,8 @@ def styled_rows(df: pd.DataFrame) -> Any:
 
     Returns a pandas ``Styler`` (wide tables scroll sideways instead of wrapping).
     """
-    view = df.copy()
+    df = _frame(df, "df", ("versions", "seed"))
+    view = df.drop(columns=[c for c in RUN_FIELDS if c in df.columns])  # ids: for machines
     view["versions"] = view["versions"].map(compact_versions)
     view["seed"] = view["seed"].astype(object).where(view["seed"].notna(), "")
     return styled(view).format({"value": "{:.4g}"}, na_rep="")
@@ -119,7 +151,7 @@ def styled_rows(df: pd.DataFrame) -> Any:
 
 def styled(table: pd.DataFrame) -> Any:
     """A table for the page: no index, one line per row (wide tables scroll sideways)."""
-    view = table.copy()
+    view = _frame(table, "table").copy()
     for col in view.columns:
         if pd.api.types.is_datetime64_any_dtype(view[col]):
             view[col] = view[col].dt.strftime("%Y-%m-%d %H:%M")
@@ -140,6 +172,9 @@ def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
     (``NaN`` for a single run), ``min``, ``max`` and ``mean_sd`` (``"0.912 +/- 0.004 (n=3)"``).
     Raises ``ValueError`` when a ``by`` column is missing.
     """
+    df = _frame(df, "df", ("value", "seed"))
+    if isinstance(by, str) or not all(isinstance(k, str) for k in by):
+        raise TypeError(f"by must be a sequence of column names, got {by!r}")
     missing = [k for k in by if k not in df.columns]
     if missing:
         raise ValueError(f"cannot summarise: columns {missing} are not in the table")
@@ -175,6 +210,7 @@ def setting_labels(df: pd.DataFrame) -> pd.Series:
 
     Introduced in chapter 13, results: :func:`summarise` averages only rows with equal labels.
     """
+    df = _frame(df)
     present = [k for k in CONDITION_KEYS if k in df.columns]
 
     def label(row: pd.Series) -> str:
@@ -199,16 +235,19 @@ def mean_sd(values: Sequence[float]) -> tuple[float, float]:
     Introduced in chapter 2 and used by every learning chapter; :func:`summarise` does the same
     per group of a results table (where one run has sd ``NaN``).
     """
-    v = np.asarray(list(values), dtype=float)
-    if v.ndim != 1 or v.size == 0:
+    v = chk.finite_array(values, "values", ndim=1)
+    if v.size == 0:
         raise ValueError("mean_sd needs a non-empty list of values")
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
 
 
 def format_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:
     """``"0.912 +/- 0.004 (n=3)"``; a single run prints without the spread."""
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+    n = chk.count(n, "n", lo=1)
+    mean = chk.real(mean, "mean")
+    digits = chk.count(digits, "digits", lo=1, hi=17)
+    if sd is not None and not (isinstance(sd, float) and math.isnan(sd)):
+        sd = chk.non_negative(sd, "sd")
     fmt = f"{{:.{digits}g}}"
     if n == 1 or sd is None or math.isnan(sd):
         return f"{fmt.format(mean)} (n={n})"
@@ -220,6 +259,8 @@ def comparable_metrics(df: pd.DataFrame, min_experiments: int = 2) -> list[tuple
 
     These are the comparisons worth a plot (e.g. test accuracy of a CNN vs a QCNN).
     """
+    df = _frame(df, "df", ("chapter", "metric", "experiment"))
+    min_experiments = chk.count(min_experiments, "min_experiments", lo=1)
     if df.empty:
         return []
     counts = df.groupby(["chapter", "metric"])["experiment"].nunique()
@@ -233,6 +274,9 @@ def plot_metric(df: pd.DataFrame, chapter: str, metric: str, ax: Any = None) -> 
     """
     import matplotlib.pyplot as plt
 
+    df = _frame(df, "df", ("chapter", "metric", "experiment", "value", "unit"))
+    chapter = chk.string(chapter, "chapter")
+    metric = chk.string(metric, "metric")
     sub = df[(df["chapter"] == chapter) & (df["metric"] == metric)]
     if sub.empty:
         raise ValueError(f"no results for chapter {chapter!r}, metric {metric!r}")
@@ -257,6 +301,7 @@ def plot_metric(df: pd.DataFrame, chapter: str, metric: str, ax: Any = None) -> 
 def provenance(df: pd.DataFrame) -> pd.DataFrame:
     """Which chapter ran where, when, with what: one row per chapter."""
     cols = ["chapter", "rows", "profile", "data_source", "hardware", "versions", "last_run"]
+    df = _frame(df, "df", ("chapter", "profile", "data_source", "hardware", "versions", "date"))
     if df.empty:
         return pd.DataFrame(columns=cols)
     out = []

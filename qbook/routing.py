@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qbook import _checks as chk
+
 __all__ = [
     "Instance",
     "read_instance",
@@ -81,6 +83,7 @@ def instance_names() -> list[str]:
 
 
 def _resolve(path_or_name: str | Path) -> Path:
+    chk.path_like(path_or_name, "path_or_name")
     p = Path(path_or_name)
     if p.suffix == ".vrp" or p.exists():
         if not p.exists():
@@ -99,7 +102,11 @@ def euclidean_rounded(coords: np.ndarray) -> np.ndarray:
 
     Introduced in chapter 8.
     """
-    coords = np.asarray(coords, dtype=float)
+    coords = chk.finite_array(coords, "coords", ndim=2)
+    if coords.shape[1] != 2:
+        raise ValueError(f"coords must be (N, 2), got shape {coords.shape}")
+    if coords.size and np.abs(coords).max() > 1e150:
+        raise ValueError("coords are too large for squared distances")
     diff = coords[:, None, :] - coords[None, :, :]
     return np.floor(np.sqrt((diff**2).sum(-1)) + 0.5).astype(np.int64)
 
@@ -205,13 +212,13 @@ def check_distance_matrix(D: np.ndarray | Sequence, symmetric: bool = True) -> n
 
     Introduced in chapter 8.
     """
-    D = np.asarray(D, dtype=float)
+    symmetric = chk.boolean(symmetric, "symmetric")
+    D = chk._as_numeric(D, "D")
     if D.ndim != 2 or D.shape[0] != D.shape[1]:
         raise ValueError(f"distance matrix must be square, got shape {D.shape}")
+    D = chk.finite_array(D, "D")
     if D.shape[0] < 2:
         raise ValueError("distance matrix needs the depot and at least one customer")
-    if not np.all(np.isfinite(D)):
-        raise ValueError("distance matrix has non-finite entries")
     if np.any(D < 0):
         raise ValueError("distance matrix has negative entries")
     if symmetric and not np.allclose(D, D.T):
@@ -219,12 +226,9 @@ def check_distance_matrix(D: np.ndarray | Sequence, symmetric: bool = True) -> n
     return D
 
 
-def _check_tour(tour: Sequence[int], n_nodes: int) -> list[int]:
-    tour = [int(c) for c in tour]
-    for c in tour:
-        if not 1 <= c < n_nodes:
-            raise ValueError(f"customer {c} is not in 1..{n_nodes - 1}")
-    return tour
+def _check_tour(tour: Sequence[int], n_nodes: int, name: str = "tour") -> list[int]:
+    """Customers 1..n_nodes-1, each at most once, no depot (ValueError/TypeError otherwise)."""
+    return chk.tour(tour, name, n_nodes - 1)
 
 
 def tour_cost(D: np.ndarray, tour: Sequence[int]) -> float:
@@ -232,7 +236,7 @@ def tour_cost(D: np.ndarray, tour: Sequence[int]) -> float:
 
     Introduced in chapter 8.
     """
-    D = np.asarray(D)
+    D = check_distance_matrix(D, symmetric=False)
     tour = _check_tour(tour, D.shape[0])
     if not tour:
         return 0.0
@@ -242,13 +246,19 @@ def tour_cost(D: np.ndarray, tour: Sequence[int]) -> float:
 
 def route_cost(D: np.ndarray, routes: Sequence[Sequence[int]]) -> float:
     """Total cost of a CVRP solution (a list of tours). Introduced in chapter 8."""
+    D = check_distance_matrix(D, symmetric=False)
+    routes = chk.routes(routes, "routes", D.shape[0] - 1)
     return float(sum(tour_cost(D, r) for r in routes))
 
 
 def nearest_neighbour_tour(D: np.ndarray, customers: Sequence[int] | None = None) -> list[int]:
     """Greedy tour from the depot, always to the nearest unvisited customer (chapter 8)."""
-    D = np.asarray(D, dtype=float)
-    left = list(range(1, D.shape[0])) if customers is None else list(customers)
+    D = check_distance_matrix(D, symmetric=False)
+    left = (
+        list(range(1, D.shape[0]))
+        if customers is None
+        else _check_tour(customers, D.shape[0], "customers")
+    )
     tour, here = [], 0
     while left:
         nxt = min(left, key=lambda c: (D[here, c], c))
@@ -269,12 +279,13 @@ def held_karp(D: np.ndarray, customers: Sequence[int] | None = None) -> tuple[fl
     ``O(2^k k^2)`` for ``k`` customers, vectorised over the last node; fine up to ``k ~ 16``.
     Returns ``(cost, tour)``. Introduced in chapter 8 (phase two of the two-phase method).
     """
-    D = np.asarray(D, dtype=float)
-    cust = list(range(1, D.shape[0])) if customers is None else [int(c) for c in customers]
+    D = check_distance_matrix(D, symmetric=False)
+    cust = (
+        list(range(1, D.shape[0]))
+        if customers is None
+        else _check_tour(customers, D.shape[0], "customers")
+    )
     k = len(cust)
-    if len(set(cust)) != k:
-        raise ValueError(f"customers {cust} repeat")
-    _check_tour(cust, D.shape[0])
     if k == 0:
         return 0.0, []
     if k > 18:
@@ -368,9 +379,11 @@ def heuristic_tour(D: np.ndarray, customers: Sequence[int] | None = None) -> lis
     """Nearest-neighbour tour through ``customers`` (default all), improved by
     :func:`improve_tour`: no exact TSP, fine for hundreds of customers. Chapter 12."""
     D = check_distance_matrix(D, symmetric=False)
-    cust = list(range(1, D.shape[0])) if customers is None else _check_tour(customers, D.shape[0])
-    if len(set(cust)) != len(cust):
-        raise ValueError(f"customers {cust} repeat")
+    cust = (
+        list(range(1, D.shape[0]))
+        if customers is None
+        else _check_tour(customers, D.shape[0], "customers")
+    )
     return improve_tour(D, nearest_neighbour_tour(D, cust))
 
 
@@ -378,7 +391,7 @@ def cluster_tour(D: np.ndarray, customers: Sequence[int]) -> tuple[float, list[i
     """Tour through one cluster: exact (Held-Karp) up to :data:`HELD_KARP_EXACT_MAX` customers,
     :func:`heuristic_tour` beyond. Returns ``(cost, tour, exact)``. Chapter 12."""
     D = check_distance_matrix(D, symmetric=False)
-    cust = _check_tour(customers, D.shape[0])
+    cust = _check_tour(customers, D.shape[0], "customers")
     if len(cust) <= HELD_KARP_EXACT_MAX:
         cost, tour = held_karp(D, cust)
         return float(cost), tour, True
@@ -388,7 +401,7 @@ def cluster_tour(D: np.ndarray, customers: Sequence[int]) -> tuple[float, list[i
 
 def _check_cvrp(D, demands, capacity, n_vehicles):
     D = check_distance_matrix(D)
-    demands = np.asarray(demands)
+    demands = chk.finite_array(demands, "demands", ndim=1)
     if demands.shape != (D.shape[0],):
         raise ValueError(
             f"demands must have one entry per node ({D.shape[0]}, depot first), got {demands.shape}"
@@ -398,15 +411,12 @@ def _check_cvrp(D, demands, capacity, n_vehicles):
     demands = np.round(demands).astype(np.int64)
     if demands[0] != 0:
         raise ValueError("the depot (node 0) must have demand 0")
-    capacity = int(capacity)
-    if capacity < 1:
-        raise ValueError(f"capacity must be positive, got {capacity}")
+    capacity = chk.count(capacity, "capacity", lo=1)
     if np.any(demands > capacity):
         i = int(np.argmax(demands > capacity))
         raise ValueError(f"customer {i} has demand {demands[i]} above the capacity {capacity}")
-    if int(n_vehicles) < 1:
-        raise ValueError(f"n_vehicles must be positive, got {n_vehicles}")
-    return D, demands, capacity, int(n_vehicles)
+    n_vehicles = chk.count(n_vehicles, "n_vehicles", lo=1)
+    return D, demands, capacity, n_vehicles
 
 
 def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
@@ -414,6 +424,7 @@ def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
     most ``inst.n_vehicles`` non-empty routes (the fleet). Chapter 8."""
     if not isinstance(inst, Instance):
         raise TypeError("check_solution needs an Instance (see read_instance)")
+    routes = chk.routes(routes, "routes", inst.n_customers)
     used = [r for r in routes if len(r)]
     if inst.n_vehicles is not None and len(used) > inst.n_vehicles:
         raise ValueError(f"{len(used)} routes, but the fleet has only {inst.n_vehicles} vehicles")
@@ -445,9 +456,8 @@ def pyvrp_solve(inst: Instance, seconds: float, seed: int = 0) -> tuple[list[lis
 
     if not isinstance(inst, Instance):
         raise TypeError("pyvrp_solve needs an Instance (see read_instance)")
-    seconds = float(seconds)
-    if not np.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"seconds must be a positive number, got {seconds}")
+    seconds = chk.positive(seconds, "seconds")
+    seed = chk.seed(seed)
     k = inst.n_vehicles if inst.n_vehicles is not None else inst.n_customers
     m = Model()
     m.add_vehicle_type(num_available=int(k), capacity=[int(inst.capacity)])
@@ -478,9 +488,8 @@ def cost_text(value: float | None, fmt: str = "g") -> str:
     """A cost for printing, ``"n/a"`` when it is unknown (None). Introduced in chapter 8."""
     if value is None:
         return "n/a"
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"cost must be finite or None, got {value}")
+    value = chk.real(value, "value")
+    fmt = chk.string(fmt, "fmt")
     return format(value, fmt)
 
 
@@ -491,7 +500,8 @@ def gap_text(cost: float, best: float | None, fmt: str = "+.1%") -> str:
     """
     if best is None or cost is None:
         return "n/a"
-    cost, best = float(cost), float(best)
+    cost, best = chk.real(cost, "cost"), chk.real(best, "best")
+    fmt = chk.string(fmt, "fmt")
     if not (np.isfinite(cost) and np.isfinite(best)) or best <= 0:
         raise ValueError(f"need a finite cost and a positive best-known cost, got {cost}, {best}")
     return format(cost / best - 1, fmt)
@@ -505,7 +515,9 @@ def gap_text(cost: float, best: float | None, fmt: str = "+.1%") -> str:
 def mds_coords(D: np.ndarray) -> np.ndarray:
     """2-D positions whose distances approximate ``D`` (classical MDS), for drawing EXPLICIT
     instances that come without coordinates. Chapter 8."""
-    D = np.asarray(D, dtype=float)
+    D = chk.distance_matrix(D, "D", min_nodes=1)
+    if np.abs(D).max(initial=0) > 1e150:
+        raise ValueError("D is too large for squared distances")
     n = D.shape[0]
     J = np.eye(n) - 1.0 / n
     B = -0.5 * J @ (D**2) @ J
@@ -518,6 +530,13 @@ def plot_routes(inst: Instance, routes: Sequence[Sequence[int]], ax=None, title:
     """Route map: depot as a black square, one colour per route, customers labelled. Chapter 8."""
     import matplotlib.pyplot as plt
 
+    if not isinstance(inst, Instance):
+        raise TypeError(
+            f"plot_routes needs an Instance (see read_instance), got {type(inst).__name__}"
+        )
+    routes = chk.routes(routes, "routes", inst.n_customers)
+    if title is not None:
+        title = chk.string(title, "title")
     xy = inst.coords if inst.coords is not None else mds_coords(inst.D)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4.5))

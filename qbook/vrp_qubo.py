@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qbook import _checks as chk
 from qbook.routing import (
     _check_cvrp,
     _check_tour,
@@ -77,9 +78,7 @@ def tsp_qubo(D: np.ndarray, penalty: float | None = None) -> tuple[np.ndarray, f
     Introduced in chapter 8.
     """
     D = check_distance_matrix(D)
-    A = tsp_default_penalty(D) if penalty is None else float(penalty)
-    if not math.isfinite(A) or A <= 0:
-        raise ValueError(f"penalty must be a positive number, got {penalty!r}")
+    A = tsp_default_penalty(D) if penalty is None else chk.positive(penalty, "penalty")
     n = D.shape[0] - 1
     N = n * n
 
@@ -120,14 +119,12 @@ def decode_tour(x: np.ndarray | Sequence[int], n_nodes: int) -> list[int] | None
     ``x`` has ``(n_nodes - 1)^2`` bits in :func:`tsp_qubo`'s order; a wrong length raises
     ValueError. Introduced in chapter 8.
     """
-    if n_nodes < 2:
-        raise ValueError(f"n_nodes must be at least 2, got {n_nodes}")
+    n_nodes = chk.count(n_nodes, "n_nodes", lo=2, hi=10**4)
     n = n_nodes - 1
-    x = np.asarray(x).ravel()
+    x = chk._as_numeric(x, "x").ravel()
     if x.size != n * n:
         raise ValueError(f"bitstring has length {x.size}, expected (n_nodes-1)^2 = {n * n}")
-    if not np.all((x == 0) | (x == 1)):
-        raise ValueError("bitstring must be binary (0/1)")
+    x = chk.bits(x, "x")
     M = x.reshape(n, n)
     if not (np.all(M.sum(0) == 1) and np.all(M.sum(1) == 1)):
         return None
@@ -136,8 +133,9 @@ def decode_tour(x: np.ndarray | Sequence[int], n_nodes: int) -> list[int] | None
 
 def tsp_valid(X: np.ndarray, n_nodes: int) -> np.ndarray:
     """Which rows of a batch of :func:`tsp_qubo` bitstrings are permutation matrices (chapter 8)."""
+    n_nodes = chk.count(n_nodes, "n_nodes", lo=2, hi=10**4)
     n = n_nodes - 1
-    X = np.atleast_2d(np.asarray(X))
+    X = chk.bits(np.atleast_2d(chk._as_numeric(X, "X")), "X", ndim=2)
     if X.shape[1] != n * n:
         raise ValueError(f"bitstrings have length {X.shape[1]}, expected {n * n}")
     M = X.reshape(-1, n, n)
@@ -146,6 +144,7 @@ def tsp_valid(X: np.ndarray, n_nodes: int) -> np.ndarray:
 
 def encode_tour(tour: Sequence[int], n_nodes: int) -> np.ndarray:
     """The :func:`tsp_qubo` bitstring of a tour (inverse of :func:`decode_tour`). Chapter 8."""
+    n_nodes = chk.count(n_nodes, "n_nodes", lo=2, hi=10**4)
     n = n_nodes - 1
     tour = _check_tour(tour, n_nodes)
     if sorted(tour) != list(range(1, n + 1)):
@@ -170,7 +169,7 @@ def likely_tour(p1: np.ndarray | Sequence[float], n_nodes: int) -> np.ndarray:
     if isinstance(n_nodes, bool) or not isinstance(n_nodes, int | np.integer) or n_nodes < 2:
         raise ValueError(f"n_nodes must be an int >= 2, got {n_nodes!r}")
     n = int(n_nodes) - 1
-    p = np.asarray(p1, dtype=float).ravel()
+    p = chk.finite_array(p1, "p1").ravel()
     if p.size != n * n:
         raise ValueError(f"p1 has {p.size} entries, expected (n_nodes-1)^2 = {n * n}")
     if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
@@ -192,9 +191,8 @@ def slack_bits(capacity: int) -> int:
 
     Introduced in chapter 8 (eq. 9).
     """
-    if capacity < 1:
-        raise ValueError(f"capacity must be a positive integer, got {capacity}")
-    return int(capacity).bit_length()
+    capacity = chk.count(capacity, "capacity", lo=1)
+    return capacity.bit_length()
 
 
 def count_variables(
@@ -206,11 +204,10 @@ def count_variables(
     slack ``a^r_b``: ``R * B``. ``n_steps`` defaults to ``n_customers``. Also returns the TSP
     count ``(N-1)^2 = n^2`` of eq. 14 for comparison. Introduced in chapter 8.
     """
-    if n_customers < 1 or n_routes < 1:
-        raise ValueError("need at least one customer and one route")
-    T = n_customers if n_steps is None else int(n_steps)
-    if T < 1:
-        raise ValueError(f"n_steps must be positive, got {n_steps}")
+    n_customers = chk.count(n_customers, "n_customers", lo=1)
+    n_routes = chk.count(n_routes, "n_routes", lo=1)
+    T = n_customers if n_steps is None else chk.count(n_steps, "n_steps", lo=1)
+    capacity_bits = chk.count(capacity_bits, "capacity_bits")
     x = n_routes * T * (n_customers + 1)
     s = n_routes * int(capacity_bits)
     return {"route_vars": x, "slack_vars": s, "total": x + s, "tsp_vars": n_customers**2}
@@ -218,7 +215,9 @@ def count_variables(
 
 def max_route_length(demands: np.ndarray, capacity: int) -> int:
     """Most customers one vehicle can carry (smallest demands first). Chapter 8."""
-    d = np.sort(np.asarray(demands)[1:])
+    demands = chk.int_array(demands, "demands", ndim=1, lo=0, min_size=1)
+    capacity = chk.count(capacity, "capacity", lo=1)
+    d = np.sort(demands[1:])
     return int(np.searchsorted(np.cumsum(d), capacity, side="right"))
 
 
@@ -334,7 +333,9 @@ def cvrp_default_penalty(D: np.ndarray, n_vehicles: int, n_steps: int) -> float:
     It is deliberately crude; chapter 8 measures how much smaller a working penalty can be and
     what a too large one costs. Introduced in chapter 8.
     """
-    D = np.asarray(D, dtype=float)
+    D = check_distance_matrix(D)
+    n_vehicles = chk.count(n_vehicles, "n_vehicles", lo=1)
+    n_steps = chk.count(n_steps, "n_steps", lo=1)
     return float(n_vehicles * (n_steps + 1) * D.max() + 1)
 
 
@@ -370,12 +371,16 @@ def cvrp_qubo(
     D, demands, capacity, R = _check_cvrp(D, demands, capacity, n_vehicles)
     N = D.shape[0]
     T = max_route_length(demands, capacity) if n_steps is None else int(n_steps)
+    if n_steps is not None:
+        T = chk.count(n_steps, "n_steps", lo=1, hi=1000)
     if T < 1:
         raise ValueError(f"n_steps must be positive, got {n_steps}")
     if penalties is None:
         penalties = cvrp_default_penalty(D, R, T)
-    p = (penalties,) * 3 if np.isscalar(penalties) else tuple(penalties)
-    if len(p) != 3 or not all(math.isfinite(v) and v >= 0 for v in p):
+    p = chk.finite_array(
+        (penalties,) * 3 if np.ndim(penalties) == 0 else penalties, "penalties", ndim=1
+    ).tolist()
+    if len(p) != 3 or not all(v >= 0 for v in p):
         raise ValueError(f"penalties must be one or three non-negative numbers, got {penalties}")
     B = slack_bits(capacity)
     n_vars = R * T * N + R * B
@@ -470,6 +475,8 @@ def cvrp_brute_force(
     Returns ``(cost, routes)``. Introduced in chapter 8.
     """
     D, demands, capacity, R = _check_cvrp(D, demands, capacity, n_vehicles)
+    if max_per_route is not None:
+        max_per_route = chk.count(max_per_route, "max_per_route", lo=1)
     n = D.shape[0] - 1
     if R**n > 2_000_000:
         raise ValueError(f"{R}^{n} assignments is too many to enumerate")

@@ -7,3 +7,20 @@ os.environ.setdefault("QBOOK_PROFILE", "small")
 if find_spec("tf_keras") is not None:  # Keras 2 for TFQ; without tf_keras, Keras 3 (Python 3.13)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Property tests (tests/test_props_*.py): few examples each, a deadline of a few seconds per
+# call, the same examples on every run. QBOOK_HYPOTHESIS_PROFILE=thorough searches longer.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the optimisation-only install has no hypothesis; property tests skip
+    pass
+else:
+    settings.register_profile(
+        "qbook",
+        max_examples=5,
+        deadline=5000,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.register_profile("thorough", max_examples=200, deadline=5000)
+    settings.load_profile(os.environ.get("QBOOK_HYPOTHESIS_PROFILE", "qbook"))

@@ -106,3 +106,33 @@ def test_mean_sd():
     assert cnn.mean_sd([0.8, 0.9, 1.0], 2) == "0.90 ± 0.10"
     with pytest.raises(ValueError, match="non-empty"):
         cnn.mean_sd([])
+
+
+def test_damaged_cached_weights_and_history_are_recomputed(tiny, tmp_path, capsys):
+    X, y = tiny
+    args = dict(epochs=1, batch_size=100, seed=0, data_source="synthetic", profile="small")
+    cnn.train_or_load(cnn.build_logreg, "logreg", X, y, use_cache=True, cache=tmp_path, **args)
+    (weights,) = tmp_path.glob("*.weights.h5")
+    history = weights.with_name(weights.name.replace(".weights.h5", ".json"))
+    for damage in (lambda: weights.write_bytes(b"not hdf5"), lambda: history.write_text("{")):
+        damage()
+        capsys.readouterr()
+        out = cnn.train_or_load(
+            cnn.build_logreg, "logreg", X, y, use_cache=True, cache=tmp_path, **args
+        )
+        said = capsys.readouterr().out
+        assert out.how == "trained" and said.count("damaged") == 1 and said.count("\n") == 1
+        again = cnn.train_or_load(
+            cnn.build_logreg, "logreg", X, y, use_cache=True, cache=tmp_path, **args
+        )
+        assert again.how == "loaded"  # the recomputed files are whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([weights.name, history.name])
+
+
+@pytest.mark.parametrize("lr", [-1.0, 0.0, float("nan"), float("inf")])
+def test_builders_refuse_bad_learning_rates(lr):
+    for build in (cnn.build_cnn, cnn.build_logreg):
+        with pytest.raises(ValueError, match="learning_rate"):
+            build(learning_rate=lr)
+    with pytest.raises(ValueError, match="labels must lie in 0..9"):
+        cnn.one_hot([-1])

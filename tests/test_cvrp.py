@@ -69,5 +69,5 @@ def test_bad_input():
         cvrp.quantum_two_phase(inst, [[1, 2]])
     with pytest.raises(ValueError):
         cvrp.quantum_route(inst.D, [])
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="Instance"):
         cvrp.split_clusters("E-n13-k4")

@@ -3,6 +3,7 @@
 import hashlib
 import http.server
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -197,6 +198,11 @@ def mat_bytes(tmp_path_factory):
     return path.read_bytes(), X, y
 
 
+def _files(folder):
+    """Names in ``folder`` except the lock files the cache keeps beside its files."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
+
+
 def _entry(url, body, sha=None):
     sha = sha or hashlib.sha256(body).hexdigest()
     return data.SvhnFile("train", url, 20, len(body), sha)
@@ -215,7 +221,7 @@ def test_download_verifies_and_loads(server, mat_bytes, tmp_path, monkeypatch):
     sub = data.load_svhn("train", data_dir=tmp_path, source="auto", n=5, registry=reg)
     assert sub.source == "svhn" and len(sub.X) == 5
     assert np.array_equal(sub.X, X[data._subsample(20, 5, 0)])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["train_32x32.mat"]
+    assert _files(tmp_path) == ["train_32x32.mat"]
 
 
 def test_checksum_mismatch_raises_and_leaves_nothing(server, mat_bytes, tmp_path):
@@ -225,7 +231,7 @@ def test_checksum_mismatch_raises_and_leaves_nothing(server, mat_bytes, tmp_path
     entry = _entry(url + "/train_32x32.mat", body, sha="0" * 64)
     with pytest.raises(ValueError, match="SHA-256"):
         data.download(entry, tmp_path / "train_32x32.mat")
-    assert list(tmp_path.iterdir()) == []
+    assert _files(tmp_path) == []
 
 
 def test_interrupted_download_leaves_no_file(server, mat_bytes, tmp_path):
@@ -235,11 +241,11 @@ def test_interrupted_download_leaves_no_file(server, mat_bytes, tmp_path):
     entry = _entry(url + "/broken/train_32x32.mat", body)
     with pytest.raises(ConnectionError, match="interrupted"):
         data.download(entry, tmp_path / "train_32x32.mat")
-    assert list(tmp_path.iterdir()) == []
+    assert _files(tmp_path) == []
     # load_svhn(source="auto") treats the failure as "not available" and says so
     reg = {"train": entry}
     out = data.load_svhn("train", data_dir=tmp_path, source="auto", n=3, registry=reg)
-    assert out.source == "synthetic" and list(tmp_path.iterdir()) == []
+    assert out.source == "synthetic" and _files(tmp_path) == []
 
 
 def test_corrupt_cached_file_is_fetched_again(server, mat_bytes, tmp_path, capsys, monkeypatch):
@@ -284,3 +290,159 @@ def test_registry_has_the_official_files():
     assert data.SVHN_FILES["test"].size == 64_275_384
     assert sum(data.SVHN_CLASS_COUNTS["train"]) == 73_257
     assert sum(data.SVHN_CLASS_COUNTS["test"]) == 26_032
+
+
+# ---------------------------------------------------------------- faults and concurrency (issue 11)
+
+
+class _SlowHandler(http.server.BaseHTTPRequestHandler):
+    """Serves ``body`` in small slow chunks (a wide race window), optionally without a length."""
+
+    body = b""
+    with_length = True
+    endless = False
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        if self.with_length:
+            self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        try:
+            if self.endless:
+                while True:
+                    self.wfile.write(b"\0" * 4096)
+            for k in range(0, len(self.body), 8192):
+                self.wfile.write(self.body[k : k + 8192])
+                time.sleep(0.002)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_server(mat_bytes):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
+    _SlowHandler.body, _SlowHandler.with_length, _SlowHandler.endless = mat_bytes[0], True, False
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/train_32x32.mat", _SlowHandler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _fetch_and_read(folder, reg, start, queue):
+    import contextlib
+    import io
+
+    start.wait()
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(said):
+            X, y = data.read_svhn_mat(data.fetch_svhn_file("train", folder, reg))
+        queue.put(("ok", data.data_checksum(X, y), "damaged" in said.getvalue()))
+    except Exception as exc:  # noqa: BLE001 - the parent reports it
+        queue.put(("error", f"{type(exc).__name__}: {exc}", False))
+
+
+def test_two_processes_heal_a_damaged_cache_20_of_20(slow_server, mat_bytes, tmp_path, monkeypatch):
+    import multiprocessing as mp
+
+    monkeypatch.delenv("QBOOK_OFFLINE", raising=False)
+    url, _ = slow_server
+    body, X, y = mat_bytes
+    reg = {"train": _entry(url, body)}
+    want = data.data_checksum(X, y)
+    ctx = mp.get_context("fork")
+    verified = 0
+    for trial in range(20):
+        folder = tmp_path / f"t{trial}"
+        folder.mkdir()
+        (folder / "train_32x32.mat").write_bytes(body[:-10] + b"0123456789")  # damaged
+        start, queue = ctx.Event(), ctx.Queue()
+        procs = [
+            ctx.Process(target=_fetch_and_read, args=(folder, reg, start, queue)) for _ in "ab"
+        ]
+        for p in procs:
+            p.start()
+        start.set()
+        outcomes = [queue.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+        assert [o[:2] for o in outcomes] == [("ok", want)] * 2, f"trial {trial}: {outcomes}"
+        assert sum(o[2] for o in outcomes) == 1  # exactly one process healed the cache
+        assert _files(folder) == ["train_32x32.mat"]  # no .part left behind
+        verified += 1
+    assert verified == 20
+
+
+def test_download_without_length_is_capped_at_the_registry_size(slow_server, mat_bytes, tmp_path):
+    url, handler = slow_server
+    handler.with_length, handler.endless = False, True  # an endless stream, no Content-Length
+    entry = _entry(url, mat_bytes[0])
+    with pytest.raises(ValueError, match=f"more than the registry's {entry.size} bytes") as err:
+        data.download(entry, tmp_path / "train_32x32.mat")
+    assert url in str(err.value) and "train_32x32.mat" in str(err.value)
+    assert _files(tmp_path) == []
+
+
+def test_download_has_an_overall_deadline(slow_server, mat_bytes, tmp_path):
+    url, _ = slow_server
+    with pytest.raises(TimeoutError, match="deadline") as err:
+        data.download(_entry(url, mat_bytes[0]), tmp_path / "x.mat", deadline_s=0.01)
+    assert url in str(err.value)
+    assert _files(tmp_path) == []
+
+
+def test_checksum_error_names_the_url_and_the_file(slow_server, mat_bytes, tmp_path):
+    url, _ = slow_server
+    entry = _entry(url, mat_bytes[0], sha="0" * 64)
+    with pytest.raises(ValueError, match="SHA-256") as err:
+        data.download(entry, tmp_path / "train_32x32.mat")
+    assert url in str(err.value) and str(tmp_path / "train_32x32.mat") in str(err.value)
+    assert ".part" not in str(err.value)
+
+
+def test_stale_part_files_are_cleaned(slow_server, mat_bytes, tmp_path, monkeypatch):
+    monkeypatch.delenv("QBOOK_OFFLINE", raising=False)
+    url, _ = slow_server
+    stale = tmp_path / ".train_32x32.mat.abc123.part"  # left by a SIGKILLed download
+    stale.write_bytes(b"half")
+    path = data.fetch_svhn_file("train", tmp_path, {"train": _entry(url, mat_bytes[0])})
+    assert path.read_bytes() == mat_bytes[0]
+    assert _files(tmp_path) == ["train_32x32.mat"]
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", " on "])
+def test_offline_accepts_the_usual_true_words(monkeypatch, value):
+    monkeypatch.setenv("QBOOK_OFFLINE", value)
+    assert data.is_offline()
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "No", "off"])
+def test_offline_accepts_the_usual_false_words(monkeypatch, value):
+    monkeypatch.setenv("QBOOK_OFFLINE", value)
+    assert not data.is_offline()
+
+
+def test_offline_refuses_other_words(monkeypatch):
+    monkeypatch.setenv("QBOOK_OFFLINE", "maybe")
+    with pytest.raises(ValueError, match="QBOOK_OFFLINE"):
+        data.is_offline()
+
+
+def test_unreadable_mat_files_raise_value_error(tmp_path):
+    empty = tmp_path / "empty.mat"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="not a readable MATLAB file"):
+        data.read_svhn_mat(empty)
+    v73 = tmp_path / "v73.mat"  # MATLAB 7.3 files are HDF5; scipy cannot read them
+    v73.write_bytes(
+        b"MATLAB 7.3 MAT-file, Platform: GLNXA64".ljust(116)
+        + b"\0" * 12
+        + b"\x00\x02IM"
+        + b"\0" * 400
+    )
+    with pytest.raises(ValueError, match="not a readable MATLAB file"):
+        data.read_svhn_mat(v73)

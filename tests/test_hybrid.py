@@ -58,3 +58,21 @@ def test_random_conv_shape():
     assert hybrid.random_conv_features(x).shape == (2, 4, 4, 4)
     with pytest.raises(ValueError):
         hybrid.image_patches(np.zeros((1, 5, 4)))
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x93NUMPY garbage", "wrong-shape"])
+def test_damaged_quanv_cache_is_reported_and_recomputed(tmp_path, capsys, damage):
+    x = np.random.default_rng(3).uniform(0, 1, size=(2, 4, 4))
+    good, _ = hybrid.cached_quanv_features(x, seed=1, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("*.npy")
+    if damage == "wrong-shape":
+        np.save(path, np.zeros(3, np.float32))
+    else:
+        path.write_bytes(damage)
+    capsys.readouterr()
+    again, hit = hybrid.cached_quanv_features(x, seed=1, cache_dir=tmp_path)
+    said = capsys.readouterr().out
+    assert not hit and np.array_equal(again, good)
+    assert said.count("damaged") == 1 and said.count("\n") == 1
+    assert hybrid.cached_quanv_features(x, seed=1, cache_dir=tmp_path)[1]  # healed
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary files left

@@ -1,0 +1,830 @@
+"""Throw bad inputs at every public qbook function and count what goes wrong (issue 11).
+
+For each public function (no leading underscore, defined in its module) the script builds one
+good call from a table of small valid arguments, then replaces one argument at a time with a
+bad value: NaN, +-inf, None, a string, a complex number, an array with a NaN/inf/complex
+entry, an empty or wrongly shaped array, a negative or fractional count, a bool. It counts
+
+* **crashes**: an exception other than ValueError/TypeError,
+* **silent**: a normal return for an input that is invalid for certain (NaN, inf, complex,
+  None for a required argument, a string or a bool where a number belongs),
+* **hangs**: a call that does not return within the per-call limit (a signal alarm inside,
+  a watchdog that kills and restarts the worker outside, for hangs in C code).
+
+Run: ``QBOOK_OFFLINE=1 PYTHONPATH=. .venv/bin/python benchmarks/fuzz_inputs.py [modules...]``
+(``--list`` prints every finding). Each module runs in its own worker process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import inspect
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MODULES = (
+    "data results report profile env colab figures qubo qaoa minimal "
+    "vrp routing vrp_qubo clustering penalty evaluation generators stats cvrp "
+    "cnn qcnn qml hybrid"
+).split()
+#: Modules split out of qbook.vrp later: their functions use the "vrp.<name>" table entries.
+VRP_PARTS = {"routing", "vrp_qubo", "clustering", "penalty"}
+HERE = Path(__file__).resolve().parent
+#: Workers run here, so files the bad calls create land outside the repository.
+SCRATCH = tempfile.mkdtemp(prefix="qbook-fuzz-cwd-")
+CALL_LIMIT_S = 20  # a hang is a call that takes longer (the machine may be busy)
+STALL_LIMIT_S = 60  # the watchdog: no word from the worker for this long
+WORKER_RETRIES = 3  # a worker killed from outside (the OOM killer) starts again
+#: Functions not called: they need a network, restart the kernel or start an interactive UI.
+SKIP = {
+    "qbook.env.import_tensorflow",
+    # a whole quantum CVRP run (minutes); its input checks are in tests/test_props_routing.py
+    "qbook.cvrp.end_to_end",
+}
+#: Parameters whose value does not matter for input checking (plot axes, callbacks, ...).
+#: Inputs the fuzzer marks as surely invalid that a function documents as valid.
+LEGIT = {
+    ("qbook.qaoa.sample", "state_or_probs=complex-array"),
+    ("qbook.qaoa.expectation", "state=complex-array"),
+    ("qbook.minimal.probabilities", "state=complex-array"),
+    ("qbook.minimal.minimal_cost", "state=complex-array"),
+    ("qbook.minimal.minimal_cost_projectors", "state=complex-array"),
+    ("qbook.minimal.sample_shots", "state=complex-array"),
+    ("qbook.report.format_mean_sd", "sd=None"),  # a single run: no spread
+    ("qbook.report.format_mean_sd", "sd=nan"),
+    ("qbook.report.format_versions", "versions=None"),  # a row without versions
+    ("qbook.cnn.build_cnn", "seed=None"),  # documented: no seeding
+    ("qbook.routing.cost_text", "value=None"),  # documented: "n/a"
+    ("qbook.routing.gap_text", "cost=None"),
+    ("qbook.routing.gap_text", "best=None"),
+    ("qbook.cnn.build_logreg", "seed=None"),
+    ("qbook.qcnn.uniform_angles", "seed=None"),  # documented: unseeded
+}
+FREE = {"dtype", "ax", "title", "label", "color", "banner", "kwargs", "config", "pip", "restart"}
+
+
+class Hang(Exception):
+    pass
+
+
+def _alarm(*_):
+    raise Hang()
+
+
+# --------------------------------------------------------------------------------------------
+# Good arguments
+# --------------------------------------------------------------------------------------------
+
+
+def good_args(modname: str = "") -> dict:
+    """Small valid arguments by parameter name, and per-function overrides."""
+    import cirq
+    import numpy as np
+    import pandas as pd
+
+    from qbook import vrp
+    from qbook.profile import get_profile
+
+    inst = vrp.read_instance("P-n16-k8")
+    D4 = inst.D[:4, :4].astype(float)
+    Q3 = np.array([[1.0, -2.0, 0.5], [0.0, -1.0, 1.0], [0.0, 0.0, 2.0]])
+    h3, J3 = np.array([0.5, -1.0, 0.25]), np.triu(np.ones((3, 3)), 1)
+    qubits4 = cirq.GridQubit.rect(1, 4)
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, size=(6, 32, 32, 3)).astype(np.uint8)
+    gray = rng.uniform(0, 1, size=(6, 32, 32, 1)).astype(np.float32)
+    df = pd.DataFrame(
+        [
+            dict(
+                chapter="c",
+                experiment=e,
+                metric="m",
+                unit="",
+                value=float(v),
+                seed=s,
+                data_source="synthetic",
+                profile="small",
+                versions="numpy 2",
+                hardware="cpu",
+                date="2026-01-01T00:00:00+00:00",
+            )
+            for e in ("a", "b")
+            for s, v in enumerate((1, 2))
+        ]
+    )
+    by_name = dict(
+        D=D4,
+        Q=Q3,
+        h=h3,
+        J=J3,
+        c=0.0,
+        offset=0.0,
+        x=np.array([1, 0, 1]),
+        s=np.array([1, -1, 1]),
+        n=3,
+        n_c=3,
+        layers=1,
+        theta=np.zeros(3),
+        state=np.full(4, 0.5, complex),
+        shots=10,
+        samples=20,
+        p1=np.array([0.2, 0.7, 0.5]),
+        counts=np.array([5, 3, 2, 0, 1, 4, 0, 0]),
+        diag=np.arange(8.0),
+        probs=np.full(8, 1 / 8),
+        alpha=0.5,
+        energies=np.arange(5.0),
+        gammas=[0.1],
+        betas=[0.2],
+        p=1,
+        p_max=1,
+        restarts=1,
+        maxiter=5,
+        seed=0,
+        qubits=None,
+        tour=[2, 1, 3],
+        customers=[1, 2, 3],
+        n_customers=3,
+        n_nodes=4,
+        routes=[[1, 2], [3]],
+        inst=inst,
+        inst_or_coords=inst,
+        demands=inst.demands,
+        capacity=int(inst.capacity),
+        n_vehicles=8,
+        n_routes=2,
+        n_steps=2,
+        coords=inst.coords,
+        X=imgs,
+        y=np.arange(6) % 10,
+        images=gray[..., 0][:, :4, :4],
+        image=imgs[0],
+        gray=gray,
+        size=4,
+        threshold=0.5,
+        learning_rate=0.01,
+        epochs=1,
+        batch_size=4,
+        n_qubits=4,
+        memory_bytes=2**20,
+        copies=1.0,
+        n_reads=3,
+        n_sweeps=3,
+        numbers=[1.0, 2.0, 3.0],
+        edges=[(0, 1), (1, 2)],
+        mean=1.0,
+        sd=0.5,
+        values=[1.0, 2.0],
+        digits=3,
+        df=df,
+        table=df,
+        rows=df.to_dict("records"),
+        versions="numpy 2",
+        chapter="c",
+        metric="m",
+        min_experiments=2,
+        y_true=np.array([0, 1, 1]),
+        y_pred=np.array([0, 1, 0]),
+        n_classes=10,
+        k=2,
+        proba=np.full((3, 10), 0.1),
+        cm=np.eye(10, dtype=int),
+        idx=[0, 1],
+        ncols=2,
+        name="E-n13-k4",
+        path_or_name="E-n13-k4",
+        seconds=0.2,
+        method="sweep",
+        cost=5.0,
+        c_opt=4.0,
+        c_max=10.0,
+        mean_energy=1.0,
+        e_min=0.0,
+        e_max=2.0,
+        n_features=4,
+        hidden=2,
+        n_params=10,
+        n_gates=2,
+        patch=[0.1, 0.2, 0.3, 0.4],
+        classes=(3, 5),
+        learning=False,
+        py=(3, 11),
+        split="train",
+        source="synthetic",
+        val_fraction=0.2,
+        chunk=4096,
+        max_routes=None,
+        clusters=[[1, 2, 3], [4, 5, 6]],
+        optimum=1.0,
+        upper=4.0,
+        iters=2,
+        penalties=[1.0, 2.0],
+        n_inputs=16,
+        rows_=4,
+        input_shape=(32, 32, 1),
+        tensorflow=False,
+        quantum=False,
+        symmetric=True,
+        capacity_bits=0,
+        max_per_route=None,
+        start=0,
+        reverse=False,
+        time_limit=2.0,
+        max_passes=2,
+        improve=False,
+        init_scale=0.1,
+        x_star=(1, 1, 1, 0),
+        max_vars=26,
+        n_filters=1,
+        dense_units=(4,),
+        filters=(2,),
+        rtol=1e-9,
+        atol=1e-9,
+        tol=1e-9,
+        beta_range=None,
+        data_source="synthetic",
+        profile="small",
+        columns=(8, 24),
+        prefix="q",
+        n_rounds=2,
+        train_fraction=0.7,
+        repeats=1,
+        n_distinct_samples=1,
+    )
+    by_name["qubits_circuit"] = qubits4
+    from qbook import qubo
+
+    def build(a):
+        Q, off = vrp.tsp_qubo(D4, a)
+        return Q, off, lambda X: (vrp.tsp_valid(X, 4), qubo.qubo_energy(Q, X, off))
+
+    from qbook import data
+
+    tmp = Path(tempfile.mkdtemp(prefix="qbook-fuzz-"))
+    mat = tmp / "small_32x32.mat"
+    data.write_svhn_mat(mat, imgs, np.arange(6) % 10)
+    entry = data.SvhnFile("train", mat.as_uri(), 6, mat.stat().st_size, data.sha256_of(mat))
+    from qbook import qaoa
+
+    circ, gs, bs = qaoa.qaoa_circuit(h3, J3, 1)
+    for f in ("qaoa.qsim_state", "qaoa.cirq_state"):
+        by_f = dict(circuit=circ, gammas_sym=gs, betas_sym=bs, gammas=[0.1], betas=[0.2])
+        by_name[f] = by_f
+    over = {
+        "qaoa.qsim_state": by_name.pop("qaoa.qsim_state"),
+        "qaoa.cirq_state": by_name.pop("qaoa.cirq_state"),
+        "qubo.qubo_energy": dict(Q=Q3, x=[1, 0, 1]),
+        "qubo.ising_energy": dict(h=h3, J=J3, c=0.0, s=[1, -1, 1]),
+        "qubo.to_pauli_sum": dict(h=h3, J=J3, c=0.0, qubits=cirq.LineQubit.range(3)),
+        "qubo.qubo_to_pauli_sum": dict(Q=Q3, offset=0.0, qubits=cirq.LineQubit.range(3)),
+        "qubo.maxcut_qubo": dict(n_nodes=3, edges=[(0, 1), (1, 2)], weights=[1.0, 2.0]),
+        "qaoa.qaoa_circuit": dict(h=h3, J=J3, p=1),
+        "qaoa.numpy_state": dict(diag=np.arange(8.0), gammas=[0.1], betas=[0.2]),
+        "qaoa.expectation": dict(diag=np.arange(8.0), state=np.full(8, 8**-0.5, complex)),
+        "qaoa.sample": dict(state_or_probs=np.full(8, 1 / 8), shots=5),
+        "qaoa.landscape": dict(diag=np.arange(8.0), gammas=[0.1, 0.2], betas=[0.3]),
+        "qaoa.optimize": dict(diag=np.arange(8.0), p_max=1, restarts=1, maxiter=5),
+        "qaoa.tour_index": dict(tour=[2, 1, 3], n_customers=3),
+        "qaoa.tsp_problem": dict(D=D4),
+        "qaoa.statevector_bytes": dict(n_qubits=4),
+        "minimal.probabilities": dict(state=np.full(8, 8**-0.5), n_c=4),
+        "minimal.minimal_cost": dict(Q=np.eye(4), state=np.full(8, 8**-0.5)),
+        "minimal.minimal_cost_projectors": dict(Q=np.eye(4), state=np.full(8, 8**-0.5)),
+        "minimal.ansatz_state": dict(theta=np.zeros(6), n_c=4, layers=1),
+        "minimal.cost_and_grad": dict(theta=np.zeros(6), Q=np.eye(4), layers=1),
+        "minimal.grad_parameter_shift": dict(theta=np.zeros(6), Q=np.eye(4), layers=1),
+        "minimal.sample_shots": dict(state=np.full(8, 8**-0.5), shots=10),
+        "minimal.probabilities_from_shots": dict(counts=np.array([5, 3, 2, 0, 1, 4, 0, 0]), n_c=4),
+        "minimal.cost_from_shots": dict(Q=np.eye(4), counts=np.array([5, 3, 2, 0, 1, 4, 0, 0])),
+        "minimal.best_of_samples": dict(Q=np.eye(3), p1=[0.2, 0.7, 0.5], samples=10),
+        "minimal.product_probability": dict(p1=[0.2, 0.7, 0.5], x=[1, 0, 1]),
+        "minimal.solve": dict(Q=np.eye(4), layers=1, restarts=1, samples=10, maxiter=5),
+        "vrp.decode_tour": dict(x=np.eye(3).ravel(), n_nodes=4),
+        "vrp.tsp_valid": dict(X=np.eye(3).ravel()[None], n_nodes=4),
+        "vrp.encode_tour": dict(tour=[2, 1, 3], n_nodes=4),
+        "vrp.held_karp": dict(D=D4),
+        "vrp.count_variables": dict(n_customers=3, n_routes=2),
+        "vrp.cvrp_default_penalty": dict(D=D4, n_vehicles=2, n_steps=2),
+        "vrp.cvrp_qubo": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
+        "vrp.cvrp_brute_force": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
+        "vrp.max_route_length": dict(demands=[0, 1, 1, 1], capacity=2),
+        "vrp.slack_bits": dict(capacity=6),
+        "vrp.sweep_clusters": dict(
+            coords=inst.coords, demands=inst.demands, capacity=int(inst.capacity)
+        ),
+        "vrp.mip_clusters": dict(
+            D=inst.D,
+            demands=inst.demands,
+            capacity=int(inst.capacity),
+            n_vehicles=8,
+            time_limit=2.0,
+        ),
+        "vrp.improve_clusters": dict(
+            D=inst.D,
+            clusters=vrp.cluster(inst),
+            demands=inst.demands,
+            capacity=int(inst.capacity),
+            max_passes=2,
+        ),
+        "vrp.check_solution": dict(inst=inst, routes=inst.best_routes),
+        "vrp.plot_routes": dict(inst=inst, routes=inst.best_routes),
+        "vrp.smallest_working_penalty": dict(build=build, optimum=69.0, upper=120.0, iters=2),
+        "vrp.best_cost_from_comment": dict(comment="Optimal value: 211"),
+        "vrp.cost_text": dict(value=3.0),
+        "vrp.gap_text": dict(cost=3.0, best=2.0),
+        "vrp.likely_tour": dict(p1=np.full(9, 0.5), n_nodes=4),
+        "evaluation.random_search_probability": dict(n_tours=6, n_optimal=2, n_tried=3),
+        "evaluation.minimal_tsp_trial": dict(
+            D=D4, seed=0, layers=1, restarts=1, samples=10, maxiter=5, anneal=0
+        ),
+        "cvrp.route_settings": dict(section=get_profile("small").cvrp),
+        "cvrp.split_clusters": dict(inst=vrp.read_instance("E-n13-k4")),
+        "vrp.penalty_study": dict(build=build, optimum=1.0, penalties=[1.0], n_reads=2, n_sweeps=2),
+        "cvrp.two_opt": dict(D=D4, tour=[2, 1, 3]),
+        "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
+        "cvrp.quantum_route": dict(
+            D_full=inst.D, customers=[1, 2], qaoa_restarts=1, qaoa_shots=10, qaoa_maxiter=5
+        ),
+        "cvrp.quantum_two_phase": dict(
+            inst=inst,
+            clusters=vrp.cluster(inst),
+            qaoa_restarts=1,
+            qaoa_shots=10,
+            qaoa_maxiter=5,
+            samples=10,
+            restarts=1,
+        ),
+        "data.split_sizes": dict(n=10, val_fraction=0.2),
+        "data.read_svhn_mat": dict(path=mat),
+        "data.write_svhn_mat": dict(path=tmp / "out.mat", X=imgs, y=np.arange(6)),
+        "data.verify_file": dict(path=mat, entry=entry),
+        "data.download": dict(entry=entry, dest=tmp / "dl" / "small_32x32.mat"),
+        "data.fetch_svhn_file": dict(
+            split="train", folder=tmp / "fetch", registry={"train": entry}
+        ),
+        "data.synthetic_svhn": dict(n=3),
+        "data.load_svhn": dict(n=3, source="synthetic"),
+        "data.format_array": dict(X=np.zeros((32, 32, 3, 2), np.uint8)),
+        "data.fix_label": dict(y=np.array([1, 10, 3])),
+        "data.class_counts": dict(y=np.array([0, 1, 9])),
+        "data.show_images": dict(X=imgs, y=np.arange(6), idx=[0, 1], ncols=2),
+        "data.plot_preprocessing": dict(X=imgs, y=np.arange(6), idx=[0]),
+        "data.explorer": dict(X=imgs, y=np.arange(6)),
+        "data.train_val_split": dict(X=imgs, y=np.arange(6)),
+        "data.data_checksum": dict(X=imgs, y=np.arange(6)),
+        "report.format_mean_sd": dict(mean=1.0, sd=0.5, n=3),
+        "report.mean_sd": dict(values=[1.0, 2.0]),
+        "report.plot_metric": dict(df=df, chapter="c", metric="m"),
+        "report.summarise": dict(df=df),
+        "report.compact_versions": dict(versions="numpy 2.0, scipy 1.1"),
+        "cnn.one_hot": dict(y=np.array([0, 3, 9])),
+        "cnn.confusion_matrix": dict(y_true=[0, 1, 1], y_pred=[0, 1, 0]),
+        "cnn.worst_mistakes": dict(proba=np.full((3, 10), 0.1), y_true=[0, 1, 2], k=2),
+        "cnn.plot_mistakes": dict(
+            X=imgs, y_true=np.arange(6), proba=np.full((6, 10), 0.1), idx=[0, 1], ncols=2
+        ),
+        "cnn.mean_sd": dict(values=[0.5, 0.6]),
+        "cnn.weights_key": dict(name="m", data_source="synthetic", profile="small", seed=0),
+        "cnn.plot_histories": dict(histories={"a": [{"accuracy": [0.1, 0.2]}]}),
+        "qcnn.excitation_label": dict(theta=np.array([0.1, 2.0])),
+        "qcnn.excitation_data": dict(qubits=qubits4, n_rounds=2),
+        "qcnn.uniform_angles": dict(seed=0),
+        "qml.downsample": dict(images=gray[..., 0], size=4),
+        "qml.binarize": dict(images=gray[..., 0][:, :4, :4], threshold=0.5),
+        "qml.fix_polarity": dict(gray=gray[..., 0]),
+        "qml.prepare_images": dict(gray=gray),
+        "qml.select_classes": dict(X=imgs, y=np.array([3, 5, 1, 3, 5, 2]), classes=(3, 5)),
+        "qml.remove_contradictions": dict(X=np.zeros((4, 4, 4)), y=np.array([0, 0, 1, 1])),
+        "qml.distinct_with_weights": dict(X=np.zeros((4, 4, 4)), y=np.array([0, 0, 0, 1])),
+        "qml.pattern_lookup_accuracy": dict(
+            X_train=np.zeros((2, 4, 4)), y_train=[0, 0], X_test=np.zeros((1, 4, 4)), y_test=[0]
+        ),
+        "qml.encode_image": dict(image=np.eye(4)),
+        "qml.encode_images": dict(images=np.eye(4)[None]),
+        "qml.hinge_labels": dict(y=np.array([0, 1, 1])),
+        "hybrid.image_patches": dict(images=gray[..., 0][:, :4, :4]),
+        "hybrid.quanv_features": dict(images=gray[..., 0][:2, :4, :4], n_gates=2),
+        "hybrid.random_conv_features": dict(images=gray[..., 0][:2, :4, :4]),
+        "hybrid.cached_quanv_features": dict(
+            images=gray[..., 0][:2, :4, :4], n_gates=2, cache_dir=tempfile.mkdtemp()
+        ),
+        "hybrid.hidden_for_budget": dict(n_features=4, n_params=40),
+        "hybrid.build_quanv_head": dict(input_shape=(2, 2, 4)),
+        "hybrid.build_hybrid_model": dict(qubits=cirq.GridQubit.rect(1, 8)),
+        "qcnn.build_qcnn_model": dict(qubits=cirq.GridQubit.rect(1, 8)),
+        "qcnn.cluster_state_circuit": dict(qubits=qubits4),
+        "qcnn.qcnn_circuit": dict(qubits=cirq.GridQubit.rect(1, 8)),
+        "qcnn.filter_circuit": dict(qubits=cirq.GridQubit.rect(1, 8)),
+        "qcnn.quantum_conv_circuit": dict(qubits=qubits4, symbols=list(range(15))),
+        "qcnn.quantum_pool_circuit": dict(
+            sources=qubits4[:2], sinks=qubits4[2:], symbols=list(range(6))
+        ),
+        "qcnn.one_qubit_unitary": dict(qubit=qubits4[0], symbols=[0.1, 0.2, 0.3]),
+        "qcnn.two_qubit_unitary": dict(qubits=qubits4[:2], symbols=list(range(15))),
+        "qcnn.two_qubit_pool": dict(source=qubits4[0], sink=qubits4[1], symbols=list(range(6))),
+        "qcnn.circuit_symbols": dict(circuit=cirq.Circuit()),
+        "qcnn.to_tensor": dict(circuits=[cirq.Circuit()]),
+        "hybrid.pauli_features": dict(circuits=[cirq.Circuit(cirq.X(qubits4[0]))], qubits=qubits4),
+        "hybrid.stabiliser_features": dict(
+            circuits=[cirq.Circuit(cirq.X(qubits4[0]))], qubits=qubits4
+        ),
+        "hybrid.quanv_random_layer": dict(n_gates=2),
+        "hybrid.quanv_circuit": dict(n_gates=2),
+        "colab.colab_setup": dict(
+            learning=False, pip=lambda a: None, restart=lambda: None, version_info=(3, 11)
+        ),
+        "colab.qbook_requirement": dict(learning=False),
+        "colab.first_cell": dict(learning=False),
+        "colab.runtime_message": dict(py=(3, 11)),
+        "data.cache_dir": dict(path="/tmp/x"),
+        "data.sha256_of": dict(path=__file__),
+        "profile.get_profile": dict(name="small"),
+        "env.seed_everything": dict(seed=0),
+        "env.setup": dict(tensorflow=False, seed=0, banner=False),
+        "env.versions": dict(tensorflow=False),
+        "results.load_results": dict(),
+    }
+    if modname in ("cnn", "qcnn", "qml", "hybrid"):
+        over.update(learning_args(imgs, tmp))
+    return by_name, over
+
+
+def learning_args(imgs, tmp: Path) -> dict:
+    """Good calls that need a Keras model (built only in the learning modules' workers)."""
+    import cirq
+    import numpy as np
+
+    from qbook import cnn, qcnn, qml
+
+    X = (imgs[..., :1] / 255.0).astype(np.float32)
+    y = np.arange(len(X)) % 10
+    model = cnn.build_logreg()
+    weights = tmp / "m.weights.h5"
+    cnn.save_model_weights(model, weights, {"loss": [1.0]})
+    x16 = np.eye(16)[:4].astype(np.float32)
+    y16 = np.array([1.0, -1.0, 1.0, -1.0], np.float32)
+    dense = qml.build_dense_model()
+    circuits = [cirq.Circuit()] * 4
+    return {
+        "cnn.train": dict(model=model, X=X, y=y, epochs=1, batch_size=4),
+        "cnn.evaluate": dict(model=model, X=X, y=y),
+        "cnn.save_model_weights": dict(model=model, path=tmp / "s.weights.h5"),
+        "cnn.load_model_weights": dict(model=model, path=weights),
+        "cnn.train_or_load": dict(
+            build=cnn.build_logreg,
+            name="m",
+            X=X,
+            y=y,
+            epochs=1,
+            batch_size=4,
+            seed=0,
+            data_source="synthetic",
+            profile="small",
+            cache=tmp / "w",
+        ),
+        "qml.n_params": dict(model=dense),
+        "qml.fit_eval": dict(
+            name="d",
+            model=dense,
+            x=x16,
+            y=y16,
+            x_test=x16,
+            y_test=y16,
+            seed=0,
+            epochs=1,
+            batch_size=2,
+        ),
+        "qml.time_epoch": dict(model=dense, x=x16, y=y16, batch_size=2),
+        "qml.compare_epoch_times": dict(
+            make_model=qml.build_dense_model,
+            full=(x16, y16),
+            distinct=(x16, y16, np.ones(4, np.float32)),
+            batch_size=2,
+            repeats=1,
+        ),
+        "qcnn.train_model": dict(
+            make_model=lambda s: qml.build_dense_model(seed=s),
+            x_train=x16,
+            y_train=y16,
+            x_val=x16,
+            y_val=y16,
+            seed=0,
+            epochs=1,
+            batch_size=2,
+        ),
+        "qcnn.plot_histories": dict(
+            results=[qcnn.TrainResult(0, {"val_hinge_accuracy": [0.5, 0.6]}, 0.6, 1.0, 3)]
+        ),
+        "qcnn.hinge_accuracy": dict(y_true=y16, y_pred=y16),
+        "hybrid.quantum_param_count": dict(model=dense),
+        "qcnn.to_tensor": dict(circuits=circuits),
+    }
+
+
+def good_call(qualname: str, func, by_name: dict, over: dict):
+    """Keyword arguments of one valid call, or None when no table entry covers a parameter."""
+    short = qualname.removeprefix("qbook.")
+    mod, _, fname = short.partition(".")
+    if short not in over and mod in VRP_PARTS:
+        short = f"vrp.{fname}"
+    kwargs = dict(over.get(short, {}))
+    for p in inspect.signature(func).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in kwargs:
+            continue
+        if p.default is not p.empty:
+            continue
+        if p.name not in by_name:
+            return None
+        kwargs[p.name] = by_name[p.name]
+    return kwargs
+
+
+# --------------------------------------------------------------------------------------------
+# Bad arguments
+# --------------------------------------------------------------------------------------------
+
+
+def mutations(name: str, good, has_default: bool, default):
+    """(label, bad value, surely_invalid) for one parameter with a good value ``good``."""
+    import numpy as np
+
+    nan, inf = float("nan"), float("inf")
+    out = []
+    required = not has_default or default is not None
+    if required:
+        out.append(("None", None, True))
+    if isinstance(good, bool) or isinstance(good, np.bool_):
+        out.append(("str", "x", False))
+        return out
+    if isinstance(good, (int, float, np.integer, np.floating)):
+        out += [
+            ("nan", nan, True),
+            ("inf", inf, True),
+            ("-inf", -inf, True),
+            ("complex", 1 + 1j, True),
+            ("str", "x", True),
+            ("bool", True, False),
+            ("neg", -1, False),
+            ("zero", 0, False),
+        ]
+        if isinstance(good, (int, np.integer)):
+            out.append(("frac", 2.5, False))
+        return out
+    arr = None
+    if isinstance(good, np.ndarray) and good.dtype.kind in "iuf" and good.size:
+        arr = good
+    elif (
+        isinstance(good, (list, tuple))
+        and good
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in good)
+    ):
+        arr = np.asarray(good)
+    if arr is not None:
+        for label, v in (("nan-entry", nan), ("inf-entry", inf)):
+            b = arr.astype(float).copy()
+            b.flat[0] = v
+            out.append((label, b, True))
+        out.append(("complex-array", arr.astype(complex) + 1j, True))
+        out.append(("str", "x", True))
+        out.append(("empty", np.zeros((0,) * max(arr.ndim, 1)), False))
+        out.append(("extra-dim", arr[None, None], False))
+        if arr.dtype.kind in "iu":
+            b = arr.astype(np.int64)
+            b.flat[0] = -1
+            out.append(("neg-entry", b, False))
+        return out
+    if isinstance(good, str):
+        out += [("number", 12, False), ("unknown", "no-such-thing", False)]
+        return out
+    out.append(("str", "x", False))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The worker: one module
+# --------------------------------------------------------------------------------------------
+
+
+def public_functions(module):
+    for n, o in sorted(vars(module).items()):
+        if n.startswith("_") or getattr(o, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(o):
+            yield f"{module.__name__}.{n}", o
+
+
+def outcome(func, kwargs):
+    signal.alarm(CALL_LIMIT_S)
+    try:
+        func(**kwargs)
+        return "ok", ""
+    except Hang:
+        return "hang", ""
+    except (ValueError, TypeError, FileNotFoundError) as exc:  # a missing file may say so
+        return "clean", type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - counting every other kind is the point
+        return "crash", f"{type(exc).__name__}: {str(exc)[:120]}"
+    finally:
+        signal.alarm(0)
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+
+
+def cases(modname: str):
+    module = importlib.import_module(f"qbook.{modname}")
+    by_name, over = good_args(modname)
+    for qual, func in public_functions(module):
+        if qual in SKIP:
+            continue
+        good = good_call(qual, func, by_name, over)
+        if good is None:
+            yield qual, "(no good call)", None, None, False
+            continue
+        yield qual, "(good)", func, good, False
+        sig = inspect.signature(func)
+        for p in sig.parameters.values():
+            if p.name in FREE or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            has_default = p.default is not p.empty
+            value = good.get(p.name, p.default)
+            for label, bad, sure in mutations(p.name, value, has_default, p.default):
+                yield qual, f"{p.name}={label}", func, {**good, p.name: bad}, sure
+
+
+def worker(modname: str, skip: int) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    signal.signal(signal.SIGALRM, _alarm)
+    devnull = open(os.devnull, "w")  # noqa: SIM115
+    real_stdout = sys.stdout
+    for i, (qual, label, func, kwargs, sure) in enumerate(cases(modname)):
+        if i < skip:
+            continue
+        print(json.dumps({"start": i}), file=real_stdout, flush=True)
+        if func is None:
+            kind, detail = "nogood", ""
+        else:
+            sys.stdout = devnull
+            try:
+                kind, detail = outcome(func, kwargs)
+            finally:
+                sys.stdout = real_stdout
+        row = dict(i=i, func=qual, case=label, kind=kind, detail=detail, sure=sure)
+        print(json.dumps(row), file=real_stdout, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The driver
+# --------------------------------------------------------------------------------------------
+
+
+def run_module(modname: str) -> list[dict]:
+    rows, skip, retries = [], 0, 0
+    while True:
+        cmd = [
+            sys.executable,
+            str(HERE / "fuzz_inputs.py"),
+            "--worker",
+            modname,
+            "--skip",
+            str(skip),
+        ]
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent), "MPLBACKEND": "Agg"}
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=SCRATCH, env=env
+        )
+        current, last = None, time.monotonic()
+        buf = ""
+        killed = False
+        while True:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+            chunk = os.read(proc.stdout.fileno(), 1 << 16).decode() if ready else ""
+            if chunk:
+                buf += chunk
+                last = time.monotonic()
+                *lines, buf = buf.split("\n")
+                for line in lines:
+                    if not line.startswith("{"):
+                        continue
+                    msg = json.loads(line)
+                    if "start" in msg:
+                        current = msg["start"]
+                    else:
+                        rows.append(msg)
+                        current = None
+            elif proc.poll() is not None:
+                break
+            elif time.monotonic() - last > STALL_LIMIT_S:
+                proc.kill()
+                proc.wait()
+                killed = True
+                break
+        if killed and current is not None:
+            rows.append(
+                dict(
+                    i=current,
+                    func=f"qbook.{modname}",
+                    case=f"case #{current}",
+                    kind="hang",
+                    detail="killed by the watchdog",
+                    sure=False,
+                )
+            )
+            skip = current + 1
+            continue
+        if proc.returncode == -9 and not killed and retries < WORKER_RETRIES:
+            retries += 1  # killed from outside: not the call's fault, run it again
+            skip = len(rows)
+            continue
+        if proc.returncode not in (0, None) and current is None:
+            rows.append(
+                dict(
+                    i=-1,
+                    func=f"qbook.{modname}",
+                    case="(worker)",
+                    kind="crash",
+                    detail=f"worker failed ({proc.returncode})",
+                    sure=False,
+                )
+            )
+            return rows
+        if proc.returncode not in (0, None) and current is not None:
+            rows.append(
+                dict(
+                    i=current,
+                    func=f"qbook.{modname}",
+                    case=f"case #{current}",
+                    kind="crash",
+                    detail=f"worker died ({proc.returncode})",
+                    sure=False,
+                )
+            )
+            skip = current + 1
+            continue
+        return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("modules", nargs="*", default=MODULES)
+    ap.add_argument("--list", action="store_true", help="print every finding")
+    ap.add_argument("--json", help="write all rows to this file")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--skip", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.skip)
+        return
+    t0 = time.time()
+    totals = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0)
+    allrows = []
+    for m in args.modules:
+        spec = importlib.util.find_spec(f"qbook.{m}")
+        # (an editable install of another checkout can supply modules this tree lacks)
+        if spec is None or not str(spec.origin).startswith(str(HERE.parent)):
+            print(f"{m:8s} (no such module in this version of qbook)", flush=True)
+            continue
+        rows = run_module(m)
+        allrows += rows
+        counts = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0)
+        for r in rows:
+            counts["calls"] += 1
+            if r["case"] == "(good)":
+                counts["good_failed"] += r["kind"] != "ok"
+                if r["kind"] in ("crash", "hang"):
+                    counts[r["kind"]] += 1
+                continue
+            if r["kind"] in ("crash", "hang", "nogood"):
+                counts[r["kind"]] += 1
+            elif r["kind"] == "ok" and r["sure"] and (r["func"], r["case"]) not in LEGIT:
+                counts["silent"] += 1
+                r["kind"] = "silent"
+        for k in totals:
+            totals[k] += counts[k]
+        print(f"{m:8s} " + " ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
+        if args.list:
+            for r in rows:
+                if r["kind"] in ("crash", "hang", "silent", "nogood") or (
+                    r["case"] == "(good)" and r["kind"] != "ok"
+                ):
+                    print(f"    {r['kind']:6s} {r['func']}({r['case']}) {r['detail']}")
+    print(
+        "TOTAL " + " ".join(f"{k}={v}" for k, v in totals.items()) + f"  ({time.time() - t0:.0f} s)"
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(allrows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

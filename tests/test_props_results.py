@@ -1,0 +1,101 @@
+"""Property tests of qbook.results and qbook.report (issue 11): rows round trip, no row lost,
+provenance protected; summaries are means and sample standard deviations."""
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _props import bad_input_cases, check_bad_inputs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qbook import report, results
+
+COVERED = [
+    "qbook.results.repo_root",
+    "qbook.results.results_dir",
+    "qbook.results.Recorder",
+    "qbook.results.load_results",
+    "qbook.report.format_versions",
+    "qbook.report.results_frame",
+    "qbook.report.compact_versions",
+    "qbook.report.styled_rows",
+    "qbook.report.styled",
+    "qbook.report.summarise",
+    "qbook.report.setting_labels",
+    "qbook.report.mean_sd",
+    "qbook.report.format_mean_sd",
+    "qbook.report.comparable_metrics",
+    "qbook.report.plot_metric",
+    "qbook.report.provenance",
+]
+
+values = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=8)
+names = st.text("abcdefgh_", min_size=1, max_size=6)
+
+
+@pytest.mark.parametrize(
+    ("qual", "func", "good", "muts"), bad_input_cases("results") + bad_input_cases("report")
+)
+@given(data=st.data())
+def test_bad_input_raises_value_or_type_error(qual, func, good, muts, data):
+    check_bad_inputs(qual, func, good, muts, data)
+
+
+@given(values, st.lists(st.one_of(st.none(), st.integers(0, 99)), min_size=8, max_size=8), names)
+def test_recorded_rows_come_back_and_summaries_are_mean_and_sd(vals, seeds, experiment):
+    folder = Path(tempfile.mkdtemp())
+    rec = results.Recorder("99_props", directory=folder)
+    for v, s in zip(vals, seeds, strict=False):
+        rec.add(experiment, "m", v, seed=s, data_source="synthetic", n_params=3)
+    rows = results.load_results(folder)
+    assert [r["value"] for r in rows] == vals and rows == json.loads(json.dumps(rec.rows))
+    df = report.results_frame(rows)
+    s = report.summarise(df)
+    assert len(s) == 1 and s["n"].iloc[0] == len(vals)
+    mean, sd = report.mean_sd(vals)
+    assert s["mean"].iloc[0] == pytest.approx(np.mean(vals))
+    assert mean == pytest.approx(np.mean(vals))
+    assert sd == pytest.approx(np.std(vals, ddof=1) if len(vals) > 1 else 0.0)
+    assert report.setting_labels(df).eq("n_params=3").all()
+    assert report.provenance(df)["rows"].iloc[0] == len(vals)
+    assert report.comparable_metrics(df) == []
+    assert report.styled(df) is not None and report.styled_rows(df) is not None
+
+
+@given(st.floats(-1e3, 1e3), st.floats(0, 1e3), st.integers(1, 9))
+def test_format_mean_sd_prints_n(mean, sd, n):
+    text = report.format_mean_sd(mean, sd, n)
+    assert text.endswith(f"(n={n})") and ("+/-" in text) == (n > 1)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["python", "numpy", "cirq-core", "qbook"]),
+        st.text("0123456789.", min_size=1, max_size=5),
+        min_size=1,
+    )
+)
+def test_versions_are_formatted_and_compacted(versions):
+    text = report.format_versions(versions)
+    short = report.compact_versions(text)
+    assert "qbook" not in short and all(v in text for v in versions.values())
+
+
+def test_results_dir_and_plot(monkeypatch, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.setenv("QBOOK_RESULTS_DIR", str(tmp_path))
+    assert results.results_dir() == tmp_path
+    assert (results.repo_root() / "pyproject.toml").exists()
+    rec = results.Recorder("99_plot")
+    for e in ("a", "b"):
+        rec.add(e, "acc", 0.5, seed=0)
+    df = report.results_frame(results.load_results(tmp_path))
+    assert report.comparable_metrics(df) == [("99_plot", "acc")]
+    assert report.plot_metric(df, "99_plot", "acc") is not None
+    assert isinstance(report.summarise(df), pd.DataFrame)
