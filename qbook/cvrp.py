@@ -314,6 +314,10 @@ def quantum_route(
     cust = chk.tour(customers, "customers", D_full.shape[0] - 1)
     if not cust:
         raise ValueError("a cluster needs at least one customer")
+    max_constrained_customers = chk.count(
+        max_constrained_customers, "max_constrained_customers", hi=10
+    )
+    constrained_p = chk.count(constrained_p, "constrained_p", lo=1)
     max_qaoa_qubits = chk.count(max_qaoa_qubits, "max_qaoa_qubits", hi=26)
     qaoa_p = chk.count(qaoa_p, "qaoa_p", lo=1)
     qaoa_restarts = chk.count(qaoa_restarts, "qaoa_restarts", lo=0)
@@ -327,6 +331,7 @@ def quantum_route(
     big_cluster = chk.count(big_cluster, "big_cluster", lo=1)
     anneal = chk.count(anneal, "anneal", hi=100)
     samples = chk.count(samples, "samples", lo=1, hi=10**7)
+    decode_likely = chk.boolean(decode_likely, "decode_likely")
     seed = chk.seed(seed)
     nodes = [0, *cust]
     D = D_full[np.ix_(nodes, nodes)]

@@ -548,12 +548,25 @@ class StateCache:
     """Initial states of serialised data circuits, computed once each, bounded in memory."""
 
     def __init__(self, qubits: Sequence[cirq.Qid], max_bytes: int = 256 * 2**20) -> None:
+        if isinstance(qubits, (str, bytes)) or not isinstance(qubits, Sequence) or not qubits:
+            raise TypeError("qubits must be a non-empty sequence of cirq qubits")
+        if not all(isinstance(q, cirq.Qid) for q in qubits):
+            raise TypeError("qubits must be a non-empty sequence of cirq qubits")
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)):
+            raise TypeError(f"max_bytes must be an int, got {type(max_bytes).__name__}")
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be positive, got {max_bytes}")
         self.qubits = list(qubits)
-        self.max_bytes = max_bytes
+        self.max_bytes = int(max_bytes)
         self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._bytes = 0
 
     def states(self, texts: Sequence[bytes], dtype: Any = np.complex64) -> np.ndarray:
+        """The state of each serialised circuit (:func:`serialize_circuit`), cached (chapter 5)."""
+        if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
+            raise TypeError("texts must be a sequence of serialised circuits")
+        if np.dtype(dtype) not in (np.complex64, np.complex128):
+            raise ValueError(f"dtype must be complex64 or complex128, got {dtype!r}")
         out = np.empty((len(texts), 2 ** len(self.qubits)), dtype=dtype)
         for i, t in enumerate(texts):
             s = self._store.get(t)

@@ -24,6 +24,11 @@ COVERED = [
     "qbook.qlayers.convert_to_tensor",
     "qbook.qlayers.add_circuit",
     "qbook.env.qml_backend",
+    "qbook.tfsim.Program",  # what compile_circuit returns: test_compiled_program_matches_cirq
+    "qbook.tfsim.StateCache",
+    "qbook.qlayers.AddCircuit",  # test_backend_switch_and_layers
+    "qbook.qlayers.PQC",
+    "qbook.qlayers.Expectation",
 ]
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -172,3 +177,59 @@ def test_add_circuit_helper_on_the_active_backend():
     inp = tf.keras.Input(shape=(), dtype=tf.string)
     out = qlayers.add_circuit(inp, prepend=cirq.Circuit(cirq.H(Q[0])))
     assert tuple(out.shape)[-1:] == (None,) or out.shape.rank == 1
+
+
+@FAST
+@given(circuit=circuits(symbolic=False), cap=st.integers(1, 4))
+def test_state_cache_equals_the_circuit_state_and_stays_bounded(circuit, cap):
+    cache = tfsim.StateCache(Q, max_bytes=cap * 8 * 2 ** len(Q))
+    texts = [tfsim.serialize_circuit(circuit), tfsim.serialize_circuit(cirq.Circuit())] * 2
+    out = cache.states(texts)
+    assert np.allclose(out[0], tfsim.circuit_state(circuit, Q), atol=1e-6)
+    assert np.allclose(out[1], np.eye(2 ** len(Q))[0])
+    assert cache._bytes <= max(cache.max_bytes, 8 * 2 ** len(Q))
+
+
+def test_state_cache_rejects_bad_input():
+    for args in ((None,), ([],), ("q",), ([1, 2],), (Q, 0), (Q, 1.5), (Q, True)):
+        with pytest.raises((ValueError, TypeError)):
+            tfsim.StateCache(*args)
+    cache = tfsim.StateCache(Q)
+    for texts in (None, "x", 3):
+        with pytest.raises((ValueError, TypeError)):
+            cache.states(texts)
+    with pytest.raises(ValueError):
+        cache.states([], dtype=np.float32)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=st.floats(-3, 3), b=st.floats(-3, 3))
+def test_pqc_and_expectation_equal_cirqs_expectation(a, b):
+    """qbook's PQC and Expectation layers give Cirq's <Z0 Z1> for the same angles."""
+    import tensorflow as tf
+
+    from qbook import qlayers
+
+    sa, sb = sympy.symbols("a b")
+    model = cirq.Circuit(cirq.rx(sa).on(Q[0]), cirq.ry(sb).on(Q[1]), cirq.CNOT(Q[0], Q[1]))
+    readout = cirq.Z(Q[0]) * cirq.Z(Q[1])
+    want = cirq.Simulator().simulate(model, {"a": a, "b": b}).final_state_vector
+    want = float(np.real(readout.expectation_from_state_vector(want, {Q[0]: 0, Q[1]: 1})))
+    data = qlayers.convert_to_tensor([cirq.Circuit()])
+    got = qlayers.Expectation()(
+        model, symbol_names=["a", "b"], symbol_values=tf.constant([[a, b]]), operators=[readout]
+    )
+    assert float(got.numpy()[0, 0]) == pytest.approx(want, abs=1e-5)
+    pqc = qlayers.PQC(model, readout)
+    pqc.build(data.shape)
+    pqc.set_weights([np.array([a, b], np.float32)])
+    assert float(pqc(data).numpy()[0, 0]) == pytest.approx(want, abs=1e-5)
+
+
+def test_pqc_rejects_bad_input():
+    from qbook import qlayers
+
+    with pytest.raises((ValueError, TypeError)):
+        qlayers.PQC(None, cirq.Z(Q[0]))
+    with pytest.raises((ValueError, TypeError)):
+        qlayers.PQC(cirq.Circuit(cirq.X(Q[0])), cirq.Z(Q[0]))  # no symbols

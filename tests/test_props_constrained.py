@@ -15,6 +15,9 @@ COVERED = [
     "qbook.qaoa_constrained.circuit_state",
     "qbook.qaoa_constrained.constrained_circuit",
     "qbook.qaoa_constrained.constrained_tsp",
+    "qbook.qaoa_constrained.ConstrainedResult",  # test_constrained_tsp_returns_a_valid_tour
+    "qbook.qaoa_constrained.DepthRun",  # test_optimize_angles_beats_the_uniform_start
+    "qbook.qaoa_constrained.TourSpace",  # test_tour_space_costs_are_the_tour_costs
     "qbook.qaoa_constrained.cost_and_grad",
     "qbook.qaoa_constrained.embed_state",
     "qbook.qaoa_constrained.initial_state",
@@ -347,3 +350,13 @@ def test_cost_layer_rejects_bad_input(args):
 
     with pytest.raises((ValueError, TypeError)):
         qaoa.cost_layer(*args, cirq.LineQubit.range(1))
+
+
+@FAST
+@given(shots=st.integers(1, 10**6))
+def test_p_optimal_within_grows_with_shots_and_rejects_bad_shots(shots):
+    r = qaoa.constrained_tsp(qc.random_tsp(4, 3), 1, 20, 0)
+    assert r.p_optimal - 1e-12 <= r.p_optimal_within(shots) <= r.p_optimal_within(shots + 1) <= 1
+    for bad in (0, -1, 1.5, None, float("nan"), True):
+        with pytest.raises((ValueError, TypeError)):
+            r.p_optimal_within(bad)

@@ -23,7 +23,7 @@ COVERED = [
     "qbook.env.setup",
     "qbook.colab.ColabStop",
     "qbook.colab.qbook_requirement",
-    "qbook.colab.runtime_message",
+    "qbook.colab.tfq_runtime",
     "qbook.colab.colab_setup",
     "qbook.colab.first_cell",
     "qbook.figures.use_book_style",
@@ -69,9 +69,9 @@ def test_colab_requirement_and_first_cell(learning, branch):
     assert colab.colab_setup(learning, pip=lambda r: None, restart=lambda: None) == "not-colab"
 
 
-@given(st.integers(3, 3), st.integers(0, 20))
-def test_runtime_message_names_the_python(major, minor):
-    assert f"{major}.{minor}" in colab.runtime_message((major, minor))
+@given(st.integers(2, 4), st.integers(0, 20))
+def test_tfq_runtime_is_true_exactly_on_3_10_to_3_12(major, minor):
+    assert colab.tfq_runtime((major, minor)) == (major == 3 and 10 <= minor <= 12)
 
 
 def test_environment_helpers():
