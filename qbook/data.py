@@ -14,6 +14,9 @@ Ganguly (2022), uses "Format 2": 32x32 colour crops centred on one digit, in MAT
 * The preprocessing steps carry the paper's names in snake case: :func:`format_array`
   (FormatArray), :func:`fix_label` (fixLabel), :func:`rgb2gray`, then :func:`normalise` and
   :func:`train_val_split`.
+
+The synthetic generator lives in :mod:`qbook.synthetic` and the pictures in
+:mod:`qbook.data_plots`; their public names are importable from here, where chapter 1 finds them.
 """
 
 from __future__ import annotations
@@ -28,9 +31,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -538,352 +540,52 @@ def load_svhn(
     return SVHN(X, y, "synthetic")
 
 
-# --------------------------------------------------------------------------------------------
-# Synthetic house numbers
-# --------------------------------------------------------------------------------------------
-
-#: Fonts that matplotlib ships (so every installation renders the same glyphs).
-FONTS = (
-    "DejaVuSans.ttf",
-    "DejaVuSans-Bold.ttf",
-    "DejaVuSans-Oblique.ttf",
-    "DejaVuSans-BoldOblique.ttf",
-    "DejaVuSerif.ttf",
-    "DejaVuSerif-Bold.ttf",
-    "DejaVuSerif-Italic.ttf",
-    "DejaVuSerif-BoldItalic.ttf",
-    "DejaVuSansMono.ttf",
-    "DejaVuSansMono-Bold.ttf",
-    "DejaVuSansMono-Oblique.ttf",
-    "DejaVuSansMono-BoldOblique.ttf",
-    "STIXGeneral.ttf",
-    "STIXGeneralBol.ttf",
-    "cmss10.ttf",
-    "cmr10.ttf",
+# The stand-in generator and the pictures, importable from here (chapter 1 uses ``qbook.data``).
+from qbook.data_plots import (  # noqa: E402
+    PREPROCESSING_STEPS,
+    explorer,
+    plot_preprocessing,
+    preprocessing_steps,
+    show_images,
 )
-_GLYPH_PX = 48  # canvas side of a cached glyph mask
-_GLYPH_HEIGHT = 32.0  # ink height of a digit in the mask, in mask pixels
-_CHUNK = 2048  # images generated per random stream (prefix-stable for any n)
-_SPLIT_IDS = {"train": 0, "test": 1, "extra": 2}
+from qbook.synthetic import (  # noqa: E402
+    FONTS,
+    class_counts,
+    data_checksum,
+    glyph_masks,
+    synthetic_svhn,
+)
 
-
-@lru_cache(maxsize=1)
-def glyph_masks() -> tuple[np.ndarray, np.ndarray]:
-    """Every digit of every font in :data:`FONTS`, rendered once with matplotlib's FreeType.
-
-    Returns masks (len(FONTS), 10, 48, 48) float32 in 0..1, each digit centred with an ink
-    height of 32 pixels, and the ink widths (len(FONTS), 10) in mask pixels.
-    """
-    import matplotlib
-    from matplotlib import ft2font
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    masks = np.zeros((len(FONTS), 10, _GLYPH_PX, _GLYPH_PX), np.float32)
-    widths = np.zeros((len(FONTS), 10), np.float32)
-    for f, name in enumerate(FONTS):
-        font = ft2font.FT2Font(str(folder / name))
-        font.set_size(64, 72)
-        crops = []
-        for d in range(10):
-            font.set_text(str(d))
-            font.draw_glyphs_to_bitmap(antialiased=True)
-            img = np.asarray(font.get_image(), dtype=np.float32) / 255.0
-            rows, cols = np.nonzero(img > 0.05)
-            crops.append(img[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
-        ink_h = max(c.shape[0] for c in crops)
-        for d, crop in enumerate(crops):
-            masks[f, d], widths[f, d] = _place_glyph(crop, _GLYPH_HEIGHT / ink_h)
-    return masks, widths
-
-
-def _place_glyph(crop: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
-    """Resample a glyph crop by ``scale`` (bilinear) into the centre of a square mask."""
-    h, w = crop.shape
-    out_h, out_w = h * scale, w * scale
-    side = _GLYPH_PX
-    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
-    sy = (yy + 0.5 - (side - out_h) / 2) / scale - 0.5
-    sx = (xx + 0.5 - (side - out_w) / 2) / scale - 0.5
-    padded = np.pad(crop, 1)
-    mask = _bilinear(padded[None], np.zeros((1, side, side), np.intp), sy[None] + 1, sx[None] + 1)
-    return mask[0], float(out_w)
-
-
-def _bilinear(stack: np.ndarray, idx: np.ndarray, sy: np.ndarray, sx: np.ndarray) -> np.ndarray:
-    """Sample ``stack[idx]`` at fractional rows ``sy`` and columns ``sx`` (zero outside)."""
-    h, w = stack.shape[-2:]
-    inside = (sy > -1) & (sy < h) & (sx > -1) & (sx < w)
-    sy = np.clip(sy, 0, h - 1.001)
-    sx = np.clip(sx, 0, w - 1.001)
-    y0 = sy.astype(np.intp)
-    x0 = sx.astype(np.intp)
-    fy = (sy - y0).astype(np.float32)
-    fx = (sx - x0).astype(np.float32)
-    flat = stack.reshape(-1)
-    base = idx * (h * w) + y0 * w + x0
-    a = flat.take(base)
-    b = flat.take(base + 1)
-    c = flat.take(base + w)
-    d = flat.take(base + w + 1)
-    top = a + (b - a) * fx
-    bottom = c + (d - c) * fx
-    return np.where(inside, top + (bottom - top) * fy, 0).astype(np.float32)
-
-
-def _class_probabilities(split: str) -> np.ndarray:
-    counts = np.asarray(SVHN_CLASS_COUNTS.get(split, SVHN_CLASS_COUNTS["train"]), np.float64)
-    return counts / counts.sum()
-
-
-def synthetic_svhn(n: int, seed: int = 0, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic SVHN-like house-number crops: X (n, 32, 32, 3) uint8, y (n,) int64 0..9.
-
-    Each crop shows a centred digit from one of 16 fonts matplotlib ships (sans, serif, mono,
-    bold, oblique), scaled, stretched, slightly rotated and shifted, with parts of neighbouring
-    digits at the left and right edges as in SVHN, in a random colour on a shaded background of
-    another colour (sometimes with little contrast), blurred and noisy. Labels follow SVHN's
-    class frequencies (more 1s and 2s). The same ``(seed, split)`` gives the same images, and
-    the first ``m`` of ``n`` images do not depend on ``n``. Introduced in chapter 1.
-    """
-    n = chk.count(n, "n")
-    seed = chk.seed(seed)
-    if not isinstance(split, str) or split not in _SPLIT_IDS:
-        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(_SPLIT_IDS)}")
-    n = int(n)
-    X = np.empty((n, 32, 32, 3), np.uint8)
-    y = np.empty(n, np.int64)
-    for k, start in enumerate(range(0, n, _CHUNK)):
-        stop = min(n, start + _CHUNK)
-        rng = np.random.default_rng([int(seed), _SPLIT_IDS[split], k])
-        Xc, yc = _synthetic_chunk(rng, _CHUNK, split)
-        X[start:stop], y[start:stop] = Xc[: stop - start], yc[: stop - start]
-    return X, y
-
-
-def _synthetic_chunk(rng: np.random.Generator, m: int, split: str) -> tuple[np.ndarray, np.ndarray]:
-    masks, widths = glyph_masks()
-    n_fonts = masks.shape[0]
-    flat = masks.reshape(n_fonts * 10, _GLYPH_PX, _GLYPH_PX)
-    y = rng.choice(10, size=m, p=_class_probabilities(split)).astype(np.int64)
-    font = rng.integers(0, n_fonts, size=m)
-    # geometry: digit height in output pixels, horizontal stretch, rotation, shift
-    height = rng.uniform(15.0, 27.0, size=m)
-    stretch = rng.uniform(0.75, 1.3, size=m)
-    angle = rng.normal(0.0, 0.12, size=m).clip(-0.35, 0.35)
-    shift = rng.normal(0.0, 1.2, size=(m, 2)).clip(-3, 3)
-    scale = height / _GLYPH_HEIGHT  # output pixels per mask pixel
-    cos = np.array([math.cos(a) for a in angle], np.float32)
-    sin = np.array([math.sin(a) for a in angle], np.float32)
-    # neighbours: digits to the left and right, present with some probability
-    neighbours = rng.integers(0, 10, size=(m, 2))
-    has_neighbour = rng.random(size=(m, 2)) < np.array([0.6, 0.6])
-    gap = rng.uniform(1.0, 8.0, size=(m, 2))  # mask pixels between digits
-    w_centre = widths[font, y]
-    w_left = widths[font, neighbours[:, 0]]
-    w_right = widths[font, neighbours[:, 1]]
-    offsets = np.stack(
-        [
-            np.zeros(m),
-            -(w_centre / 2 + gap[:, 0] + w_left / 2),
-            w_centre / 2 + gap[:, 1] + w_right / 2,
-        ],
-        axis=1,
-    ).astype(np.float32)  # along the text line, in mask pixels
-    glyph = np.stack(
-        [font * 10 + y, font * 10 + neighbours[:, 0], font * 10 + neighbours[:, 1]], axis=1
-    )
-    # inverse map: output pixel -> glyph-mask coordinates (rotation, then stretch and scale)
-    v, u = np.mgrid[0:32, 0:32].astype(np.float32)
-    du = (u[None] - 15.5 - shift[:, None, None, 0]).astype(np.float32)
-    dv = (v[None] - 15.5 - shift[:, None, None, 1]).astype(np.float32)
-    ru = cos[:, None, None] * du + sin[:, None, None] * dv
-    rv = -sin[:, None, None] * du + cos[:, None, None] * dv
-    sx = (ru / (scale * stretch)[:, None, None]).astype(np.float32)
-    sy = (rv / scale[:, None, None]).astype(np.float32)
-    centre = (_GLYPH_PX - 1) / 2
-    alpha = np.zeros((m, 32, 32), np.float32)
-    for j in range(3):
-        a = _bilinear(
-            flat,
-            glyph[:, j, None, None],
-            sy + centre,
-            sx - offsets[:, j, None, None] + centre,
-        )
-        if j:
-            a *= has_neighbour[:, j - 1, None, None]
-        alpha = np.maximum(alpha, a)
-    # colours: background lightness, foreground lighter or darker by a contrast that is
-    # sometimes small; each tinted with its own random hue
-    bg_l = rng.uniform(0.1, 0.9, size=m)
-    contrast = np.where(rng.random(m) < 0.2, rng.uniform(0.08, 0.2, m), rng.uniform(0.2, 0.7, m))
-    sign = np.where(rng.random(m) < 0.5, -1.0, 1.0)
-    fg_l = bg_l + sign * contrast
-    flip = (fg_l < 0) | (fg_l > 1)
-    fg_l = np.where(flip, bg_l - sign * contrast, fg_l).clip(0, 1)
-    bg = bg_l[:, None] + rng.uniform(-0.25, 0.25, size=(m, 3))
-    fg = fg_l[:, None] + rng.uniform(-0.2, 0.2, size=(m, 3))
-    # background shading: a linear ramp in a random direction
-    ramp_dir = rng.normal(size=(m, 2))
-    ramp_amp = rng.uniform(0.0, 0.25, size=m)
-    norm = np.sqrt((ramp_dir**2).sum(axis=1)) + 1e-9
-    ramp = (ramp_dir[:, 0, None, None] * (u - 15.5) + ramp_dir[:, 1, None, None] * (v - 15.5)) / (
-        norm[:, None, None] * 32.0
-    )
-    shade = (ramp_amp[:, None, None] * ramp).astype(np.float32)
-    a = alpha[..., None]
-    img = (1 - a) * bg[:, None, None, :].astype(np.float32) + a * fg[:, None, None, :].astype(
-        np.float32
-    )
-    img = img + shade[..., None]
-    img = _blur(img, rng.choice(4, size=m, p=[0.25, 0.35, 0.25, 0.15]))
-    noise_sd = rng.uniform(0.01, 0.06, size=m).astype(np.float32)
-    img = img + noise_sd[:, None, None, None] * rng.standard_normal(img.shape, dtype=np.float32)
-    X = np.rint(np.clip(img, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
-    return X, y
-
-
-_BLUR_SIGMAS = (0.0, 0.6, 0.9, 1.3)
-
-
-def _blur(img: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Gaussian blur, one of four strengths per image (grouped so the filter runs in bulk)."""
-    from scipy.ndimage import gaussian_filter
-
-    out = img.copy()
-    for lvl, sigma in enumerate(_BLUR_SIGMAS):
-        sel = np.nonzero(level == lvl)[0]
-        if sigma and len(sel):
-            out[sel] = gaussian_filter(img[sel], sigma=(0, sigma, sigma, 0), mode="nearest")
-    return out
-
-
-def data_checksum(X: np.ndarray, y: np.ndarray) -> str:
-    """First 16 hex digits of the SHA-256 of images and labels (to check data is unchanged)."""
-    X = chk.images(X, "X", shape=(None,) * max(1, np.ndim(X)))
-    y = chk.int_array(y, "y", ndim=1)
-    h = hashlib.sha256(np.ascontiguousarray(X).tobytes())
-    h.update(np.ascontiguousarray(y).astype(np.int64).tobytes())
-    return h.hexdigest()[:16]
-
-
-def class_counts(y: np.ndarray) -> np.ndarray:
-    """Images per digit 0..9. Introduced in chapter 1."""
-    y = chk.labels(y, "y", 10)
-    return np.bincount(y, minlength=10)
-
-
-# --------------------------------------------------------------------------------------------
-# Looking at the images
-# --------------------------------------------------------------------------------------------
-
-PREPROCESSING_STEPS = ("RGB (uint8)", "grey, rgb2gray", "normalised, /255")
-
-
-def preprocessing_steps(image: np.ndarray) -> dict[str, np.ndarray]:
-    """One RGB image (32, 32, 3) uint8 at each preprocessing step of chapter 1."""
-    image = chk.images(image, "image", shape=(32, 32, 3))
-    if image.shape != (32, 32, 3):
-        raise ValueError(f"expected one RGB image of shape (32, 32, 3), got {image.shape}")
-    grey = rgb2gray(image[None])[0, ..., 0]
-    return dict(zip(PREPROCESSING_STEPS, (image, grey, grey / np.float32(255.0)), strict=True))
-
-
-def _images_and_labels(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    X = chk.images(X, "X", shape=(None, 32, 32, None) if np.ndim(X) == 4 else (None, 32, 32))
-    y = chk.int_array(y, "y", ndim=1)
-    chk.same_length("X", X, "y", y)
-    return X, y
-
-
-def _indices(idx: Any, n: int) -> np.ndarray:
-    idx = chk.int_array(idx, "idx", ndim=1, lo=0, hi=n - 1, min_size=1)
-    return idx
-
-
-def _show(ax, img: np.ndarray, title: str, colorbar: bool) -> None:
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    im = ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
-    ax.set_title(title, fontsize=9)
-    ax.set_xticks([0, 15, 31])
-    ax.set_yticks([0, 15, 31])
-    ax.grid(False)
-    if colorbar and img.ndim == 2:  # an RGB image has no single colour scale
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-
-
-def show_images(
-    X: np.ndarray,
-    y: np.ndarray,
-    idx: np.ndarray | list[int] | None = None,
-    ncols: int = 4,
-    colorbar: bool = True,
-) -> Any:
-    """Images with their labels; grey ones with a colour bar as in Ganguly (2022). Chapter 1."""
-    import matplotlib.pyplot as plt
-
-    X, y = _images_and_labels(X, y)
-    ncols = chk.count(ncols, "ncols", lo=1)
-    colorbar = chk.boolean(colorbar, "colorbar")
-    idx = np.arange(min(len(X), ncols)) if idx is None else _indices(idx, len(X))
-    nrows = int(np.ceil(len(idx) / ncols))
-    colorbar = colorbar and (X.ndim == 3 or X.shape[-1] == 1)
-    size = (2.6 if colorbar else 1.5, 2.4 if colorbar else 1.6)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False
-    )
-    for ax in axes.flat[len(idx) :]:
-        ax.axis("off")
-    for ax, i in zip(axes.flat, idx, strict=False):
-        _show(ax, X[i], f"#{i}: label {y[i]}", colorbar)
-        if not colorbar:
-            ax.set_xticks([])
-            ax.set_yticks([])
-    fig.tight_layout()
-    return fig
-
-
-def plot_preprocessing(X: np.ndarray, y: np.ndarray, idx: list[int] | np.ndarray) -> Any:
-    """A row per image, a column per preprocessing step, with colour bars (chapter 1)."""
-    import matplotlib.pyplot as plt
-
-    X, y = _images_and_labels(X, y)
-    idx = _indices(idx, len(X)).tolist()
-    fig, axes = plt.subplots(len(idx), 3, figsize=(8.4, 2.5 * len(idx)), squeeze=False)
-    for row, i in zip(axes, idx, strict=True):
-        for ax, (step, img) in zip(row, preprocessing_steps(X[i]).items(), strict=True):
-            _show(ax, img, f"#{i} (label {y[i]}): {step}", colorbar=True)
-            if img.ndim == 3:
-                ax.set_xlabel("RGB: three channels")
-    fig.tight_layout()
-    return fig
-
-
-def explorer(X: np.ndarray, y: np.ndarray) -> Any:
-    """An ipywidgets explorer: page through images and preprocessing steps (chapter 1).
-
-    Needs a running kernel; the chapter shows :func:`plot_preprocessing` beside it.
-    """
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-
-    X, y = _images_and_labels(X, y)
-    if len(X) == 0:
-        raise ValueError("explorer needs at least one image in X")
-    index = w.IntSlider(value=0, min=0, max=len(X) - 1, description="image")
-    step = w.ToggleButtons(options=PREPROCESSING_STEPS, description="step")
-    out = w.Output()
-
-    def draw(*_: Any) -> None:
-        img = preprocessing_steps(X[index.value])[step.value]
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(3.6, 3.0))
-            _show(ax, img, f"#{index.value}: label {y[index.value]}", colorbar=True)
-            ax.set_xlabel(f"{img.dtype}, values {img.min():.3g}..{img.max():.3g}")
-            plt.show()
-
-    index.observe(draw, names="value")
-    step.observe(draw, names="value")
-    draw()
-    return w.VBox([w.HBox([index]), step, out])
+__all__ = [
+    "BASE_URL",
+    "FONTS",
+    "LICENCE",
+    "PREPROCESSING_STEPS",
+    "SOURCES",
+    "SPLITS",
+    "SVHN",
+    "SvhnFile",
+    "cache_dir",
+    "class_counts",
+    "data_checksum",
+    "download",
+    "explorer",
+    "fetch_svhn_file",
+    "fix_label",
+    "format_array",
+    "glyph_masks",
+    "is_offline",
+    "load_svhn",
+    "normalise",
+    "plot_preprocessing",
+    "preprocessing_steps",
+    "read_svhn_mat",
+    "rgb2gray",
+    "sha256_of",
+    "show_images",
+    "split_sizes",
+    "synthetic_svhn",
+    "train_val_split",
+    "verify_file",
+    "write_svhn_mat",
+]
