@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from qbook import _checks as chk
 from qbook.routing import check_distance_matrix, held_karp, tour_cost
 from qbook.vrp_qubo import decode_tour, likely_tour, tsp_qubo
 
@@ -63,6 +64,7 @@ def minimal_tsp_trial(D: np.ndarray, seed: int, likely: bool = False, **options)
     ``valid_seen`` (distinct valid tours evaluated), ``null_probability`` (random search with as
     many distinct tours, up to 8 customers; NaN beyond), ``wall_s``. Introduced in chapter 11.
     """
+    likely = chk.boolean(likely, "likely")
     from qbook import minimal
 
     D = check_distance_matrix(D, symmetric=False)

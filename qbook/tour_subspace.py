@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qbook import _checks as chk
+
 __all__ = [
     "TourSpace",
     "cost_and_grad",
@@ -231,8 +233,8 @@ def initial_state(space: TourSpace, init: str | Sequence[int] = "uniform") -> np
 
 
 def _check_angles(gammas, betas) -> tuple[np.ndarray, np.ndarray]:
-    g = np.atleast_1d(np.asarray(gammas, dtype=float))
-    b = np.atleast_1d(np.asarray(betas, dtype=float))
+    g = np.atleast_1d(chk.finite_array(gammas, "gammas"))  # complex, NaN and inf refused
+    b = np.atleast_1d(chk.finite_array(betas, "betas"))
     if g.ndim != 1 or g.shape != b.shape or g.size < 1:
         raise ValueError(f"need as many gammas as betas (at least one), got {g.shape}, {b.shape}")
     if not (np.all(np.isfinite(g)) and np.all(np.isfinite(b))):
