@@ -165,6 +165,40 @@ def styled(table: pd.DataFrame) -> Any:
     )
 
 
+VERDICT_COLOURS = {
+    "holds": "#d9f2d9",
+    "does not hold": "#f8d7d7",
+    "inconclusive": "#fff1c2",
+    "not comparable": "#e6e6e6",
+}
+
+
+def styled_ledger(ledger: pd.DataFrame) -> Any:
+    """The claims ledger for the page: wrapped text, each verdict on its own colour.
+
+    ``ledger`` is the frame of :func:`qbook.claims.ledger` (it needs a ``verdict`` column).
+    Introduced in chapter 13, Results.
+    """
+    view = _frame(ledger, "ledger", ("verdict",))
+
+    def colour(v: Any) -> str:
+        return f"background-color: {VERDICT_COLOURS.get(v, '')}; font-weight: bold"
+
+    return (
+        view.style.hide(axis="index")
+        .map(colour, subset=["verdict"])
+        .set_table_styles(
+            [
+                {
+                    "selector": "td, th",
+                    "props": "white-space: normal; text-align: left; vertical-align: top;"
+                    " padding: 0.2em 0.5em; font-size: 0.85em;",
+                }
+            ]
+        )
+    )
+
+
 def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
     """Mean and sample standard deviation over seeds, one row per group in ``by``.
 
