@@ -85,6 +85,39 @@ def _alarm(*_):
 # --------------------------------------------------------------------------------------------
 
 
+def _claims_args(tmp) -> dict:
+    """Good calls of qbook.claims: one claim, its rows, one measurement."""
+    import pandas as pd
+
+    from qbook import claims
+
+    c = next(c for c in claims.CLAIMS if c.key == "ganguly-qcnn")
+    lk = c.measure
+    rows = pd.DataFrame(
+        [
+            dict(
+                chapter=lk.chapter,
+                experiment=lk.experiment,
+                metric=lk.metric,
+                value=v,
+                seed=s,
+                data_source="excitations",
+                profile="small",
+                n=None,
+                origin=claims.BUILD,
+            )
+            for s, v in enumerate((0.9, 0.95))
+        ]
+    )
+    m = claims.measure(rows, lk)
+    return {
+        "claims.load_origins": dict(build_dir=tmp, bench_dir=tmp),
+        "claims.measure": dict(df=rows, lk=lk),
+        "claims.verdict": dict(claim=c, m=m),
+        "claims.ledger": dict(df=rows, claims=[c]),
+    }
+
+
 def good_args(modname: str = "") -> dict:
     """Small valid arguments by parameter name, and per-function overrides."""
     import cirq
@@ -387,6 +420,8 @@ def good_args(modname: str = "") -> dict:
         "report.plot_metric": dict(df=df, chapter="c", metric="m"),
         "report.summarise": dict(df=df),
         "report.compact_versions": dict(versions="numpy 2.0, scipy 1.1"),
+        "report.styled_ledger": dict(ledger=pd.DataFrame({"claim": ["a"], "verdict": ["holds"]})),
+        **_claims_args(tmp),
         "cnn.one_hot": dict(y=np.array([0, 3, 9])),
         "cnn.confusion_matrix": dict(y_true=[0, 1, 1], y_pred=[0, 1, 0]),
         "cnn.worst_mistakes": dict(proba=np.full((3, 10), 0.1), y_true=[0, 1, 2], k=2),

@@ -244,6 +244,7 @@ def measure(df: pd.DataFrame, lk: Lookup, origin: str = BUILD) -> Measurement | 
         raise TypeError("df must be the frame of load_origins()")
     if not isinstance(lk, Lookup):
         raise TypeError(f"lk must be a Lookup, got {type(lk).__name__}")
+    origin = chk.choice(origin, "origin", (BUILD, "bench"))
     sel = _rows(df, lk, origin)
     sel_m = sel[_matches(sel.metric, lk.metric, lk.regex)]
     if sel_m.empty:

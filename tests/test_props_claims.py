@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _props import bad_input_cases, check_bad_inputs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -218,6 +219,12 @@ def test_the_full_profile_figure_decides_where_there_is_one():
     table = claims.ledger(pd.concat([df, bench]), [c])
     assert table.verdict[0] == "holds" and table.reason[0].startswith("full profile")
     assert claims.ledger(df, [c]).verdict[0] == "does not hold"
+
+
+@pytest.mark.parametrize(("qual", "func", "good", "muts"), bad_input_cases("claims"))
+@given(data=st.data())
+def test_generated_bad_input_raises_value_or_type_error(qual, func, good, muts, data):
+    check_bad_inputs(qual, func, good, muts, data)
 
 
 @pytest.mark.parametrize(
