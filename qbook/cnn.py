@@ -46,7 +46,7 @@ def build_cnn(
 ) -> Any:
     """The paper's Keras Sequential CNN, compiled (Adam, categorical cross-entropy, accuracy).
 
-    Three 3x3 Conv2D layers with ReLU, each followed by 2x2 max pooling, then Flatten, Dense
+    Three 3x3 Conv2D layers with ReLU, the first two followed by 2x2 max pooling, then Flatten, Dense
     layers with ReLU, and a 10-way softmax. The filter counts are small enough that the small
     profile trains in seconds on two CPU cores. Introduced in chapter 2.
     """
