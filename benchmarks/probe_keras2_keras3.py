@@ -1,18 +1,20 @@
 """Why did chapters 2-6 differ between TFQ + Keras 2 and qbook's simulator + Keras 3?
 
-The evidence behind ``qbook.training`` (issue 12). Three processes build the same models with
+The evidence behind ``qbook.training`` (issue 12). Four processes build the same models with
 the same seed and train them the same way, and the script compares what they produce:
 
 * ``tfq``: ``.venv`` (Python 3.11, TensorFlow 2.18, tf_keras 2.18), TFQ backend;
-* ``qbook_k2``: ``.venv`` again, qbook's simulator (same Keras, other simulator);
-* ``qbook_k3``: ``.venv313`` (Python 3.13, TensorFlow 2.21, Keras 3), qbook's simulator.
+* ``qbook_k2``: the same, qbook's simulator (``TF_USE_LEGACY_KERAS=1``): other simulator;
+* ``qbook_k3_tf218``: ``.venv`` with qbook's simulator and Keras 3.15: other Keras;
+* ``qbook_k3_tf221``: ``.venv313`` (Python 3.13, TensorFlow 2.21, Keras 3.15), qbook's
+  simulator: other TensorFlow and Python, the environment of ``make test313``.
 
 Measured in each process, for a CNN, the Dense model, the QCNN and the 1-filter hybrid:
 
 1. ``init``: the weights the builders draw from seed 0;
-2. ``keras_shuffle``: the weights after two epochs of ``fit(shuffle=True)``, run after a
-   different history in each process (the ``tfq`` process trains one small model first), as
-   in a chapter where other cells ran before;
+2. ``keras_shuffle``: the weights after two epochs of ``fit(shuffle=True)``; the ``tfq`` and
+   ``qbook_k3_tf218`` processes first train one small model (another history, as when other
+   cells of a chapter ran before), the other two do not;
 3. ``no_shuffle``: the same from the same weights with ``shuffle=False``;
 4. ``fit_in_order``: the same through ``qbook.training.fit_in_order`` (order drawn from the seed);
 5. ``grad``: for the quantum models, outputs and gradients of the loss at the initial weights
@@ -36,10 +38,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PROCS = {
-    "tfq": (ROOT / ".venv" / "bin" / "python", "tfq"),
-    "qbook_k2": (ROOT / ".venv" / "bin" / "python", "qbook"),
-    "qbook_k3": (ROOT / ".venv313" / "bin" / "python", "qbook"),
+VENV, VENV313 = ROOT / ".venv" / "bin" / "python", ROOT / ".venv313" / "bin" / "python"
+PROCS = {  # name: (python, backend, TF_USE_LEGACY_KERAS)
+    "tfq": (VENV, "tfq", "1"),
+    "qbook_k2": (VENV, "qbook", "1"),
+    "qbook_k3_tf218": (VENV, "qbook", "0"),
+    "qbook_k3_tf221": (VENV313, "qbook", "0"),
 }
 
 
@@ -67,7 +71,7 @@ def side(name: str, out: str) -> None:
         "hybrid1": (lambda: hybrid.build_hybrid_model(q, 1, seed=0), xq, yq, 16),
     }
     res: dict[str, np.ndarray] = {}
-    if name == "tfq":  # another history before the runs below, as in a chapter
+    if name in ("tfq", "qbook_k3_tf218"):  # another history before the runs, as in a chapter
         qml.build_dense_model(seed=5).fit(xd, yd, epochs=1, verbose=0)
     for key, (build, x, y, bs) in cases.items():
         for i, w in enumerate(build().get_weights()):
@@ -101,7 +105,13 @@ def compare(files: dict[str, str]) -> None:
 
     arrays = {k: np.load(f) for k, f in files.items()}
     rows = Rows("probe_keras2_keras3", "03_qml_primer")
-    pairs = [("tfq", "qbook_k2"), ("qbook_k2", "qbook_k3"), ("tfq", "qbook_k3")]
+    pairs = [
+        ("tfq", "qbook_k2"),  # the simulator alone
+        ("qbook_k2", "qbook_k3_tf218"),  # Keras 2 -> 3 alone
+        ("qbook_k3_tf218", "qbook_k3_tf221"),  # TensorFlow 2.18 -> 2.21 (and Python) alone
+        ("qbook_k2", "qbook_k3_tf221"),  # Keras 2 -> 3 and TensorFlow, same history
+        ("tfq", "qbook_k3_tf221"),  # everything: the book's two environments
+    ]
     groups = sorted({f.rsplit("/", 1)[0] for f in arrays["tfq"].files})
     for group in groups:
         names = [f for f in arrays["tfq"].files if f.rsplit("/", 1)[0] == group]
@@ -110,7 +120,7 @@ def compare(files: dict[str, str]) -> None:
             f"{a}_vs_{b}": max(float(np.abs(arrays[a][f] - arrays[b][f]).max()) for f in names)
             for a, b in pairs
         }
-        rows.add(group, "max_abs_difference", diffs["tfq_vs_qbook_k3"], scale=scale, **diffs)
+        rows.add(group, "max_abs_difference", diffs["tfq_vs_qbook_k3_tf221"], scale=scale, **diffs)
     rows.write()
 
 
@@ -125,9 +135,10 @@ def main() -> None:
     folder = ROOT / "results" / "probe_keras2_keras3"
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
-    for name, (python, backend) in PROCS.items():
+    for name, (python, backend, legacy) in PROCS.items():
         out = folder / f"{name}.npz"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "QBOOK_QML_BACKEND": backend}
+        env["TF_USE_LEGACY_KERAS"] = legacy
         subprocess.run(
             [str(python), __file__, "--side", name, "--out", str(out)], env=env, check=True
         )
