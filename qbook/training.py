@@ -1,13 +1,13 @@
 """Training that depends on the seed alone: the same batches under Keras 2 and Keras 3 (chapter 2).
 
-Keras's ``fit(..., shuffle=True)`` draws each epoch's order from TensorFlow's random ops, whose
-seeds come from the global seed *and* from the random ops the process created since it was set.
-The same seed therefore gives different batches after a different history (another model
-trained first, TensorFlow Quantum's layers built instead of qbook's), and one seed's accuracy
-moves by a point or two. ``benchmarks/probe_keras2_keras3.py`` measured the rest: the initial
-weights Keras draws from one seed are identical in tf_keras 2.18 (TensorFlow 2.18) and Keras 3
-(TensorFlow 2.21), and with the same batch order the classical models of chapters 2-6 train to
-bit-identical weights in both.
+Keras's ``fit(..., shuffle=True)`` draws each epoch's order from TensorFlow's random ops, and
+the order a seed gives is not the seed's alone: tf_keras 2.18 and Keras 3 draw different orders
+from the same seed, and in Keras 3 the order can also change with the random ops the process
+ran before (another model trained first). So one seed's accuracy moved by a point or two
+between the book's two environments. ``benchmarks/probe_keras2_keras3.py`` measured the rest:
+the initial weights Keras draws from one seed are identical in tf_keras 2.18 (TensorFlow 2.18)
+and Keras 3 (TensorFlow 2.21), and with the same batch order the classical models of chapters
+2-6 train to bit-identical weights in both.
 
 So qbook draws the order itself: :func:`epoch_orders` makes one permutation per epoch from a
 NumPy ``default_rng(seed)``, and :func:`fit_in_order` feeds the rows in that order, one
