@@ -1,8 +1,9 @@
 """Chapters 2-6 on Python 3.13 + Keras 3 (qbook's simulator) against the book's TFQ stack.
 
 Each side trains every model that chapters 2, 4, 5 and 6 compare, once per seed of
-``qbook.profile``'s ``py313`` section (small profile: 5 seeds, sizes a few minutes per side),
-with the chapters' own builders and training functions:
+``qbook.profile``'s ``py313`` section (small profile: 5 seeds, smaller data than the chapters;
+about 35 minutes per side on the shared 2-core machine, most of it the 3-filter hybrid and the
+17-qubit QNN), with the chapters' own builders and training functions:
 
 * side ``tfq``: ``.venv`` (Python 3.11, TensorFlow 2.18, Keras 2 via tf_keras), TFQ backend;
 * side ``py313``: ``.venv313`` (Python 3.13, TensorFlow 2.21, Keras 3), qbook's simulator.
@@ -12,9 +13,11 @@ on the per-seed accuracies does not reject equal means at the 5% level (p >= 0.0
 sides have no spread at all the test is undefined and the sides agree only if every accuracy
 is equal. With about a dozen models, one rejection in twenty comparisons is expected by chance
 alone; the Holm-corrected verdict over the whole family is reported too. Besides the test, the
-rows say how many seeds gave bit-identical accuracies on both sides (since qbook draws the
-batch order itself, the classical models should give the same numbers to the last bit; the
-quantum ones cannot, as the simulators round differently and Adam amplifies it).
+rows say how many seeds gave bit-identical accuracies on both sides. Since qbook draws the
+batch order itself, the classical models train to the same weights to the last bit; the quantum
+models' weights drift apart by the simulators' round-off (TFQ against qbook's simulator,
+TensorFlow 2.18 against 2.21), which Adam amplifies, so their accuracies agree only when that
+drift flips no prediction (``benchmarks/probe_keras2_keras3.py`` measures the drift).
 
 Run (from the repository root, both environments present):
 ``PYTHONPATH=. .venv/bin/python benchmarks/compare_py313.py``
