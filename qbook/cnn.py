@@ -28,6 +28,7 @@ import numpy as np
 from qbook import _cache
 from qbook import _checks as chk
 from qbook.env import ensure_tensorflow_env, import_tensorflow
+from qbook.training import adam, fit_in_order
 
 ensure_tensorflow_env()
 tf = import_tensorflow(quantum=False).tf
@@ -108,7 +109,7 @@ def _check_input_shape(input_shape: tuple[int, ...]) -> None:
 def _compile(model: Any, learning_rate: float) -> None:
     learning_rate = chk.learning_rate(learning_rate)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -166,24 +167,22 @@ def train(
     callbacks = []
     if log_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=os.fspath(log_dir), profile_batch=0))
+    X, y = np.asarray(X), np.asarray(y)
     val = None
     if validation_data is not None:
         Xv, yv = validation_data
         _check_xy(Xv, yv, model)
         val = (np.asarray(Xv), one_hot(yv))
+    elif validation_split > 0:  # the last rows, as Keras's validation_split takes them
+        k = len(X) - int(len(X) * validation_split)
+        if k < 1 or k == len(X):
+            raise ValueError(f"validation_split {validation_split} leaves no rows on one side")
+        X, y, val = X[:k], y[:k], (X[k:], one_hot(y[k:]))
     start = time.perf_counter()
-    hist = model.fit(
-        np.asarray(X),
-        one_hot(y),
-        epochs=int(epochs),
-        batch_size=int(batch_size),
-        validation_data=val,
-        validation_split=validation_split if val is None else 0.0,
-        callbacks=callbacks,
-        shuffle=True,
-        verbose=0,
-    )
-    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    history = fit_in_order(
+        model, X, one_hot(y), epochs=int(epochs), batch_size=int(batch_size), seed=seed,
+        validation_data=val, callbacks=callbacks,
+    )  # fmt: skip
     history["wall_s"] = [time.perf_counter() - start]
     return history
 

@@ -27,6 +27,7 @@ from qbook import _cache
 from qbook import _checks as chk
 from qbook.env import ensure_tensorflow_env
 from qbook.qcnn import cluster_state_circuit, filter_circuit, uniform_angles
+from qbook.training import adam
 
 ensure_tensorflow_env()  # before anything below can import TensorFlow
 
@@ -86,7 +87,7 @@ def build_hybrid_model(
     out = tf.keras.layers.Dense(1, name="out")(x)
     model = tf.keras.Model(inp, out, name=f"hybrid{n_filters}")
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss=tf.keras.losses.MeanSquaredError(),
         metrics=[hinge_accuracy],
     )
@@ -167,7 +168,7 @@ def build_feature_mlp(n_features: int, hidden: int, learning_rate: float = 0.02,
         name=f"mlp{n_features}x{hidden}",
     )
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss=tf.keras.losses.MeanSquaredError(),
         metrics=[hinge_accuracy],
     )
@@ -370,7 +371,7 @@ def build_quanv_head(
         name="head",
     )
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )

@@ -60,6 +60,24 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "quanv_epochs": 15,
             "quanv_seed": 0,
         },
+        # py313 (benchmarks/compare_py313.py): chapters 2-6's models trained once per seed in
+        # each environment (TFQ + Keras 2, qbook's simulator + Keras 3) at these sizes; nothing
+        # is tuned on these seeds, they only measure the spread the comparison needs.
+        "py313": {
+            "seeds": (0, 1, 2, 3, 4),
+            "cnn_n_train": 3000,
+            "cnn_n_test": 1000,
+            "cnn_epochs": 4,
+            "qcnn_epochs": 20,
+            "qimage_n_train": 1000,
+            "qimage_n_test": 1000,
+            "qimage_epochs": 3,
+            "qimage_cnn_epochs": 10,
+            "hybrid_epochs": 15,
+            "quanv_n_train": 1000,
+            "quanv_n_test": 500,
+            "quanv_epochs": 10,
+        },
         # Part II: optimisation
         "qubo": {"n_random": 6, "max_exhaustive_n": 10, "timing_sizes": (16, 18, 20, 22)},
         "vrp": {
@@ -183,6 +201,21 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "quanv_n_test": 2000,
             "quanv_epochs": 20,
             "quanv_seed": 0,
+        },
+        "py313": {
+            "seeds": tuple(range(10)),
+            "cnn_n_train": 20000,
+            "cnn_n_test": 5000,
+            "cnn_epochs": 10,
+            "qcnn_epochs": 60,
+            "qimage_n_train": 5000,
+            "qimage_n_test": 2000,
+            "qimage_epochs": 10,
+            "qimage_cnn_epochs": 20,
+            "hybrid_epochs": 15,
+            "quanv_n_train": 5000,
+            "quanv_n_test": 2000,
+            "quanv_epochs": 20,
         },
         "qubo": {"n_random": 20, "max_exhaustive_n": 14, "timing_sizes": (16, 18, 20, 22, 24)},
         "vrp": {

@@ -295,6 +295,7 @@ def build_qcnn_model(qubits: Sequence[cirq.Qid], learning_rate: float = 0.02, se
     :func:`hinge_accuracy`; ``seed`` seeds the initial symbol values.
     """
     from qbook import qlayers
+    from qbook.training import adam
 
     qubits = _check_qubits(qubits, 8)
     learning_rate = chk.learning_rate(learning_rate)
@@ -308,7 +309,7 @@ def build_qcnn_model(qubits: Sequence[cirq.Qid], learning_rate: float = 0.02, se
     out = pqc(state)
     model = tf.keras.Model(inputs=inp, outputs=out, name="qcnn")
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss=tf.keras.losses.MeanSquaredError(),
         metrics=[hinge_accuracy],
     )
@@ -338,6 +339,8 @@ def train_model(
 ) -> TrainResult:
     """Seed everything, build a model with ``make_model(seed)``, fit, return its history (chapter 4).
 
+    The batches come in the order :func:`qbook.training.fit_in_order` draws from ``seed``.
+
     ``val_accuracy`` is the hinge accuracy on the validation data after the last epoch.
     """
     make_model = chk.callable_(make_model, "make_model")
@@ -349,23 +352,23 @@ def train_model(
     chk.model_inputs(x_train, len(y_train), "x_train")
     chk.model_inputs(x_val, len(y_val), "x_val")
     from qbook.env import seed_everything
+    from qbook.training import fit_in_order
 
-    tf = _tf().tf
+    _tf()
     seed_everything(seed)
     model = make_model(seed)
     t0 = time.perf_counter()
-    hist = model.fit(
+    history = fit_in_order(
+        model,
         x_train,
         np.asarray(y_train, dtype=np.float32),
         validation_data=(x_val, np.asarray(y_val, dtype=np.float32)),
         epochs=epochs,
         batch_size=batch_size,
-        verbose=0,
+        seed=seed,
     )
     seconds = time.perf_counter() - t0
-    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     n_params = int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
-    del tf
     return TrainResult(seed, history, history["val_hinge_accuracy"][-1], seconds, n_params)
 
 

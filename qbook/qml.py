@@ -269,11 +269,12 @@ def hinge_labels(y: np.ndarray) -> np.ndarray:
 
 def _compile(model: Any, learning_rate: float) -> Any:
     from qbook.qcnn import hinge_accuracy
+    from qbook.training import adam
 
     learning_rate = chk.learning_rate(learning_rate)
     tf = _tf().tf
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=adam(learning_rate),
         loss=tf.keras.losses.Hinge(),
         metrics=[hinge_accuracy],
     )
@@ -381,7 +382,10 @@ def fit_eval(
     batch_size: int,
     sample_weight: np.ndarray | None = None,
 ) -> FitResult:
-    """Fit a compiled model (±1 labels), then measure hinge accuracy on the test set (chapter 5)."""
+    """Fit a compiled model (±1 labels), then measure hinge accuracy on the test set (chapter 5).
+
+    The batches come in the order :func:`qbook.training.fit_in_order` draws from ``seed``.
+    """
     name = chk.string(name, "name")
     chk.keras_model(model)
     y = chk.finite_array(y, "y", ndim=(1, 2))
@@ -394,21 +398,21 @@ def fit_eval(
     chk.model_inputs(x, len(y), "x")
     chk.model_inputs(x_test, len(y_test), "x_test")
     from qbook.env import seed_everything
+    from qbook.training import fit_in_order
 
     seed_everything(seed)
     t0 = time.perf_counter()
-    hist = model.fit(
+    history = fit_in_order(
+        model,
         x,
         np.asarray(y, np.float32),
         sample_weight=sample_weight,
         epochs=epochs,
         batch_size=batch_size,
-        verbose=0,
-        shuffle=True,
+        seed=seed,
     )
     seconds = time.perf_counter() - t0
     _, acc = model.evaluate(x_test, np.asarray(y_test, np.float32), verbose=0, batch_size=256)
-    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     return FitResult(name, seed, float(acc), history, seconds, n_params(model))
 
 
