@@ -9,10 +9,13 @@ its profile, seeds, data source and whether the seeds were held out.
 
 Verdicts:
 
-* ``holds``: the measurement is consistent with the claim (within two standard errors over
-  seeds, or inside the 95% Wilson interval of a count);
-* ``does not hold``: the measurement falls short of the claim beyond that;
-* ``inconclusive``: a claimed difference goes the claimed way but stays within the noise;
+* ``holds``: the measured figure (mean over seeds, or share of successes) meets the claim,
+  within the claim's own rounding; for a claimed difference, Welch's 95% interval of the
+  difference lies above zero;
+* ``does not hold``: even the far end of the 95% interval (Student's t over seeds, Wilson for
+  a count) misses the claim, or a claimed difference goes the other way;
+* ``inconclusive``: in between: the figure misses the claim but its interval reaches it, or a
+  claimed difference goes the claimed way within the noise (or rests on single runs);
 * ``not comparable``: the book measured on other data than the claim is about.
 
 A claim with no recorded measurement in this build is an error (:class:`MissingMeasurement`):
@@ -33,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
 from qbook import _checks as chk
 from qbook.results import _read_jsonl, load_results, repo_root, results_dir
@@ -50,6 +54,7 @@ __all__ = [
     "load_origins",
     "measure",
     "verdict",
+    "welch_half_width",
 ]
 
 VERDICTS = ("holds", "does not hold", "inconclusive", "not comparable")
@@ -138,6 +143,10 @@ class Measurement:
     def se(self) -> float:
         """Standard error of the mean over seeds (0 with one seed: no spread to use)."""
         return self.sd / math.sqrt(self.n) if self.n > 1 and math.isfinite(self.sd) else 0.0
+
+    def half_width(self) -> float:
+        """Half the 95% t-interval of the mean (Student, n - 1 degrees of freedom); 0 for one run."""
+        return float(student_t.ppf(0.975, self.n - 1)) * self.se if self.n > 1 else 0.0
 
     def text(self) -> str:
         """``"0.938 +/- 0.088 (2 seeds 0-1; excitations; small; not held out; this build)"``."""
@@ -293,6 +302,20 @@ def _short_source(sources: list[str]) -> str:
     return f"{common or 'several data sources'} ({len(sources)} sources)"
 
 
+def welch_half_width(a: Measurement, b: Measurement) -> float:
+    """Half-width of Welch's 95% interval for the difference of two means over seeds
+    (Welch-Satterthwaite degrees of freedom); 0 when neither has any spread."""
+    if not isinstance(a, Measurement) or not isinstance(b, Measurement):
+        raise TypeError("welch_half_width needs two Measurements")
+    if a.n < 2 or b.n < 2:
+        raise ValueError("Welch's interval needs at least two seeds on each side")
+    se = math.hypot(a.se, b.se)
+    if se == 0:
+        return 0.0
+    df = se**4 / (a.se**4 / (a.n - 1) + b.se**4 / (b.n - 1))
+    return float(student_t.ppf(0.975, df)) * se
+
+
 def verdict(claim: Claim, m: Measurement, versus: Measurement | None = None) -> tuple[str, str]:
     """``(verdict, reason)`` for one measurement of ``claim``; see the module docstring."""
     if not isinstance(claim, Claim) or not isinstance(m, Measurement):
@@ -306,40 +329,51 @@ def verdict(claim: Claim, m: Measurement, versus: Measurement | None = None) -> 
         if versus is None:
             raise ValueError(f"claim {claim.key}: rule 'better' needs the versus measurement")
         diff = m.mean - versus.mean
-        noise = 2 * math.hypot(m.se, versus.se)
         what = f"{m.mean:.3g} vs {versus.mean:.3g}"
+        if diff <= 0:
+            return "does not hold", f"{what}: not ahead on the same data"
+        if min(m.n, versus.n) < 2:
+            return (
+                "inconclusive",
+                f"{what}: ahead by {diff:.3g} in single runs (no spread to judge)",
+            )
+        noise = welch_half_width(m, versus)
         if diff > noise:
             return (
                 "holds",
-                f"{what}: ahead by {diff:.3g}, more than 2 standard errors ({noise:.2g})",
+                f"{what}: ahead by {diff:.3g}, beyond Welch's 95% half-width {noise:.2g}",
             )
-        if diff <= 0:
-            return "does not hold", f"{what}: not ahead on the same data"
         return (
             "inconclusive",
-            f"{what}: ahead by {diff:.3g}, within 2 standard errors ({noise:.2g})",
+            f"{what}: ahead by {diff:.3g}, within Welch's 95% half-width {noise:.2g}",
         )
     t, slack = float(claim.target), claim.slack
     if m.trials is not None:
         lo, hi = wilson_interval(m.successes, m.trials)
     else:
-        lo, hi = m.mean - 2 * m.se, m.mean + 2 * m.se
+        lo, hi = m.mean - m.half_width(), m.mean + m.half_width()
     if m.trials is not None:
         band = f"95% Wilson interval {100 * lo:.0f}-{100 * hi:.0f}%"
     elif m.n > 1:
-        band = f"mean +/- 2 s.e. {lo:.3g} to {hi:.3g}"
+        band = f"95% t-interval of the mean {lo:.3g} to {hi:.3g}"
     else:
         band = f"one run: {m.mean:.4g}"
     if claim.rule == "equal":
         ok = bool(np.isclose(m.mean, t)) and (m.n == 1 or m.sd == 0 or math.isnan(m.sd))
         return ("holds" if ok else "does not hold"), f"measured {m.mean:.4g}, claimed {t:g}"
-    ok = {
+    meets = {  # the measured figure itself meets the claim
+        "at_least": m.mean >= t - slack,
+        "at_most": m.mean <= t + slack,
+        "close": abs(m.mean - t) <= slack,
+    }[claim.rule]
+    possible = {  # the interval still reaches the claim
         "at_least": hi >= t - slack,
         "at_most": lo <= t + slack,
         "close": lo <= t + slack and hi >= t - slack,
     }[claim.rule]
     relation = {"at_least": "at least", "at_most": "at most", "close": "about"}[claim.rule]
-    return ("holds" if ok else "does not hold"), f"claimed {relation} {t:g}; {band}"
+    word = "holds" if meets else "inconclusive" if possible else "does not hold"
+    return word, f"claimed {relation} {t:g}, measured {m.mean:.3g}; {band}"
 
 
 def ledger(df: pd.DataFrame | None = None, claims: Sequence[Claim] | None = None) -> pd.DataFrame:
@@ -485,7 +519,7 @@ CLAIMS: tuple[Claim, ...] = (
         rule="equal",
         target=0.0,
         measure=Lookup(_ch("11"), "qubit_count", "max_deviation_from_formula", "largest deviation"),
-        note="Qubits counted on the built circuits for n_c = 2 ... 1024 (ceil for non-powers of two).",
+        note="Qubits counted on the circuits built for n_c = 2-64 and around each power of two to 1024.",
     ),
     Claim(
         key="tan-64-on-7",
