@@ -24,8 +24,11 @@ import cirq
 import numpy as np
 
 # A block whose qubits sit in the middle of the layout is applied as a batch of
-# (2^k x 2^k) @ (2^k x trailing) products; below this trailing size it is moved to the end.
+# (2^k x 2^k) @ (2^k x trailing) products; on many qubits (from BIG_STATE on), a block with
+# fewer than MIN_TRAILING amplitudes after it is moved to the end (on few qubits, where the
+# number of ops counts more than their shapes, it stays).
 MIN_TRAILING = 16
+BIG_STATE = 12
 
 
 @dataclass
@@ -102,26 +105,24 @@ def diagonal_table(op: cirq.Operation) -> tuple[np.ndarray, bool] | None:
 def fuse(ops: list[tuple[cirq.Operation, list[int]]], max_qubits: int) -> list[Stage]:
     """Group operations into stages, greedily, in circuit order.
 
-    A diagonal gate joins the open diagonal stage, or the open block if its qubits are the
-    block's; any other gate joins the open block while the block's qubits fit in
-    ``max_qubits``. Otherwise a new stage starts.
+    Every gate joins the open block while the block's qubits fit in ``max_qubits``; a
+    diagonal gate that does not fit joins the open diagonal stage or starts one. Otherwise a
+    new block starts.
     """
     stages: list[Stage] = []
     for op, w in ops:
         cur = stages[-1] if stages else None
-        diagonal = len(w) <= max_qubits and diagonal_table(op) is not None
+        diagonal = diagonal_table(op) is not None
+        if cur is not None and cur.kind == "block":
+            new = cur.wires + [q for q in w if q not in cur.wires]
+            if len(new) <= max_qubits:
+                cur.ops.append((op, w))
+                cur.wires = new
+                continue
         if diagonal and cur is not None and cur.kind == "diag":
             cur.ops.append((op, w))
             cur.wires += [q for q in w if q not in cur.wires]
             continue
-        if cur is not None and cur.kind == "block":
-            new = cur.wires + [q for q in w if q not in cur.wires]
-            if (diagonal and len(new) == len(cur.wires)) or (
-                not diagonal and len(new) <= max_qubits
-            ):
-                cur.ops.append((op, w))
-                cur.wires = new
-                continue
         stages.append(Stage("diag" if diagonal else "block", list(w), [(op, w)]))
     return stages
 
@@ -146,7 +147,7 @@ def merged_transpose(old: list[int], new: list[int]) -> tuple[list[int], list[in
     return shape, perm
 
 
-def _gather(order: list[int], wires: list[int]) -> list[int]:
+def _gather(order: list[int], wires: list[int], min_trailing: int) -> list[int]:
     """A new layout in which ``wires`` are adjacent: they join their last member's place, or
     go to the end when that would leave too few qubits after them."""
     posn = [order.index(q) for q in wires]
@@ -154,16 +155,16 @@ def _gather(order: list[int], wires: list[int]) -> list[int]:
     group = [order[p] for p in sorted(posn)]
     before = [q for q in order[:last] if q not in wires]
     after = order[last + 1 :]
-    if 0 < len(after) and 2 ** len(after) < MIN_TRAILING:
+    if 0 < len(after) and 2 ** len(after) < min_trailing:
         return before + after + group
     return before + group + after
 
 
-def plan_layout(stages: list[Stage], n: int) -> list[int]:
+def plan_layout(stages: list[Stage], n: int, min_trailing: int = MIN_TRAILING) -> list[int]:
     """Choose each block's transpose and position; returns the final layout.
 
     Diagonal stages never move the state. A block whose qubits are adjacent stays in place
-    unless fewer than ``MIN_TRAILING`` amplitudes follow it (then it moves to the end).
+    unless fewer than ``min_trailing`` amplitudes follow it (then it moves to the end).
     """
     order = list(range(n))
     for st in stages:
@@ -173,8 +174,8 @@ def plan_layout(stages: list[Stage], n: int) -> list[int]:
         posn = sorted(order.index(q) for q in st.wires)
         adjacent = posn[-1] - posn[0] + 1 == len(posn)
         trailing = n - 1 - posn[-1]
-        if not adjacent or 0 < trailing and 2**trailing < MIN_TRAILING:
-            new = _gather(order, st.wires)
+        if not adjacent or 0 < trailing and 2**trailing < min_trailing:
+            new = _gather(order, st.wires, min_trailing)
             if new != order:
                 st.transpose = merged_transpose(order, new)
                 order = new
@@ -235,3 +236,13 @@ def diag_terms(stage: Stage, affine: Any) -> None:
         else:
             terms.append(Term(positions, table))
     stage.terms = terms
+
+
+def local_index(n: int, positions: list[int]) -> np.ndarray:
+    """For every basis state of ``n`` qubits, the index formed by its bits at ``positions``
+    (the first position the most significant bit)."""
+    x = np.arange(2**n, dtype=np.int64)
+    idx = np.zeros(2**n, dtype=np.int64)
+    for p in positions:
+        idx = (idx << 1) | ((x >> (n - 1 - p)) & 1)
+    return idx

@@ -36,6 +36,8 @@ import sympy
 from qbook import _tfsim_plan as plan
 
 MAX_BLOCK_QUBITS = 3
+# A diagonal stage's angle table (gates x 2^n numbers) is a graph constant up to this size.
+DIAG_CONSTANT_SIZE = 2**18
 _LETTERS = string.ascii_lowercase + string.ascii_uppercase
 
 
@@ -223,27 +225,42 @@ class Program:
         return {i: self._phase(st, theta) for i, st in enumerate(self.blocks) if st.kind == "diag"}
 
     def _phase(self, stage: plan.Stage, theta: Any) -> Any:
+        """``exp(i angle)`` of a diagonal stage, (B or 1, 2**n); ``angle = t @ V + c`` with
+        ``t`` the gates' exponents. ``V`` and ``c`` are constants on few qubits and are built in
+        the graph (from each gate's small table) on many."""
         tf = _tf()
         n = self.n_qubits
         rtype = tf.as_dtype(self.dtype).real_dtype
-        x = tf.range(2**n, dtype=tf.int32)
-        angle = tf.zeros([1, 2**n], dtype=rtype)
-        rows, coefs, offsets = [], [], []
-        for term in stage.terms:
-            idx = tf.zeros_like(x)
-            for p in term.positions:
-                idx = idx * 2 + tf.bitwise.bitwise_and(tf.bitwise.right_shift(x, n - 1 - p), 1)
-            values = tf.gather(tf.constant(term.table, dtype=rtype), idx)
-            if term.coef is None:
-                angle += values[None]
-            else:
-                rows.append(values)
-                coefs.append(term.coef)
-                offsets.append(term.offset)
-        if rows:
-            t = tf.linalg.matmul(theta, tf.constant(np.array(coefs).T, dtype=rtype))
-            t += tf.constant(offsets, dtype=rtype)
-            angle += tf.linalg.matmul(t, tf.stack(rows))
+        params = [t for t in stage.terms if t.coef is not None]
+        consts = [t for t in stage.terms if t.coef is None]
+        if 2**n * len(stage.terms) <= DIAG_CONSTANT_SIZE:
+            rows = [t.table[plan.local_index(n, t.positions)] for t in params]
+            angle = tf.constant(
+                sum(t.table[plan.local_index(n, t.positions)] for t in consts)
+                + np.zeros((1, 2**n)),
+                dtype=rtype,
+            )
+            rows = tf.constant(np.array(rows).reshape(len(params), 2**n), dtype=rtype)
+        else:
+            x = tf.range(2**n, dtype=tf.int32)
+            values = []
+            for term in stage.terms:
+                idx = tf.zeros_like(x)
+                for p in term.positions:
+                    bit = tf.bitwise.bitwise_and(tf.bitwise.right_shift(x, n - 1 - p), 1)
+                    idx = idx * 2 + bit
+                values.append(tf.gather(tf.constant(term.table, dtype=rtype), idx))
+            angle = tf.zeros([1, 2**n], dtype=rtype)
+            for term, v in zip(stage.terms, values, strict=True):
+                if term.coef is None:
+                    angle += v[None]
+            rows = [v for term, v in zip(stage.terms, values, strict=True) if term.coef is not None]
+            rows = tf.stack(rows) if rows else None
+        if params:
+            coefs = np.array([t.coef for t in params])
+            exps = tf.linalg.matmul(theta, tf.constant(coefs.T, dtype=rtype))
+            exps += tf.constant([t.offset for t in params], dtype=rtype)
+            angle += tf.linalg.matmul(exps, rows)
         return tf.complex(tf.cos(angle), tf.sin(angle))
 
     def _evolve(self, psi: Any, us: dict[int, Any], phases: dict[int, Any]) -> Any:
@@ -353,7 +370,8 @@ def compile_circuit(
     where = {q: i for i, q in enumerate(qubits)}
     ops = [(op, [where[q] for q in op.qubits]) for op in circuit.all_operations() if op.qubits]
     stages = plan.fuse(ops, int(max_block_qubits))
-    layout = plan.plan_layout(stages, len(qubits))
+    min_trailing = plan.MIN_TRAILING if len(qubits) >= plan.BIG_STATE else 1
+    layout = plan.plan_layout(stages, len(qubits), min_trailing)
     for st in stages:
         if st.kind == "block":
             plan.block_slots(st, lambda e: _affine(e, index))
