@@ -8,11 +8,15 @@ TensorFlow does (Python 3.13, Keras 3, a GPU) and gradients come from autodiff:
    ``lambda_k`` (in half turns), projectors ``P_k`` and global shift ``s``
    (:func:`gate_unitary`). With ``t = a . theta + b`` (TFQ's rule: exponents are affine in
    the symbols) the unitary is a differentiable function of the symbol values ``theta``.
-2. **Fused blocks.** Consecutive gates are grouped into blocks on at most three qubits; each
-   block's 8x8 unitary is the product of its gates' unitaries, computed for all blocks at once.
-3. **Batched states.** The state of a batch is a tensor of shape ``(batch, 2, ..., 2)``, one
-   axis per qubit in Cirq's order (the first qubit is the most significant bit); a block is
-   applied with one ``einsum``.
+2. **Fused stages** (:mod:`qbook._tfsim_plan`). Consecutive gates are grouped into blocks on
+   at most three qubits (five on big circuits); each block's 8x8 unitary is the product of its
+   gates' unitaries, computed for all blocks at once. A run of diagonal gates (``ZZ``, ``CZ``,
+   ``Rz`` ...) that fits in no block becomes one elementwise phase ``exp(i angle)``, the
+   angle affine in the symbols, whatever qubits the run touches.
+3. **Batched states.** The state of a batch is a tensor ``(batch, 2**n)``, one bit per qubit;
+   a block is applied with one matrix product on a view in which its qubits are adjacent axes.
+   The order of the qubits (the *layout*) changes lazily: a transpose only when a block's
+   qubits are not adjacent, never back (the expectation values read the final layout).
 4. **Expectation values** of Pauli sums: ``Z``-only terms from the probabilities, the others
    as ``<psi| P |psi>``.
 
