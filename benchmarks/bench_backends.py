@@ -3,12 +3,12 @@
 For the chapter 4 QCNN (8 qubits, 63 symbols, batch 112, cluster state prepended) and the
 chapter 5 QNN (17 qubits, 32 symbols, batch 32), both backends get the same weights and the same
 circuits; one training step (forward pass, mean squared error, gradient with respect to the
-symbols) runs inside ``tf.function`` on each. After a warm-up the two backends' steps are timed
-*interleaved*, ``REPEATS`` rounds, the order alternating from round to round and each timed step
-preceded by a pause of ``PAUSE`` seconds: TFQ's OpenMP threads keep spinning for a while after a
-step, and a step started right after one of TFQ's would be charged for that spinning (on a
-shared machine, the load also changes from minute to minute; interleaving exposes both backends
-to the same). Recorded: the median seconds per step of each backend with the quartiles and the
+symbols) runs inside ``tf.function`` on each. After ``WARMUP`` untimed rounds the two
+backends' steps are timed *interleaved*, ``REPEATS`` rounds, the order alternating from round
+to round and each timed step preceded by a pause of ``PAUSE`` seconds: TFQ's OpenMP threads
+keep spinning for a while after a step, and a step started right after one of TFQ's would be
+charged for that spinning (on a shared machine, the load also changes from minute to minute;
+interleaving exposes both backends to the same). Recorded: the median seconds per step of each backend with the quartiles and the
 extremes, the median over rounds of the ratio TFQ / qbook (with its quartiles), the largest
 output difference and the largest gradient difference (float32 on both sides; TFQ's adjoint
 gradient is itself about 1e-4 from float64 finite differences). Needs TFQ (run it in the book's
@@ -35,6 +35,7 @@ import qbook  # noqa: E402
 
 REPEATS = 15
 PAUSE = 0.5
+WARMUP = 3  # untimed interleaved rounds first (the first steps after tracing run slow)
 
 
 def _models(circuit, readout, prepend, seed):
@@ -112,15 +113,17 @@ def compare(rows: Rows, experiment: str, chapter: str, circuit, readout, prepend
 
 
 def _interleaved(steps, xs) -> dict[str, list[float]]:
-    """Seconds per step of each backend, ``REPEATS`` rounds, alternating which goes first."""
+    """Seconds per step of each backend, ``REPEATS`` rounds after ``WARMUP`` untimed ones,
+    alternating which backend goes first."""
     names = list(steps)
     times: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(REPEATS):
+    for r in range(WARMUP + REPEATS):
         for name in names if r % 2 == 0 else names[::-1]:
             time.sleep(PAUSE)  # let the other backend's threads go idle first
             t0 = time.perf_counter()
             steps[name](xs[name])
-            times[name].append(time.perf_counter() - t0)
+            if r >= WARMUP:
+                times[name].append(time.perf_counter() - t0)
     return times
 
 
