@@ -5,14 +5,14 @@ chapter 5 QNN (17 qubits, 32 symbols, batch 32), both backends get the same weig
 circuits; one training step (forward pass, mean squared error, gradient with respect to the
 symbols) runs inside ``tf.function`` on each. After ``WARMUP`` untimed rounds the two
 backends' steps are timed *interleaved*, ``REPEATS`` rounds, the order alternating from round
-to round and each timed step preceded by a pause of ``PAUSE`` seconds: TFQ's OpenMP threads
-keep spinning for a while after a step, and a step started right after one of TFQ's would be
-charged for that spinning (on a shared machine, the load also changes from minute to minute;
-interleaving exposes both backends to the same). Recorded: the median seconds per step of each backend with the quartiles and the
-extremes, the median over rounds of the ratio TFQ / qbook (with its quartiles), the largest
-output difference and the largest gradient difference (float32 on both sides; TFQ's adjoint
-gradient is itself about 1e-4 from float64 finite differences). Needs TFQ (run it in the book's
-Python 3.11 environment).
+to round and each timed step preceded by a pause of ``PAUSE`` seconds: without the pause, a
+qbook step started right after one of TFQ's ran several times slower (TFQ's threads apparently
+stay busy for a moment after a step), and on a shared machine the load changes from minute to
+minute (interleaving exposes both backends to the same). Recorded: the median seconds per step of each
+backend with the quartiles and the extremes, the median over rounds of the ratio TFQ / qbook
+(with its quartiles), the largest output difference and the largest gradient difference
+(float32 on both sides; TFQ's adjoint gradient is itself about 1e-4 from float64 finite
+differences). Needs TFQ (run it in the book's Python 3.11 environment).
 
 Run: ``PYTHONPATH=. QBOOK_QML_BACKEND=tfq .venv/bin/python benchmarks/bench_backends.py``
 (about 4 minutes on 2 cores); writes ``benchmarks/results/bench_backends.json``.
