@@ -8,11 +8,15 @@ TensorFlow does (Python 3.13, Keras 3, a GPU) and gradients come from autodiff:
    ``lambda_k`` (in half turns), projectors ``P_k`` and global shift ``s``
    (:func:`gate_unitary`). With ``t = a . theta + b`` (TFQ's rule: exponents are affine in
    the symbols) the unitary is a differentiable function of the symbol values ``theta``.
-2. **Fused blocks.** Consecutive gates are grouped into blocks on at most three qubits; each
-   block's 8x8 unitary is the product of its gates' unitaries, computed for all blocks at once.
-3. **Batched states.** The state of a batch is a tensor of shape ``(batch, 2, ..., 2)``, one
-   axis per qubit in Cirq's order (the first qubit is the most significant bit); a block is
-   applied with one ``einsum``.
+2. **Fused stages** (:mod:`qbook._tfsim_plan`). Consecutive gates are grouped into blocks on
+   at most three qubits (five on big circuits); each block's 8x8 unitary is the product of its
+   gates' unitaries, computed for all blocks at once. A run of diagonal gates (``ZZ``, ``CZ``,
+   ``Rz`` ...) that fits in no block becomes one elementwise phase ``exp(i angle)``, the
+   angle affine in the symbols, whatever qubits the run touches.
+3. **Batched states.** The state of a batch is a tensor ``(batch, 2**n)``, one bit per qubit;
+   a block is applied with one matrix product on a view in which its qubits are adjacent axes.
+   The order of the qubits (the *layout*) changes lazily: a transpose only when a block's
+   qubits are not adjacent, never back (the expectation values read the final layout).
 4. **Expectation values** of Pauli sums: ``Z``-only terms from the probabilities, the others
    as ``<psi| P |psi>``.
 
@@ -27,14 +31,17 @@ import json
 import string
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import cirq
 import numpy as np
 import sympy
 
+from qbook import _tfsim_plan as plan
+
 MAX_BLOCK_QUBITS = 3
+# A diagonal stage's angle table (gates x 2^n numbers) is a graph constant up to this size.
+DIAG_CONSTANT_SIZE = 2**18
 _LETTERS = string.ascii_lowercase + string.ascii_uppercase
 
 
@@ -59,7 +66,7 @@ def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
     """
     if not isinstance(gate, cirq.EigenGate):
         raise TypeError(f"gate must be a cirq.EigenGate, got {type(gate).__name__}")
-    lambdas, projectors = _eigen(gate)
+    lambdas, projectors = plan.eigen(gate)
     if isinstance(exponent, (int, float, np.floating, np.integer)):
         t = float(exponent)
         if not np.isfinite(t):
@@ -74,15 +81,6 @@ def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
     angle = np.pi * t[..., None] * tf.constant(lambdas, dtype=t.dtype)
     phases = tf.complex(tf.cos(angle), tf.sin(angle))
     return tf.einsum("...k,kij->...ij", phases, tf.constant(projectors, dtype=ctype))
-
-
-def _eigen(gate: cirq.EigenGate) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (half turns, global shift included) and projectors of an EigenGate."""
-    comps = gate._eigen_components()
-    shift = float(gate.global_shift)
-    lambdas = np.array([float(h) + shift for h, _ in comps])
-    projectors = np.array([np.asarray(p, dtype=np.complex128) for _, p in comps])
-    return lambdas, projectors
 
 
 def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
@@ -101,210 +99,197 @@ def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Compiling a circuit into fused blocks
+# Compiling a circuit into stages (the planning itself is in qbook._tfsim_plan)
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Slot:
-    """One gate inside a block: a constant matrix, or projectors and eigenvalues."""
+class _UnitaryTable:
+    """The slots of every block of one width ``d``, stacked so that all their unitaries come
+    from a few big ops. Blocks are grouped by their gate count rounded up to a power of two,
+    so that the tree product in :meth:`unitaries` pads short blocks only a little."""
 
-    const: np.ndarray | None = None
-    projectors: np.ndarray | None = None  # (K, d, d) embedded in the block
-    lambdas: np.ndarray | None = None  # (K,)
-    coef: np.ndarray | None = None  # (n_symbols,)
-    offset: float = 0.0
+    def __init__(self, members: list[int], stages: list[plan.Stage], n_sym: int, d: int) -> None:
+        self.members, self.d = members, d
+        consts = [np.eye(d)]
+        params: list[plan.Slot] = []
+        rows = []
+        for si in members:
+            row = []
+            for s in stages[si].slots:
+                if s.const is not None:
+                    consts.append(s.const)
+                    row.append(len(consts) - 1)
+                else:
+                    params.append(s)
+                    row.append(-len(params))  # negative: parameterised slot -index-1
+            rows.append(row or [0])
+        kmax = max((len(s.lambdas) for s in params), default=1)
+        self.consts = np.array(consts)
+        self.proj = np.zeros((len(params), kmax, d, d), dtype=np.complex128)
+        self.lambdas = np.zeros((len(params), kmax))
+        self.coef = np.zeros((len(params), n_sym))
+        self.offset = np.zeros(len(params))
+        for i, s in enumerate(params):
+            kk = len(s.lambdas)
+            self.proj[i, :kk], self.lambdas[i, :kk] = s.projectors, s.lambdas
+            self.coef[i], self.offset[i] = s.coef, s.offset
+        groups: dict[int, list[int]] = {}
+        for r, row in enumerate(rows):
+            groups.setdefault(1 << max(0, (len(row) - 1).bit_length()), []).append(r)
+        self.groups = []
+        for length, rs in sorted(groups.items()):
+            idx = np.zeros((len(rs), length), dtype=np.int64)  # 0 = identity
+            for j, r in enumerate(rs):
+                for li, v in enumerate(rows[r]):
+                    idx[j, li] = v if v >= 0 else len(consts) - v - 1
+            self.groups.append((rs, idx))
 
-
-@dataclass
-class _Block:
-    wires: list[int]
-    slots: list[_Slot] = field(default_factory=list)
-
-
-def _embed(matrix: np.ndarray, positions: Sequence[int], k: int) -> np.ndarray:
-    """An m-qubit matrix acting on ``positions`` of a k-qubit block, as a 2^k x 2^k matrix."""
-    m = len(positions)
-    full = np.kron(matrix, np.eye(2 ** (k - m)))
-    order = list(positions) + [i for i in range(k) if i not in positions]
-    perm = list(np.argsort(order))
-    t = full.reshape((2,) * (2 * k)).transpose(perm + [k + p for p in perm])
-    return t.reshape(2**k, 2**k)
-
-
-def _fuse(ops: list[tuple[cirq.Operation, list[int]]], max_qubits: int, n: int) -> list[_Block]:
-    """Greedy fusion: extend the current block while its wires fit in ``max_qubits``."""
-    blocks: list[_Block] = []
-    current: list[tuple[cirq.Operation, list[int]]] = []
-    wires: list[int] = []
-    for op, w in ops:
-        new = wires + [q for q in w if q not in wires]
-        if len(new) > max_qubits and current:
-            blocks.append(_Block(wires, current))  # type: ignore[arg-type]
-            current, new = [], list(w)
-        current.append((op, w))
-        wires = new
-    if current:
-        blocks.append(_Block(wires, current))  # type: ignore[arg-type]
-    width = min(max_qubits, n)
-    for b in blocks:  # pad every block to the same width so all blocks stack into one tensor
-        b.wires += [q for q in range(n) if q not in b.wires][: max(0, width - len(b.wires))]
-        b.wires.sort()  # in qubit order, so a block touches the state through a low-rank view
-    return blocks
-
-
-def _slots(block: _Block, index: dict[str, int]) -> None:
-    """Turn a block's operations into slots, multiplying consecutive constant gates."""
-    k = len(block.wires)
-    slots: list[_Slot] = []
-    for op, w in block.slots:  # type: ignore[misc]
-        pos = [block.wires.index(q) for q in w]
-        if cirq.is_parameterized(op):
-            gate = op.gate
-            if not isinstance(gate, cirq.EigenGate):
-                raise ValueError(
-                    f"cannot differentiate {op!r}: only Cirq EigenGates may hold symbols"
-                )
-            lambdas, projectors = _eigen(gate)
-            coef, offset = _affine(gate.exponent, index)
-            emb = np.array([_embed(p, pos, k) for p in projectors])
-            slots.append(_Slot(projectors=emb, lambdas=lambdas, coef=coef, offset=offset))
-            continue
-        if not cirq.has_unitary(op):
-            raise ValueError(f"{op!r} has no unitary (measurements and noise are not simulated)")
-        u = _embed(cirq.unitary(op), pos, k)
-        if slots and slots[-1].const is not None:
-            slots[-1].const = u @ slots[-1].const
-        else:
-            slots.append(_Slot(const=u))
-    block.slots = slots
+    def unitaries(self, theta: Any, ctype: Any) -> Any:
+        """(B or 1, len(members), d, d): each block's gates multiplied in circuit order."""
+        tf = _tf()
+        rtype = ctype.real_dtype
+        nb = tf.shape(theta)[0]
+        table = tf.tile(tf.constant(self.consts, dtype=ctype)[None], [nb, 1, 1, 1])
+        if len(self.offset):
+            exps = tf.linalg.matmul(theta, tf.constant(self.coef.T, dtype=rtype))
+            exps = exps + tf.constant(self.offset, dtype=rtype)  # (B, P)
+            angle = np.pi * exps[..., None] * tf.constant(self.lambdas, dtype=rtype)
+            phases = tf.complex(tf.cos(angle), tf.sin(angle))  # (B, P, K)
+            mats = tf.einsum("bpk,pkij->bpij", phases, tf.constant(self.proj, dtype=ctype))
+            table = tf.concat([table, mats], axis=1)
+        parts, order = [], []
+        for rs, idx in self.groups:
+            g = tf.gather(table, tf.constant(idx), axis=1)  # (B, blocks, L, d, d)
+            while g.shape[2] > 1:  # later gates multiply from the left
+                g = tf.linalg.matmul(g[:, :, 1::2], g[:, :, 0::2])
+            parts.append(g[:, :, 0])
+            order += rs
+        us = tf.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+        return tf.gather(us, np.argsort(order), axis=1)
 
 
 class Program:
-    """A compiled circuit: fused blocks, its qubits and its symbols in a fixed order (chapter 3).
+    """A compiled circuit: fused stages, its qubits and its symbols in a fixed order (chapter 3).
 
     ``expectation(states, theta, operators)`` gives ``<psi(theta)| O |psi(theta)>`` for a batch
     of initial states, differentiable in ``theta``. Build one with :func:`compile_circuit`.
+    ``blocks`` lists the stages: blocks of gates fused into one unitary, and runs of diagonal
+    gates applied as one phase. ``layout`` is the order of the state's axes after the last
+    stage (the simulation moves qubits only when a block needs them adjacent).
     """
 
     def __init__(
         self,
         qubits: list[cirq.Qid],
         symbols: list[str],
-        blocks: list[_Block],
+        blocks: list[plan.Stage],
+        layout: list[int],
         dtype: str = "complex64",
     ) -> None:
         self.qubits = qubits
         self.symbols = symbols
         self.blocks = blocks
+        self.layout = layout
         self.dtype = dtype
-        self._arrays()
+        widths: dict[int, list[int]] = {}
+        for i, st in enumerate(blocks):
+            if st.kind == "block":
+                widths.setdefault(2 ** len(st.wires), []).append(i)
+        self._tables = [_UnitaryTable(m, blocks, len(symbols), d) for d, m in widths.items()]
 
     @property
     def n_qubits(self) -> int:
         return len(self.qubits)
 
-    def _arrays(self) -> None:
-        """Stack every slot into one table so all block unitaries come from a few big ops."""
-        d = 2 ** len(self.blocks[0].wires) if self.blocks else 1
-        consts = [np.eye(d)]
-        params: list[_Slot] = []
-        table_index = []
-        for b in self.blocks:
-            row = []
-            for s in b.slots:
-                if s.const is not None:
-                    consts.append(s.const)
-                    row.append(("c", len(consts) - 1))
-                else:
-                    params.append(s)
-                    row.append(("p", len(params) - 1))
-            table_index.append(row or [("c", 0)])
-        kmax = max((len(s.lambdas) for s in params), default=1)
-        n_sym = len(self.symbols)
-        self._consts = np.array(consts)
-        self._proj = np.zeros((len(params), kmax, d, d), dtype=np.complex128)
-        self._lambdas = np.zeros((len(params), kmax))
-        self._coef = np.zeros((len(params), n_sym))
-        self._offset = np.zeros(len(params))
-        for i, s in enumerate(params):
-            kk = len(s.lambdas)
-            self._proj[i, :kk], self._lambdas[i, :kk] = s.projectors, s.lambdas
-            self._coef[i], self._offset[i] = s.coef, s.offset
-        # Blocks are grouped by their gate count rounded up to a power of two, so that the tree
-        # product below pads short blocks only a little.
-        groups: dict[int, list[int]] = {}
-        for bi, row in enumerate(table_index):
-            groups.setdefault(1 << max(0, (len(row) - 1).bit_length()), []).append(bi)
-        self._groups = []
-        for length, members in sorted(groups.items()):
-            idx = np.zeros((len(members), length), dtype=np.int64)  # 0 = identity
-            for r, bi in enumerate(members):
-                for li, (kind, j) in enumerate(table_index[bi]):
-                    idx[r, li] = j if kind == "c" else len(consts) + j
-            self._groups.append((members, idx))
-        self._d = d
-
-    def block_unitaries(self, theta: Any) -> Any:
-        """Every block's unitary for symbol values ``theta`` of shape (S,) or (B, S).
-
-        Returns shape (B or 1, n_blocks, d, d): each block's gates multiplied in circuit order.
-        """
+    def _theta(self, theta: Any) -> Any:
+        """Symbol values as a (B or 1, S) tensor of the simulation's real precision."""
         tf = _tf()
-        ctype = tf.as_dtype(self.dtype)
-        rtype = ctype.real_dtype
+        rtype = tf.as_dtype(self.dtype).real_dtype
         if tf.is_tensor(theta) or isinstance(theta, tf.Variable):
             theta = tf.cast(theta, rtype)
         else:  # NumPy or lists: straight to the simulation's precision (no float32 detour)
             theta = tf.constant(np.asarray(theta, dtype=rtype.as_numpy_dtype))
-        if theta.shape.rank == 1:
-            theta = theta[None]
-        nb = tf.shape(theta)[0]
-        consts = tf.constant(self._consts, dtype=ctype)[None]
-        consts = tf.tile(consts, [nb, 1, 1, 1])
-        if len(self._offset):
-            exps = tf.linalg.matmul(theta, tf.constant(self._coef.T, dtype=rtype))
-            exps = exps + tf.constant(self._offset, dtype=rtype)  # (B, P)
-            angle = np.pi * exps[..., None] * tf.constant(self._lambdas, dtype=rtype)
-            phases = tf.complex(tf.cos(angle), tf.sin(angle))  # (B, P, K)
-            mats = tf.einsum("bpk,pkij->bpij", phases, tf.constant(self._proj, dtype=ctype))
-            table = tf.concat([consts, mats], axis=1)
+        return theta[None] if theta.shape.rank == 1 else theta
+
+    def block_unitaries(self, theta: Any) -> dict[int, Any]:
+        """Each block's unitary for symbol values ``theta`` of shape (S,) or (B, S): a dict
+        stage index -> (B or 1, d, d), the block's qubits in layout order."""
+        tf = _tf()
+        theta = self._theta(theta)
+        out = {}
+        for table in self._tables:
+            us = table.unitaries(theta, tf.as_dtype(self.dtype))
+            for j, si in enumerate(table.members):
+                out[si] = us[:, j]
+        return out
+
+    def phases(self, theta: Any) -> dict[int, Any]:
+        """Each diagonal stage's phases ``exp(i angle)``: stage index -> (B or 1, 2**n)."""
+        theta = self._theta(theta)
+        return {i: self._phase(st, theta) for i, st in enumerate(self.blocks) if st.kind == "diag"}
+
+    def _phase(self, stage: plan.Stage, theta: Any) -> Any:
+        """``exp(i angle)`` of a diagonal stage, (B or 1, 2**n); ``angle = t @ V + c`` with
+        ``t`` the gates' exponents. ``V`` and ``c`` are constants on few qubits and are built in
+        the graph (from each gate's small table) on many."""
+        tf = _tf()
+        n = self.n_qubits
+        rtype = tf.as_dtype(self.dtype).real_dtype
+        params = [t for t in stage.terms if t.coef is not None]
+        consts = [t for t in stage.terms if t.coef is None]
+        if 2**n * len(stage.terms) <= DIAG_CONSTANT_SIZE:
+            rows = [t.table[plan.local_index(n, t.positions)] for t in params]
+            angle = tf.constant(
+                sum(t.table[plan.local_index(n, t.positions)] for t in consts)
+                + np.zeros((1, 2**n)),
+                dtype=rtype,
+            )
+            rows = tf.constant(np.array(rows).reshape(len(params), 2**n), dtype=rtype)
         else:
-            table = consts
-        parts, order = [], []
-        for members, idx in self._groups:
-            g = tf.gather(table, tf.constant(idx), axis=1)  # (B, blocks, L, d, d)
-            while g.shape[2] > 1:  # later gates multiply from the left
-                g = tf.linalg.matmul(g[:, :, 1::2], g[:, :, 0::2])
-            parts.append(g[:, :, 0])
-            order += members
-        us = tf.concat(parts, axis=1) if len(parts) > 1 else parts[0]
-        return tf.gather(us, np.argsort(order), axis=1)
+            x = tf.range(2**n, dtype=tf.int32)
+            values = []
+            for term in stage.terms:
+                idx = tf.zeros_like(x)
+                for p in term.positions:
+                    bit = tf.bitwise.bitwise_and(tf.bitwise.right_shift(x, n - 1 - p), 1)
+                    idx = idx * 2 + bit
+                values.append(tf.gather(tf.constant(term.table, dtype=rtype), idx))
+            angle = tf.zeros([1, 2**n], dtype=rtype)
+            for term, v in zip(stage.terms, values, strict=True):
+                if term.coef is None:
+                    angle += v[None]
+            rows = [v for term, v in zip(stage.terms, values, strict=True) if term.coef is not None]
+            rows = tf.stack(rows) if rows else None
+        if params:
+            coefs = np.array([t.coef for t in params])
+            exps = tf.linalg.matmul(theta, tf.constant(coefs.T, dtype=rtype))
+            exps += tf.constant([t.offset for t in params], dtype=rtype)
+            angle += tf.linalg.matmul(exps, rows)
+        return tf.complex(tf.cos(angle), tf.sin(angle))
+
+    def _evolve(self, psi: Any, us: dict[int, Any], phases: dict[int, Any]) -> Any:
+        """Run the stages on states (B, 2**n); the result is in ``self.layout`` order."""
+        tf = _tf()
+        n = self.n_qubits
+        psi = tf.reshape(tf.cast(psi, self.dtype), [-1, 2**n])
+        for i, st in enumerate(self.blocks):
+            if st.transpose is not None:
+                shape, perm = st.transpose
+                psi = tf.transpose(tf.reshape(psi, shape), perm)
+            if st.kind == "diag":
+                psi = tf.reshape(psi, [-1, 2**n]) * phases[i]
+            else:
+                psi = _apply_block(psi, us[i], st.start, len(st.wires), n)
+        return tf.reshape(psi, [-1, 2**n])
 
     def apply(self, states: Any, theta: Any) -> Any:
         """Evolve a batch of states, shape (B, 2**n) or (B, 2, ..., 2), by the circuit at ``theta``."""
         tf = _tf()
         n = self.n_qubits
-        psi = tf.reshape(tf.cast(states, self.dtype), [-1] + [2] * n)
-        if not self.blocks:
-            return tf.reshape(psi, [-1, 2**n])
-        us = self.block_unitaries(theta)
-        per_sample = us.shape[0] != 1
-        d = self._d
-        for bi, b in enumerate(self.blocks):
-            shape, perm = _block_view(b.wires, n)
-            psi = tf.reshape(psi, [-1] + shape)
-            moved = [shape[p - 1] for p in perm[1:]]
-            if perm != sorted(perm):
-                psi = tf.transpose(psi, perm)
-            if per_sample:
-                flat = tf.reshape(psi, [tf.shape(psi)[0], -1, d])
-                flat = tf.linalg.matmul(flat, us[:, bi], transpose_b=True)
-            else:
-                flat = tf.linalg.matmul(tf.reshape(psi, [-1, d]), us[0, bi], transpose_b=True)
-            psi = tf.reshape(flat, [-1] + moved)
-            if perm != sorted(perm):
-                psi = tf.transpose(psi, list(np.argsort(perm)))
+        psi = self._evolve(states, self.block_unitaries(theta), self.phases(theta))
+        if self.layout != sorted(self.layout):
+            shape, perm = plan.merged_transpose(self.layout, list(range(n)))
+            psi = tf.transpose(tf.reshape(psi, shape), perm)
         return tf.reshape(psi, [-1, 2**n])
 
     def expectation(
@@ -313,15 +298,19 @@ class Program:
         """``<psi| O_j |psi>`` after the circuit, shape (B, len(operators)), real.
 
         ``chunk`` evaluates the batch ``chunk`` states at a time (one loop in the graph): on
-        many qubits the states of a small chunk stay in the CPU's cache, which is faster.
+        many qubits the states of a small chunk stay in the CPU's cache, which is faster. It
+        applies when ``theta`` is one vector of symbol values shared by the batch.
         """
         tf = _tf()
         dtype = tf.as_dtype(self.dtype)
+        theta = self._theta(theta)
+        us, phases = self.block_unitaries(theta), self.phases(theta)
+        qubits = [self.qubits[q] for q in self.layout]
 
         def run(psi0: Any) -> Any:
-            return pauli_expectations(self.apply(psi0, theta), operators, self.qubits, dtype)
+            return pauli_expectations(self._evolve(psi0, us, phases), operators, qubits, dtype)
 
-        if not chunk:
+        if not chunk or theta.shape[0] != 1:
             return run(states)
         states = tf.reshape(tf.cast(states, dtype), [-1, 2**self.n_qubits])
         b = tf.shape(states)[0]
@@ -332,28 +321,22 @@ class Program:
         return tf.reshape(out, [-1, len(operators)])[:b]
 
 
-def _block_view(wires: list[int], n: int) -> tuple[list[int], list[int]]:
-    """The state as (2^a, 2, 2^b, 2, ...): the block's qubits as axes, the others merged.
+def _apply_block(psi: Any, u: Any, start: int, k: int, n: int) -> Any:
+    """Apply a block unitary ``u`` (B or 1, d, d) to layout positions ``start .. start+k-1``.
 
-    Returns that shape (without the batch axis) and the permutation (batch axis 0 included)
-    that moves the block's qubits to the end, where one matrix product applies the block.
-    The view has rank at most ``2k + 2``: TensorFlow transposes such tensors quickly.
+    The state is viewed as (batch, 2^start, d, trailing): one (batched) matrix product, no
+    transpose. A unitary shared by the batch multiplies all rows at once.
     """
-    shape: list[int] = []
-    rest: list[int] = []
-    mine: list[int] = []
-    prev = -1
-    for w in wires:
-        if w - prev - 1 > 0:
-            shape.append(2 ** (w - prev - 1))
-            rest.append(len(shape))
-        shape.append(2)
-        mine.append(len(shape))
-        prev = w
-    if n - 1 - prev > 0:
-        shape.append(2 ** (n - 1 - prev))
-        rest.append(len(shape))
-    return shape, [0] + rest + mine
+    tf = _tf()
+    d, trail = 2**k, 2 ** (n - start - k)
+    if u.shape[0] == 1:
+        if trail == 1:
+            return tf.linalg.matmul(tf.reshape(psi, [-1, d]), u[0], transpose_b=True)
+        return tf.linalg.matmul(u[0], tf.reshape(psi, [-1, d, trail]))
+    b = tf.shape(u)[0]
+    if trail == 1:
+        return tf.linalg.matmul(tf.reshape(psi, [b, -1, d]), u, transpose_b=True)
+    return tf.linalg.matmul(u[:, None], tf.reshape(psi, [b, -1, d, trail]))
 
 
 def compile_circuit(
@@ -390,10 +373,15 @@ def compile_circuit(
     index = {s: i for i, s in enumerate(symbols)}
     where = {q: i for i, q in enumerate(qubits)}
     ops = [(op, [where[q] for q in op.qubits]) for op in circuit.all_operations() if op.qubits]
-    blocks = _fuse(ops, int(max_block_qubits), len(qubits))
-    for b in blocks:
-        _slots(b, index)
-    return Program(qubits, symbols, blocks, dtype)
+    stages = plan.fuse(ops, int(max_block_qubits))
+    min_trailing = plan.MIN_TRAILING if len(qubits) >= plan.BIG_STATE else 1
+    layout = plan.plan_layout(stages, len(qubits), min_trailing)
+    for st in stages:
+        if st.kind == "block":
+            plan.block_slots(st, lambda e: _affine(e, index))
+        else:
+            plan.diag_terms(st, lambda e: _affine(e, index))
+    return Program(qubits, symbols, stages, layout, dtype)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -82,6 +82,64 @@ def test_compiled_program_matches_cirq(circuit, a, b):
     assert np.allclose(ours, np.real(ref), atol=1e-9)
 
 
+Q6 = cirq.LineQubit.range(6)
+GATES6 = [cirq.H, cirq.XX, cirq.YY, cirq.ZZ, cirq.CZ, cirq.Z, cirq.T, cirq.CNOT, cirq.CCZ]
+
+
+@st.composite
+def wide_circuits(draw):
+    """Random circuits on 6 qubits: diagonal runs, blocks on scattered qubits (the layout)."""
+    a, b = sympy.symbols("a b")
+    ops = []
+    for _ in range(draw(st.integers(1, 14))):
+        gate = draw(st.sampled_from(GATES6))
+        qubits = draw(st.permutations(Q6))[: gate.num_qubits()]
+        t = draw(st.sampled_from([a, -b, 0.5 * a + 0.25, 0.7]))
+        ops.append(gate(*qubits) ** t)
+    ops.append(cirq.rz(2 * a)(Q6[draw(st.integers(0, 5))]))
+    return cirq.Circuit(ops)
+
+
+@FAST
+@given(
+    wide_circuits(),
+    st.integers(1, 5),
+    st.sampled_from([1, 12]),
+    st.sampled_from([0, 2**18]),
+    st.integers(1, 3),
+)
+def test_stages_and_layout_match_cirq(circuit, width, big_state, diag_const, rows):
+    """Diagonal stages (constant or in-graph angle tables), blocks moved lazily (also the
+    big-circuit rule, forced on 6 qubits), per-row symbol values and chunks: Cirq's values."""
+    from unittest import mock
+
+    from qbook import _tfsim_plan
+
+    rng = np.random.default_rng(len(circuit))
+    values = rng.uniform(-3, 3, (rows, 2))
+    ops = [cirq.Z(Q6[1]), cirq.X(Q6[0]) * cirq.Y(Q6[4]) + 0.5 * cirq.Z(Q6[2]) * cirq.Z(Q6[5])]
+    with (
+        mock.patch.object(_tfsim_plan, "BIG_STATE", big_state),
+        mock.patch.object(tfsim, "DIAG_CONSTANT_SIZE", diag_const),
+    ):
+        program = tfsim.compile_circuit(circuit, Q6, ["a", "b"], width, dtype="complex128")
+        zero = np.zeros((rows, 64))
+        zero[:, 0] = 1
+        ours = program.expectation(zero, values, ops).numpy()
+        chunked = program.expectation(zero, values[0], ops, chunk=2).numpy()
+    sim = cirq.Simulator(dtype=np.complex128)
+    for r in range(rows):
+        res = cirq.resolve_parameters(circuit, dict(zip("ab", values[r], strict=True)))
+        ref = np.real(sim.simulate_expectation_values(res, ops, qubit_order=Q6))
+        assert np.allclose(ours[r], ref, atol=1e-9)
+        if r == 0:
+            assert np.allclose(chunked, ref[None], atol=1e-9)
+    state = program.apply(zero[:1], values[0]).numpy()[0]
+    res = cirq.resolve_parameters(circuit, dict(zip("ab", values[0], strict=True)))
+    want = cirq.final_state_vector(res, qubit_order=Q6, dtype=np.complex128)
+    assert np.allclose(state, want, atol=1e-9)
+
+
 def test_compile_circuit_rejects_bad_input():
     a = sympy.Symbol("a")
     with pytest.raises(TypeError):
