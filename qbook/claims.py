@@ -546,6 +546,18 @@ CLAIMS: tuple[Claim, ...] = (
         note="Read as: the best sampled tour is optimal on at least 80% of 5-customer TSPs.",
     ),
     Claim(
+        key="haezer-quality-larger",
+        cite="Haezer 2023",
+        source="haezer2023",
+        text="... and past the memory wall (6 customers and more)",
+        rule="at_least",
+        target=0.8,
+        measure=Lookup(
+            _ch("11"), r"tsp([6-9]|\d\d)", "optimal", "optimal tour found", count=True, regex=True
+        ),
+        note="Same reading, on the held-out TSPs of 6 customers up to the profile's largest.",
+    ),
+    Claim(
         key="haezer-two-phase",
         cite="Haezer 2023",
         source="haezer2023",

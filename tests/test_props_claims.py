@@ -41,7 +41,7 @@ def _lookups(c: Claim) -> list[Lookup]:
 
 def _example(lk: Lookup) -> tuple[str, str]:
     """A concrete experiment and metric name that the lookup matches."""
-    examples = {".*": "instance-x", r"p_feasible_p\d+": "p_feasible_p2"}
+    examples = {".*": "instance-x", r"p_feasible_p\d+": "p_feasible_p2", r"tsp([6-9]|\d\d)": "tsp7"}
     pick = (lambda x: examples.get(x, x)) if lk.regex else (lambda x: x)
     exp, met = pick(lk.experiment), pick(lk.metric)
     if lk.regex:
