@@ -180,6 +180,8 @@ def styled_ledger(ledger: pd.DataFrame) -> Any:
     Introduced in chapter 13, Results.
     """
     view = _frame(ledger, "ledger", ("verdict",))
+    first = [c for c in ("claim", "verdict") if c in view.columns]  # the verdict beside its claim
+    view = view[first + [c for c in view.columns if c not in first]]
 
     def colour(v: Any) -> str:
         return f"background-color: {VERDICT_COLOURS.get(v, '')}; font-weight: bold"
@@ -192,8 +194,9 @@ def styled_ledger(ledger: pd.DataFrame) -> Any:
                 {
                     "selector": "td, th",
                     "props": "white-space: normal; text-align: left; vertical-align: top;"
-                    " padding: 0.2em 0.5em; font-size: 0.85em;",
-                }
+                    " padding: 0.2em 0.5em; font-size: 0.85em; min-width: 9em;",
+                },
+                {"selector": "td:first-child", "props": "min-width: 14em;"},
             ]
         )
     )
