@@ -110,11 +110,13 @@ def _claims_args(tmp) -> dict:
         ]
     )
     m = claims.measure(rows, lk)
+    (tmp / "rows.json").write_text("[]")
     return {
         "claims.load_origins": dict(build_dir=tmp, bench_dir=tmp),
         "claims.measure": dict(df=rows, lk=lk),
         "claims.verdict": dict(claim=c, m=m),
         "claims.welch_half_width": dict(a=m, b=m),
+        "results.read_json_rows": dict(path=tmp / "rows.json"),
         "claims.ledger": dict(df=rows, claims=[c]),
     }
 

@@ -276,6 +276,11 @@ def test_generated_bad_input_raises_value_or_type_error(qual, func, good, muts, 
         lambda: Claim("k", "x", "s", "t", "at_least", claims.CLAIMS[0].measure),
         lambda: report.styled_ledger(pd.DataFrame({"claim": ["x"]})),
         lambda: report.styled_ledger(None),
+        lambda: _m(float("nan")),
+        lambda: _m(0.5, sd=float("inf"), n=3),
+        lambda: _m(0.5, n=0),
+        lambda: _m(0.5, k=3, trials=2),
+        lambda: _m(0.5, k=1, trials=None),
     ],
 )
 def test_bad_input_raises_value_or_type_error(call):

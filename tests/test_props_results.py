@@ -19,6 +19,7 @@ COVERED = [
     "qbook.results.results_dir",
     "qbook.results.Recorder",
     "qbook.results.load_results",
+    "qbook.results.read_json_rows",
     "qbook.report.format_versions",
     "qbook.report.results_frame",
     "qbook.report.compact_versions",
@@ -99,3 +100,15 @@ def test_results_dir_and_plot(monkeypatch, tmp_path):
     assert report.comparable_metrics(df) == [("99_plot", "acc")]
     assert report.plot_metric(df, "99_plot", "acc") is not None
     assert isinstance(report.summarise(df), pd.DataFrame)
+
+
+def test_read_json_rows_reads_lists_and_row_dicts_and_skips_malformed_files(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps([{"x": 1}, 3]))
+    (tmp_path / "b.json").write_text(json.dumps({"rows": [{"y": 2}]}))
+    (tmp_path / "c.json").write_text("{not json")
+    assert results.read_json_rows(tmp_path / "a.json") == [{"x": 1}]
+    assert results.read_json_rows(tmp_path / "b.json") == [{"y": 2}]
+    with pytest.warns(UserWarning, match="malformed"):
+        assert results.read_json_rows(tmp_path / "c.json") == []
+    with pytest.raises((TypeError, ValueError)):
+        results.read_json_rows(None)
