@@ -1,4 +1,4 @@
-"""Shared helpers for the optimisation benchmarks: rows in the qbook.results format."""
+"""Shared helpers for the optimisation benchmarks: rows in the qbook.common.results format."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qbook.env import hardware, versions  # noqa: E402
-from qbook.profile import profile_name  # noqa: E402
+from qbook.common.env import hardware, versions  # noqa: E402
+from qbook.common.profile import profile_name  # noqa: E402
 
 
 class Rows:

@@ -44,7 +44,7 @@ def _models(circuit, readout, prepend, seed):
     import tensorflow as tf
     import tensorflow_quantum as tfq
 
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     models = {}
     for name, lib in (("tfq", tfq.layers), ("qbook", qlayers)):
@@ -80,7 +80,7 @@ def compare(rows: Rows, experiment: str, chapter: str, circuit, readout, prepend
     import numpy as np
     import tensorflow_quantum as tfq
 
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     models = _models(circuit, readout, prepend, seed=0)
     xs = {"tfq": tfq.convert_to_tensor(circuits), "qbook": qlayers.convert_to_tensor(circuits)}
@@ -138,7 +138,7 @@ def main() -> None:
     import cirq
     import numpy as np
 
-    from qbook import qcnn, qml
+    from qbook.learning import qcnn, qml
 
     rows = Rows("bench_backends", "03_qml_primer")
     q = cirq.GridQubit.rect(1, 8)

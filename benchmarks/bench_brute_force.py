@@ -1,7 +1,7 @@
-"""Time qbook.qubo.brute_force on random QUBOs with 16..24 variables (chapter 7's claim).
+"""Time qbook.routing.qubo.brute_force on random QUBOs with 16..24 variables (chapter 7's claim).
 
 Targets on the book's 2-core machine: 20 variables in <= 1 s, 24 variables in <= 20 s.
-Writes benchmarks/results/brute_force.json (rows in the qbook.results format).
+Writes benchmarks/results/brute_force.json (rows in the qbook.common.results format).
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_brute_force.py
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qbook.env import hardware, versions
-from qbook.profile import profile_name
-from qbook.qubo import brute_force
+from qbook.common.env import hardware, versions
+from qbook.common.profile import profile_name
+from qbook.routing.qubo import brute_force
 
 SIZES = range(16, 25)
 REPEATS = 3

@@ -1,6 +1,6 @@
 """CNN vs logistic regression on the synthetic house numbers at full training size.
 
-Trains the chapter-2 models (qbook.cnn) on all 73,257 synthetic training images (80/20 split:
+Trains the chapter-2 models (qbook.learning.cnn) on all 73,257 synthetic training images (80/20 split:
 58,605 / 14,652) and tests on all 26,032 synthetic test images. Writes
 benchmarks/results/cnn_synthetic.json. Takes about 15 minutes on two CPU cores with the
 defaults; ``--epochs`` and ``--n-train`` make it shorter.
@@ -31,8 +31,8 @@ if args.threads:  # read by TensorFlow when it starts
     os.environ["TF_NUM_INTEROP_THREADS"] = str(args.threads)
 qbook.setup(tensorflow=True)
 
-from qbook import cnn, data  # noqa: E402
-from qbook.results import Recorder  # noqa: E402
+from qbook.common.results import Recorder  # noqa: E402
+from qbook.learning import cnn, data  # noqa: E402
 
 t0 = time.perf_counter()
 train = data.load_svhn("train", source="synthetic", n=args.n_train, seed=args.seed)

@@ -33,8 +33,9 @@ single_thread_blas()
 
 import numpy as np  # noqa: E402
 
-from qbook import qaoa_constrained as qc  # noqa: E402
-from qbook.stats import wilson_interval  # noqa: E402
+from qbook.common.stats import wilson_interval  # noqa: E402
+from qbook.routing import generators, tour_subspace  # noqa: E402
+from qbook.routing import qaoa_constrained as qc  # noqa: E402
 
 TUNE_SEEDS = tuple(range(10))
 EVAL_SEEDS = tuple(range(1000, 1010))
@@ -47,7 +48,7 @@ def hit_rates(rows: Rows, seeds, p: int = 3) -> None:
         shots = 1000 if n <= 8 else 10000
         hits, pops, walls, peaks = 0, [], [], []
         for seed in seeds:
-            D = qc.random_tsp(n, seed)
+            D = generators.random_tsp(n, seed)
             tracemalloc.start()
             r = qc.constrained_tsp(D, p, shots, seed)
             peaks.append(tracemalloc.get_traced_memory()[1])
@@ -70,7 +71,7 @@ def hit_rates(rows: Rows, seeds, p: int = 3) -> None:
             rows.add(f"tsp{n}", "approx_ratio", r.approx_ratio, seed=seed, data_source=SRC, **extra)
             rows.add(f"tsp{n}", "wall_s", r.wall_time, "s", seed=seed, data_source=SRC, **extra)
         lo, hi = wilson_interval(hits, len(seeds))
-        bound = qc.memory_bytes(n)
+        bound = tour_subspace.memory_bytes(n)
         extra = dict(n_customers=n, p=p, shots=shots, seeds=list(seeds), eval_seed=True)
         rows.add(
             f"tsp{n}", "optimal_found_count", hits, f"of {len(seeds)}", data_source=SRC, **extra
@@ -91,16 +92,16 @@ def hit_rates(rows: Rows, seeds, p: int = 3) -> None:
 
 def speed(rows: Rows) -> None:
     print("one cost-and-gradient evaluation and a full optimisation, 9 customers, p = 3")
-    D = qc.random_tsp(9, EVAL_SEEDS[0])
+    D = generators.random_tsp(9, EVAL_SEEDS[0])
     th = np.array([0.3, 0.5, 0.7, 0.4, 0.3, 0.2])
     load = os.getloadavg()[0]  # the machine is shared: say how busy it was
     for prec in ("single", "double"):
-        space = qc.tour_space(D, prec)
-        qc.cost_and_grad(space, th)
+        space = tour_subspace.tour_space(D, prec)
+        tour_subspace.cost_and_grad(space, th)
         times = []
         for _ in range(10):
             t0 = time.perf_counter()
-            qc.cost_and_grad(space, th)
+            tour_subspace.cost_and_grad(space, th)
             times.append(time.perf_counter() - t0)
         for stat, value in (("median", np.median(times)), ("min", np.min(times))):
             rows.add(
@@ -116,7 +117,7 @@ def speed(rows: Rows) -> None:
                 load_average_1min=load,
             )
     for seed in EVAL_SEEDS[:3]:
-        r = qc.constrained_tsp(qc.random_tsp(9, seed), 3, 10000, seed)
+        r = qc.constrained_tsp(generators.random_tsp(9, seed), 3, 10000, seed)
         rows.add(
             "speed9",
             "full_optimisation_s",
@@ -148,11 +149,11 @@ def transfer(rows: Rows, sizes, seeds, p: int = 3) -> None:
     )
     for n in sizes:
         for seed in seeds:
-            D = qc.random_tsp(n, seed)
+            D = generators.random_tsp(n, seed)
             scratch = qc.constrained_tsp(D, p, 1000, seed)
             warm = qc.constrained_tsp(D, p, 1000, seed, start=start)
-            space = qc.tour_space(D, "single")
-            psi = qc.subspace_state(space, start[:p], start[p:])
+            space = tour_subspace.tour_space(D, "single")
+            psi = tour_subspace.subspace_state(space, start[:p], start[p:])
             opt = space.costs <= space.opt_cost + 1e-9
             p_fixed = float((np.abs(psi) ** 2)[opt].sum())
             ex = dict(n_customers=n, p=p, data_source=SRC, eval_seed=True)
@@ -172,7 +173,7 @@ def tuning(rows: Rows) -> None:
         for order in ("sequential", "parity"):
             pops = []
             for seed in TUNE_SEEDS:
-                r = qc.constrained_tsp(qc.random_tsp(n, seed), 4, 1000, seed, order=order)
+                r = qc.constrained_tsp(generators.random_tsp(n, seed), 4, 1000, seed, order=order)
                 pops.append([run.p_optimal for run in r.runs])
             for p, col in enumerate(np.array(pops).T, start=1):
                 rows.add(
@@ -188,7 +189,9 @@ def tuning(rows: Rows) -> None:
         for restarts in (1, 3):
             pops, walls = [], []
             for seed in TUNE_SEEDS:
-                r = qc.constrained_tsp(qc.random_tsp(n, seed), 3, 1000, seed, restarts=restarts)
+                r = qc.constrained_tsp(
+                    generators.random_tsp(n, seed), 3, 1000, seed, restarts=restarts
+                )
                 pops.append(r.p_optimal)
                 walls.append(r.wall_time)
             ex = dict(
@@ -221,7 +224,7 @@ def main() -> None:
     transfer(rows, (8, 9) if quick else (8, 9, 10), seeds[:3])
     rows.write()
     print(
-        f"memory bound at 10 customers: {qc.memory_bytes(10) / 2**20:.0f} MiB "
+        f"memory bound at 10 customers: {tour_subspace.memory_bytes(10) / 2**20:.0f} MiB "
         f"({math.factorial(10):,} tours)"
     )
 

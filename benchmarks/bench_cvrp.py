@@ -6,7 +6,7 @@ profile's ``cvrp`` settings (``cvrp.route_settings``) on the evaluation solver s
 with the same fleet. Rows: infeasible clusters, raw / repaired / null / exact two-phase costs,
 which routine routed how many clusters, cluster sizes, seconds; summary rows give counts with
 95% Wilson intervals (raw with 0 infeasible clusters; raw within 2% of the exact two-phase
-cost). The random CVRPs (``qbook.generators.random_cvrp``) come from the profile's
+cost). The random CVRPs (``qbook.routing.generators.random_cvrp``) come from the profile's
 ``heldout.eval_cvrp_seeds``: no setting was chosen on them. The shipped instances are not held
 out (the book was developed on them) and are reported separately.
 
@@ -23,9 +23,10 @@ from _rows import Rows, single_thread_blas
 
 single_thread_blas()
 
-from qbook import cvrp, get_profile, vrp  # noqa: E402
-from qbook.generators import random_cvrp  # noqa: E402
-from qbook.stats import rate_text, wilson_interval  # noqa: E402
+from qbook import get_profile  # noqa: E402
+from qbook.common.stats import rate_text, wilson_interval  # noqa: E402
+from qbook.routing import cvrp, instances  # noqa: E402
+from qbook.routing.generators import random_cvrp  # noqa: E402
 
 
 def _args() -> dict[str, str]:
@@ -38,11 +39,11 @@ def _ints(text: str) -> list[int]:
 
 def run(rows: Rows, inst, solver_seeds, settings, pyvrp_seconds, held_out: bool) -> list[dict]:
     src = f"{'random CVRP (held out)' if held_out else 'CVRPLIB (not held out)'} {inst.name}"
-    pv_routes, pv_cost = vrp.pyvrp_solve(inst, pyvrp_seconds, seed=0)
+    pv_routes, pv_cost = instances.pyvrp_solve(inst, pyvrp_seconds, seed=0)
     out = []
     for seed in solver_seeds:
         row, res = cvrp.end_to_end(inst, seed, settings)
-        vrp.check_solution(inst, res.repaired_routes)
+        instances.check_solution(inst, res.repaired_routes)
         extra = dict(
             instance=inst.name,
             held_out=held_out,
@@ -111,7 +112,7 @@ def main() -> None:
     if a.get("shipped", "1") == "1":
         shipped = []
         for name in C.instances:
-            inst = vrp.read_instance(name)
+            inst = instances.read_instance(name)
             shipped += run(rows, inst, solver_seeds, settings, prof.vrp.pyvrp_seconds, False)
             rows.write()
         summary(rows, "shipped_cvrplib", shipped, dict(instances=list(C.instances), **seeds))

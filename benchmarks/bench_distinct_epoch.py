@@ -26,9 +26,9 @@ BATCH = 8
 
 def main() -> None:
     qbook.setup(tensorflow=True, banner=False)
-    from qbook import qml
-    from qbook.data import load_svhn, normalise, rgb2gray
-    from qbook.qcnn import to_tensor
+    from qbook.learning import qml
+    from qbook.learning.data import load_svhn, normalise, rgb2gray
+    from qbook.learning.qcnn import to_tensor
 
     rows = Rows("bench_distinct_epoch", "05_quantum_image_classifier")
     train = load_svhn("train", n=None, seed=0)

@@ -3,7 +3,7 @@
 * cost-and-gradient evaluations per second (adjoint) vs n_c = 16 ... 1024; the 1024 target is
   <= 50 ms per evaluation;
 * optimisation wall time and quality vs n_c on random dense QUBOs;
-* held-out random TSPs (``qbook.generators.random_tsp``) with 4 ... max_customers customers on
+* held-out random TSPs (``qbook.routing.generators.random_tsp``) with 4 ... max_customers customers on
   the profile's *evaluation* seeds (``heldout.eval_seeds``, first ``n_eval``; settings are the
   profile's ``minimal`` section, chosen on tuning seeds 0-9): how often the best sampled tour is
   optimal, how often the final distribution's most likely valid tour is, how many distinct valid
@@ -28,14 +28,12 @@ single_thread_blas()
 
 import numpy as np  # noqa: E402
 
-from qbook import (  # noqa: E402
-    get_profile,  # noqa: E402
-    qaoa,
-)
-from qbook import minimal as mn  # noqa: E402
-from qbook.evaluation import minimal_tsp_trial  # noqa: E402
-from qbook.generators import random_tsp  # noqa: E402
-from qbook.stats import rate_text, wilson_interval  # noqa: E402
+from qbook import get_profile  # noqa: E402
+from qbook.common.stats import rate_text, wilson_interval  # noqa: E402
+from qbook.routing import minimal as mn  # noqa: E402
+from qbook.routing import minimal_solve, qaoa, qaoa_tsp  # noqa: E402
+from qbook.routing.evaluation import minimal_tsp_trial  # noqa: E402
+from qbook.routing.generators import random_tsp  # noqa: E402
 
 
 def speed(rows: Rows) -> None:
@@ -66,12 +64,14 @@ def speed(rows: Rows) -> None:
 
 def random_qubos(rows: Rows) -> None:
     print("optimisation vs n_c on random QUBOs (one seed each, exact optimum where n_c <= 20)")
-    from qbook.qubo import brute_force
+    from qbook.routing.qubo import brute_force
 
     for n_c in (8, 16, 20, 64, 256):
         rng = np.random.default_rng(n_c)
         Q = np.triu(rng.normal(size=(n_c, n_c)))
-        r = mn.solve(Q, restarts=2, samples=2000, seed=0, layers=None if n_c <= 64 else 4)
+        r = minimal_solve.solve(
+            Q, restarts=2, samples=2000, seed=0, layers=None if n_c <= 64 else 4
+        )
         rows.add("random_qubo", "wall_s", r.wall_time, "s", n_c=n_c, layers=r.layers)
         rows.add("random_qubo", "energy", r.energy, n_c=n_c)
         if n_c <= 20:
@@ -144,7 +144,7 @@ def tsp_rates(rows: Rows, max_customers: int, n_eval: int) -> None:
             for p in (1, 2):
                 hits_q = 0
                 for seed in seeds:
-                    t = qaoa.tsp_problem(random_tsp(n, seed))
+                    t = qaoa_tsp.tsp_problem(random_tsp(n, seed))
                     res = qaoa.optimize(t.diag, p_max=p, restarts=1, seed=seed, maxiter=60)
                     idx = qaoa.sample(res.runs[-1].probs, 2000, seed=seed)
                     ok = t.feasible[idx]

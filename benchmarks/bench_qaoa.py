@@ -14,7 +14,7 @@ import numpy as np
 import qsimcirq
 from _rows import Rows
 
-from qbook import qaoa, vrp
+from qbook.routing import instances, qaoa, qaoa_tsp
 
 CIRQ_MAX_QUBITS = 22  # cirq.Simulator beyond this takes minutes per circuit here
 
@@ -70,12 +70,12 @@ def quality_vs_p(rows: Rows) -> None:
     print(
         "QAOA quality vs p: E-n13-k4 3-customer cluster TSP (9 qubits) and random MaxCut (10 nodes)"
     )
-    inst = vrp.read_instance("E-n13-k4")
+    inst = instances.read_instance("E-n13-k4")
     three = [8, 5, 10]
-    tsp = qaoa.tsp_problem(inst.D[np.ix_([0, *three], [0, *three])])
+    tsp = qaoa_tsp.tsp_problem(inst.D[np.ix_([0, *three], [0, *three])])
     rng = np.random.default_rng(0)
     edges = [(i, j) for i in range(10) for j in range(i + 1, 10) if rng.random() < 0.4]
-    from qbook.qubo import maxcut_qubo, qubo_to_ising
+    from qbook.routing.qubo import maxcut_qubo, qubo_to_ising
 
     h, J, c = qubo_to_ising(*maxcut_qubo(10, edges))
     mc = qaoa.energy_diagonal(h, J, c)

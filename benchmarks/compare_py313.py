@@ -1,7 +1,7 @@
 """Chapters 2-6 on Python 3.13 + Keras 3 (qbook's simulator) against the book's TFQ stack.
 
 Each side trains every model that chapters 2, 4, 5 and 6 compare, once per seed of
-``qbook.profile``'s ``py313`` section (small profile: 5 seeds, smaller data than the chapters;
+``qbook.common.profile``'s ``py313`` section (small profile: 5 seeds, smaller data than the chapters;
 about 35 minutes per side on the shared 2-core machine, most of it the 3-filter hybrid and the
 17-qubit QNN), with the chapters' own builders and training functions:
 
@@ -61,7 +61,7 @@ RULE = (
 
 
 def _chapter2(p, seeds, add) -> None:
-    from qbook import cnn, data
+    from qbook.learning import cnn, data
 
     train = data.load_svhn("train", n=p.cnn_n_train, seed=0)
     test = data.load_svhn("test", n=p.cnn_n_test, seed=0)
@@ -78,7 +78,7 @@ def _chapter2(p, seeds, add) -> None:
 def _chapter4_6_excitations(p, seeds, add) -> None:
     import cirq
 
-    from qbook import hybrid, qcnn, qml
+    from qbook.learning import hybrid, qcnn, qml
 
     q = cirq.GridQubit.rect(1, 8)
     d = qcnn.excitation_data(q, n_rounds=20, seed=0)
@@ -114,10 +114,10 @@ def _chapter4_6_excitations(p, seeds, add) -> None:
 
 
 def _chapter5(p, seeds, add) -> None:
-    from qbook import qml
-    from qbook.data import load_svhn, normalise, rgb2gray
-    from qbook.profile import get_profile
-    from qbook.qcnn import to_tensor
+    from qbook.common.profile import get_profile
+    from qbook.learning import qml
+    from qbook.learning.data import load_svhn, normalise, rgb2gray
+    from qbook.learning.qcnn import to_tensor
 
     prof_q = get_profile().qimage  # the chapter's digits, learning rate and batch size
     train = load_svhn("train", n=p.qimage_n_train, seed=0)
@@ -152,9 +152,9 @@ def _chapter5(p, seeds, add) -> None:
 
 
 def _chapter6_quanv(p, seeds, add) -> None:
-    from qbook import hybrid, qml
-    from qbook.data import load_svhn, normalise, rgb2gray
-    from qbook.training import fit_in_order
+    from qbook.learning import hybrid, qml
+    from qbook.learning.data import load_svhn, normalise, rgb2gray
+    from qbook.learning.training import fit_in_order
 
     tr = load_svhn("train", n=p.quanv_n_train, seed=0)
     te = load_svhn("test", n=p.quanv_n_test, seed=0)
@@ -178,7 +178,7 @@ def _chapter6_quanv(p, seeds, add) -> None:
 def run_side(out: str) -> None:
     """Train every compared model once per seed in this process; write the accuracies."""
     import qbook
-    from qbook.env import hardware, qml_backend, versions
+    from qbook.common.env import hardware, qml_backend, versions
 
     prof = qbook.setup(tensorflow=True)
     p, seeds = prof.py313, list(prof.py313.seeds)

@@ -32,12 +32,13 @@ import time
 from pathlib import Path
 
 MODULES = (
-    "data results report profile env colab figures qubo qaoa minimal "
-    "vrp routing vrp_qubo clustering penalty evaluation generators stats cvrp "
-    "cnn qcnn qml hybrid"
+    "learning.data learning.synthetic learning.data_plots common.results common.report "
+    "common.profile common.env common.colab common.figures common.stats common.claims "
+    "routing.qubo routing.qaoa routing.qaoa_tsp routing.minimal routing.minimal_solve "
+    "routing.instances routing.classical routing.vrp_qubo routing.clustering routing.penalty "
+    "routing.evaluation routing.generators routing.cvrp learning.cnn learning.qcnn learning.qml "
+    "learning.hybrid"
 ).split()
-#: Modules split out of qbook.vrp later: their functions use the "vrp.<name>" table entries.
-VRP_PARTS = {"routing", "vrp_qubo", "clustering", "penalty"}
 HERE = Path(__file__).resolve().parent
 #: Workers run here, so files the bad calls create land outside the repository.
 SCRATCH = tempfile.mkdtemp(prefix="qbook-fuzz-cwd-")
@@ -46,28 +47,28 @@ STALL_LIMIT_S = 60  # the watchdog: no word from the worker for this long
 WORKER_RETRIES = 3  # a worker killed from outside (the OOM killer) starts again
 #: Functions not called: they need a network, restart the kernel or start an interactive UI.
 SKIP = {
-    "qbook.env.import_tensorflow",
+    "qbook.common.env.import_tensorflow",
     # a whole quantum CVRP run (minutes); its input checks are in tests/test_props_routing.py
-    "qbook.cvrp.end_to_end",
+    "qbook.routing.cvrp.end_to_end",
 }
 #: Parameters whose value does not matter for input checking (plot axes, callbacks, ...).
 #: Inputs the fuzzer marks as surely invalid that a function documents as valid.
 LEGIT = {
-    ("qbook.qaoa.sample", "state_or_probs=complex-array"),
-    ("qbook.qaoa.expectation", "state=complex-array"),
-    ("qbook.minimal.probabilities", "state=complex-array"),
-    ("qbook.minimal.minimal_cost", "state=complex-array"),
-    ("qbook.minimal.minimal_cost_projectors", "state=complex-array"),
-    ("qbook.minimal.sample_shots", "state=complex-array"),
-    ("qbook.report.format_mean_sd", "sd=None"),  # a single run: no spread
-    ("qbook.report.format_mean_sd", "sd=nan"),
-    ("qbook.report.format_versions", "versions=None"),  # a row without versions
-    ("qbook.cnn.build_cnn", "seed=None"),  # documented: no seeding
-    ("qbook.routing.cost_text", "value=None"),  # documented: "n/a"
-    ("qbook.routing.gap_text", "cost=None"),
-    ("qbook.routing.gap_text", "best=None"),
-    ("qbook.cnn.build_logreg", "seed=None"),
-    ("qbook.qcnn.uniform_angles", "seed=None"),  # documented: unseeded
+    ("qbook.routing.qaoa.sample", "state_or_probs=complex-array"),
+    ("qbook.routing.qaoa.expectation", "state=complex-array"),
+    ("qbook.routing.minimal.probabilities", "state=complex-array"),
+    ("qbook.routing.minimal.minimal_cost", "state=complex-array"),
+    ("qbook.routing.minimal.minimal_cost_projectors", "state=complex-array"),
+    ("qbook.routing.minimal.sample_shots", "state=complex-array"),
+    ("qbook.common.report.format_mean_sd", "sd=None"),  # a single run: no spread
+    ("qbook.common.report.format_mean_sd", "sd=nan"),
+    ("qbook.common.report.format_versions", "versions=None"),  # a row without versions
+    ("qbook.learning.cnn.build_cnn", "seed=None"),  # documented: no seeding
+    ("qbook.routing.instances.cost_text", "value=None"),  # documented: "n/a"
+    ("qbook.routing.instances.gap_text", "cost=None"),
+    ("qbook.routing.instances.gap_text", "best=None"),
+    ("qbook.learning.cnn.build_logreg", "seed=None"),
+    ("qbook.learning.qcnn.uniform_angles", "seed=None"),  # documented: unseeded
 }
 FREE = {"dtype", "ax", "title", "label", "color", "banner", "kwargs", "config", "pip", "restart"}
 
@@ -86,10 +87,10 @@ def _alarm(*_):
 
 
 def _claims_args(tmp) -> dict:
-    """Good calls of qbook.claims: one claim, its rows, one measurement."""
+    """Good calls of qbook.common.claims: one claim, its rows, one measurement."""
     import pandas as pd
 
-    from qbook import claims
+    from qbook.common import claims
 
     c = next(c for c in claims.CLAIMS if c.key == "ganguly-qcnn")
     lk = c.measure
@@ -127,10 +128,10 @@ def good_args(modname: str = "") -> dict:
     import numpy as np
     import pandas as pd
 
-    from qbook import vrp
-    from qbook.profile import get_profile
+    from qbook.common.profile import get_profile
+    from qbook.routing import clustering, instances, vrp_qubo
 
-    inst = vrp.read_instance("P-n16-k8")
+    inst = instances.read_instance("P-n16-k8")
     D4 = inst.D[:4, :4].astype(float)
     Q3 = np.array([[1.0, -2.0, 0.5], [0.0, -1.0, 1.0], [0.0, 0.0, 2.0]])
     h3, J3 = np.array([0.5, -1.0, 0.25]), np.triu(np.ones((3, 3)), 1)
@@ -297,19 +298,19 @@ def good_args(modname: str = "") -> dict:
         n_distinct_samples=1,
     )
     by_name["qubits_circuit"] = qubits4
-    from qbook import qubo
+    from qbook.routing import qubo
 
     def build(a):
-        Q, off = vrp.tsp_qubo(D4, a)
-        return Q, off, lambda X: (vrp.tsp_valid(X, 4), qubo.qubo_energy(Q, X, off))
+        Q, off = vrp_qubo.tsp_qubo(D4, a)
+        return Q, off, lambda X: (vrp_qubo.tsp_valid(X, 4), qubo.qubo_energy(Q, X, off))
 
-    from qbook import data
+    from qbook.learning import data
 
     tmp = Path(tempfile.mkdtemp(prefix="qbook-fuzz-"))
     mat = tmp / "small_32x32.mat"
     data.write_svhn_mat(mat, imgs, np.arange(6) % 10)
     entry = data.SvhnFile("train", mat.as_uri(), 6, mat.stat().st_size, data.sha256_of(mat))
-    from qbook import qaoa
+    from qbook.routing import qaoa
 
     circ, gs, bs = qaoa.qaoa_circuit(h3, J3, 1)
     for f in ("qaoa.qsim_state", "qaoa.cirq_state"):
@@ -330,9 +331,9 @@ def good_args(modname: str = "") -> dict:
         "qaoa.sample": dict(state_or_probs=np.full(8, 1 / 8), shots=5),
         "qaoa.landscape": dict(diag=np.arange(8.0), gammas=[0.1, 0.2], betas=[0.3]),
         "qaoa.optimize": dict(diag=np.arange(8.0), p_max=1, restarts=1, maxiter=5),
-        "qaoa.tour_index": dict(tour=[2, 1, 3], n_customers=3),
-        "qaoa.tsp_problem": dict(D=D4),
-        "qaoa.statevector_bytes": dict(n_qubits=4),
+        "qaoa_tsp.tour_index": dict(tour=[2, 1, 3], n_customers=3),
+        "qaoa_tsp.tsp_problem": dict(D=D4),
+        "qaoa_tsp.statevector_bytes": dict(n_qubits=4),
         "minimal.probabilities": dict(state=np.full(8, 8**-0.5), n_c=4),
         "minimal.minimal_cost": dict(Q=np.eye(4), state=np.full(8, 8**-0.5)),
         "minimal.minimal_cost_projectors": dict(Q=np.eye(4), state=np.full(8, 8**-0.5)),
@@ -345,47 +346,49 @@ def good_args(modname: str = "") -> dict:
         "minimal.best_of_samples": dict(Q=np.eye(3), p1=[0.2, 0.7, 0.5], samples=10),
         "minimal.product_probability": dict(p1=[0.2, 0.7, 0.5], x=[1, 0, 1]),
         "minimal.solve": dict(Q=np.eye(4), layers=1, restarts=1, samples=10, maxiter=5),
-        "vrp.decode_tour": dict(x=np.eye(3).ravel(), n_nodes=4),
-        "vrp.tsp_valid": dict(X=np.eye(3).ravel()[None], n_nodes=4),
-        "vrp.encode_tour": dict(tour=[2, 1, 3], n_nodes=4),
-        "vrp.held_karp": dict(D=D4),
-        "vrp.count_variables": dict(n_customers=3, n_routes=2),
-        "vrp.cvrp_default_penalty": dict(D=D4, n_vehicles=2, n_steps=2),
-        "vrp.cvrp_qubo": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
-        "vrp.cvrp_brute_force": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
-        "vrp.max_route_length": dict(demands=[0, 1, 1, 1], capacity=2),
-        "vrp.slack_bits": dict(capacity=6),
-        "vrp.sweep_clusters": dict(
+        "vrp_qubo.decode_tour": dict(x=np.eye(3).ravel(), n_nodes=4),
+        "vrp_qubo.tsp_valid": dict(X=np.eye(3).ravel()[None], n_nodes=4),
+        "vrp_qubo.encode_tour": dict(tour=[2, 1, 3], n_nodes=4),
+        "classical.held_karp": dict(D=D4),
+        "vrp_qubo.count_variables": dict(n_customers=3, n_routes=2),
+        "vrp_qubo.cvrp_default_penalty": dict(D=D4, n_vehicles=2, n_steps=2),
+        "vrp_qubo.cvrp_qubo": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
+        "vrp_qubo.cvrp_brute_force": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
+        "vrp_qubo.max_route_length": dict(demands=[0, 1, 1, 1], capacity=2),
+        "vrp_qubo.slack_bits": dict(capacity=6),
+        "clustering.sweep_clusters": dict(
             coords=inst.coords, demands=inst.demands, capacity=int(inst.capacity)
         ),
-        "vrp.mip_clusters": dict(
+        "clustering.mip_clusters": dict(
             D=inst.D,
             demands=inst.demands,
             capacity=int(inst.capacity),
             n_vehicles=8,
             time_limit=2.0,
         ),
-        "vrp.improve_clusters": dict(
+        "clustering.improve_clusters": dict(
             D=inst.D,
-            clusters=vrp.cluster(inst),
+            clusters=clustering.cluster(inst),
             demands=inst.demands,
             capacity=int(inst.capacity),
             max_passes=2,
         ),
-        "vrp.check_solution": dict(inst=inst, routes=inst.best_routes),
-        "vrp.plot_routes": dict(inst=inst, routes=inst.best_routes),
-        "vrp.smallest_working_penalty": dict(build=build, optimum=69.0, upper=120.0, iters=2),
-        "vrp.best_cost_from_comment": dict(comment="Optimal value: 211"),
-        "vrp.cost_text": dict(value=3.0),
-        "vrp.gap_text": dict(cost=3.0, best=2.0),
-        "vrp.likely_tour": dict(p1=np.full(9, 0.5), n_nodes=4),
+        "instances.check_solution": dict(inst=inst, routes=inst.best_routes),
+        "instances.plot_routes": dict(inst=inst, routes=inst.best_routes),
+        "penalty.smallest_working_penalty": dict(build=build, optimum=69.0, upper=120.0, iters=2),
+        "instances.best_cost_from_comment": dict(comment="Optimal value: 211"),
+        "instances.cost_text": dict(value=3.0),
+        "instances.gap_text": dict(cost=3.0, best=2.0),
+        "vrp_qubo.likely_tour": dict(p1=np.full(9, 0.5), n_nodes=4),
         "evaluation.random_search_probability": dict(n_tours=6, n_optimal=2, n_tried=3),
         "evaluation.minimal_tsp_trial": dict(
             D=D4, seed=0, layers=1, restarts=1, samples=10, maxiter=5, anneal=0
         ),
         "cvrp.route_settings": dict(section=get_profile("small").cvrp),
-        "cvrp.split_clusters": dict(inst=vrp.read_instance("E-n13-k4")),
-        "vrp.penalty_study": dict(build=build, optimum=1.0, penalties=[1.0], n_reads=2, n_sweeps=2),
+        "cvrp.split_clusters": dict(inst=instances.read_instance("E-n13-k4")),
+        "penalty.penalty_study": dict(
+            build=build, optimum=1.0, penalties=[1.0], n_reads=2, n_sweeps=2
+        ),
         "cvrp.two_opt": dict(D=D4, tour=[2, 1, 3]),
         "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
         "cvrp.quantum_route": dict(
@@ -393,7 +396,7 @@ def good_args(modname: str = "") -> dict:
         ),
         "cvrp.quantum_two_phase": dict(
             inst=inst,
-            clusters=vrp.cluster(inst),
+            clusters=clustering.cluster(inst),
             qaoa_restarts=1,
             qaoa_shots=10,
             qaoa_maxiter=5,
@@ -408,16 +411,16 @@ def good_args(modname: str = "") -> dict:
         "data.fetch_svhn_file": dict(
             split="train", folder=tmp / "fetch", registry={"train": entry}
         ),
-        "data.synthetic_svhn": dict(n=3),
+        "synthetic.synthetic_svhn": dict(n=3),
         "data.load_svhn": dict(n=3, source="synthetic"),
         "data.format_array": dict(X=np.zeros((32, 32, 3, 2), np.uint8)),
         "data.fix_label": dict(y=np.array([1, 10, 3])),
-        "data.class_counts": dict(y=np.array([0, 1, 9])),
-        "data.show_images": dict(X=imgs, y=np.arange(6), idx=[0, 1], ncols=2),
-        "data.plot_preprocessing": dict(X=imgs, y=np.arange(6), idx=[0]),
-        "data.explorer": dict(X=imgs, y=np.arange(6)),
+        "synthetic.class_counts": dict(y=np.array([0, 1, 9])),
+        "data_plots.show_images": dict(X=imgs, y=np.arange(6), idx=[0, 1], ncols=2),
+        "data_plots.plot_preprocessing": dict(X=imgs, y=np.arange(6), idx=[0]),
+        "data_plots.explorer": dict(X=imgs, y=np.arange(6)),
         "data.train_val_split": dict(X=imgs, y=np.arange(6)),
-        "data.data_checksum": dict(X=imgs, y=np.arange(6)),
+        "synthetic.data_checksum": dict(X=imgs, y=np.arange(6)),
         "report.format_mean_sd": dict(mean=1.0, sd=0.5, n=3),
         "report.mean_sd": dict(values=[1.0, 2.0]),
         "report.plot_metric": dict(df=df, chapter="c", metric="m"),
@@ -492,7 +495,12 @@ def good_args(modname: str = "") -> dict:
         "env.versions": dict(tensorflow=False),
         "results.load_results": dict(),
     }
-    if modname in ("cnn", "qcnn", "qml", "hybrid"):
+    if modname.startswith("learning.") and modname.split(".")[1] in (
+        "cnn",
+        "qcnn",
+        "qml",
+        "hybrid",
+    ):
         over.update(learning_args(imgs, tmp))
     return by_name, over
 
@@ -502,7 +510,7 @@ def learning_args(imgs, tmp: Path) -> dict:
     import cirq
     import numpy as np
 
-    from qbook import cnn, qcnn, qml
+    from qbook.learning import cnn, qcnn, qml
 
     X = (imgs[..., :1] / 255.0).astype(np.float32)
     y = np.arange(len(X)) % 10
@@ -571,10 +579,7 @@ def learning_args(imgs, tmp: Path) -> dict:
 
 def good_call(qualname: str, func, by_name: dict, over: dict):
     """Keyword arguments of one valid call, or None when no table entry covers a parameter."""
-    short = qualname.removeprefix("qbook.")
-    mod, _, fname = short.partition(".")
-    if short not in over and mod in VRP_PARTS:
-        short = f"vrp.{fname}"
+    short = ".".join(qualname.split(".")[-2:])  # "module.function", without the package
     kwargs = dict(over.get(short, {}))
     for p in inspect.signature(func).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in kwargs:

@@ -1,6 +1,6 @@
 """Why did chapters 2-6 differ between TFQ + Keras 2 and qbook's simulator + Keras 3?
 
-The evidence behind ``qbook.training`` (issue 12). Four processes build the same models with
+The evidence behind ``qbook.learning.training`` (issue 12). Four processes build the same models with
 the same seed and train them the same way, and the script compares what they produce:
 
 * ``tfq``: ``.venv`` (Python 3.11, TensorFlow 2.18, tf_keras 2.18), TFQ backend;
@@ -16,7 +16,7 @@ Measured in each process, for a CNN, the Dense model, the QCNN and the 1-filter 
    ``qbook_k3_tf218`` processes first train one small model (another history, as when other
    cells of a chapter ran before), the other two do not;
 3. ``no_shuffle``: the same from the same weights with ``shuffle=False``;
-4. ``fit_in_order``: the same through ``qbook.training.fit_in_order`` (order drawn from the seed);
+4. ``fit_in_order``: the same through ``qbook.learning.training.fit_in_order`` (order drawn from the seed);
 5. ``grad``: for the quantum models, outputs and gradients of the loss at the initial weights
    on the whole training set, and the weights after one Adam step.
 
@@ -54,7 +54,8 @@ def side(name: str, out: str) -> None:
     import cirq
     import tensorflow as tf
 
-    from qbook import cnn, env, hybrid, qcnn, qml, training
+    from qbook.common import env
+    from qbook.learning import cnn, hybrid, qcnn, qml, training
 
     q = cirq.GridQubit.rect(1, 8)
     rng = np.random.default_rng(1)

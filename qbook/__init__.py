@@ -1,15 +1,16 @@
-"""qbook: the tested library behind the book.
+"""qbook: the tested library behind the book, in three packages.
+
+* :mod:`qbook.learning`: Part I, learning on house numbers (chapters 1-6);
+* :mod:`qbook.routing`: Part II, quantum routing (chapters 7-12);
+* :mod:`qbook.common`: what every chapter uses (setup, profiles, results, the claims ledger).
 
 Chapters stay short by calling into qbook; each public function's docstring names the chapter
 that introduces it. ``import qbook`` is light: it never imports TensorFlow. The learning modules
-(``qbook.cnn``, ``qbook.qcnn``, ``qbook.qml``, ``qbook.hybrid``) import it on demand, the
-optimisation modules (``qbook.qubo``, ``qbook.vrp`` and its parts, ``qbook.qaoa``,
-``qbook.qaoa_constrained`` and its parts, ``qbook.minimal``, ``qbook.cvrp``, ``qbook.generators``,
-``qbook.evaluation``, ``qbook.stats``) never do.
+that need it import it on demand; :mod:`qbook.routing` never does.
 """
 
-from qbook.env import ensure_tensorflow_env, import_tensorflow, seed_everything, setup
-from qbook.profile import get_profile, profile_name
+from qbook.common.env import ensure_tensorflow_env, import_tensorflow, seed_everything, setup
+from qbook.common.profile import get_profile, profile_name
 
 __version__ = "0.1.0"
 

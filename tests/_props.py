@@ -26,12 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CLEAN = (ValueError, TypeError, FileNotFoundError)
 #: Functions that train a model when the input is fine.
 SLOW = {
-    "qbook.cnn.train",
-    "qbook.cnn.train_or_load",
-    "qbook.qml.fit_eval",
-    "qbook.qml.time_epoch",
-    "qbook.qml.compare_epoch_times",
-    "qbook.qcnn.train_model",
+    "qbook.learning.cnn.train",
+    "qbook.learning.cnn.train_or_load",
+    "qbook.learning.qml.fit_eval",
+    "qbook.learning.qml.time_epoch",
+    "qbook.learning.qml.compare_epoch_times",
+    "qbook.learning.qcnn.train_model",
 }
 
 
@@ -59,9 +59,18 @@ def _tables(kind: str):
     return fuzz().good_args(kind)
 
 
+def module_path(modname: str) -> str:
+    """``"qbook.<package>.<modname>"`` for a module's short name (``"qaoa"``, ``"results"``)."""
+    for pkg in ("learning", "routing", "common"):
+        if (ROOT / "qbook" / pkg / f"{modname}.py").exists():
+            return f"qbook.{pkg}.{modname}"
+    raise LookupError(f"no qbook module named {modname!r}")
+
+
 def bad_input_cases(modname: str, skip: tuple[str, ...] = ()) -> list:
-    """One pytest parameter per public function of ``qbook.<modname>`` with a good call."""
-    module = importlib.import_module(f"qbook.{modname}")
+    """One pytest parameter per public function of ``qbook.<package>.<modname>`` with a good
+    call."""
+    module = importlib.import_module(module_path(modname))
     by_name, over = _table(modname)
     out = []
     for qual, func in fuzz().public_functions(module):

@@ -1,4 +1,4 @@
-"""qbook's simulator (qbook.tfsim, qbook.qlayers) against Cirq and against TensorFlow Quantum.
+"""qbook's simulator (qbook.learning.tfsim, qbook.learning.qlayers) against Cirq and against TensorFlow Quantum.
 
 Every circuit family of chapters 3-6: with the same weights both backends give the same
 outputs (1e-5) and gradients (TFQ's float32 adjoint gradient is itself ~1e-4 from float64
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import sympy
 
-from qbook import qcnn, qml
+from qbook.learning import qcnn, qml
 
 ROOT = Path(__file__).resolve().parent.parent
 Q8 = cirq.GridQubit.rect(1, 8)
@@ -65,7 +65,7 @@ def _cirq_expectations(circuit, ops, data, symbols, values, qubits):
 
 
 def _qbook_layer(circuit, ops, **kw):
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     return qlayers.PQC(circuit, ops, **kw)
 
@@ -81,7 +81,7 @@ def _value_and_grad(layer, x):
 
 @pytest.mark.parametrize("family", FAMILIES, ids=IDS)
 def test_qbook_matches_cirq_outputs_and_finite_differences(family):
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     _, circuit, ops, data = family
     layer = _qbook_layer(circuit, ops, simulation_dtype="complex128")
@@ -108,7 +108,7 @@ def test_qbook_matches_cirq_outputs_and_finite_differences(family):
 
 
 def _tfq():
-    from qbook.env import qml_backend
+    from qbook.common.env import qml_backend
 
     if qml_backend() != "tfq":
         pytest.skip("TensorFlow Quantum is not the active backend here")
@@ -122,7 +122,7 @@ def test_qbook_matches_tfq_with_the_same_weights(family):
     tfq = _tfq()
     import tensorflow as tf
 
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     _, circuit, ops, data = family
     theirs = tfq.layers.PQC(circuit, ops, initializer=tf.keras.initializers.RandomUniform(0, 6))
@@ -141,7 +141,7 @@ def test_book_models_agree_across_backends():
     tfq = _tfq()
     import tensorflow as tf
 
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     data = qcnn.excitation_data(Q8, n_rounds=2, seed=0)
     cluster = qcnn.cluster_state_circuit(Q8)
@@ -163,7 +163,7 @@ def test_book_models_agree_across_backends():
 def test_expectation_layer_matches_cirq_and_tfq_interface():
     import tensorflow as tf
 
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     a, b = sympy.symbols("a b")
     q0, q1 = cirq.LineQubit.range(2)
@@ -192,7 +192,7 @@ def test_expectation_layer_matches_cirq_and_tfq_interface():
 
 
 def test_add_circuit_and_convert_to_tensor_round_trip():
-    from qbook import qlayers, tfsim
+    from qbook.learning import qlayers, tfsim
 
     q = cirq.LineQubit.range(2)
     data = [cirq.Circuit(cirq.X(q[0])), cirq.Circuit(cirq.rx(0.3).on(q[1]))]
@@ -212,8 +212,8 @@ import numpy as np, cirq
 import qbook
 qbook.setup(tensorflow=True, banner=False)
 import tensorflow as tf
-from qbook import qcnn, hybrid, qlayers
-from qbook.env import qml_backend
+from qbook.learning import qcnn, hybrid, qlayers
+from qbook.common.env import qml_backend
 assert qml_backend() == "qbook", qml_backend()
 q = cirq.GridQubit.rect(1, 8)
 d = qcnn.excitation_data(q, n_rounds=2, seed=0)
@@ -224,7 +224,7 @@ for m in (qcnn.build_qcnn_model(q, seed=1), hybrid.build_hybrid_model(q, 2, seed
     m.save(path)
     back = tf.keras.models.load_model(path, custom_objects={"hinge_accuracy": qcnn.hinge_accuracy})
     assert np.abs(m(xt).numpy() - back(xt).numpy()).max() < 1e-6
-print("KERAS", tf.keras.__name__, qbook.env.versions()["qml-backend"])
+print("KERAS", tf.keras.__name__, qbook.common.env.versions()["qml-backend"])
 """
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qbook import report
+from qbook.common import report
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("QBOOK_CHROMIUM", "/usr/bin/chromium")

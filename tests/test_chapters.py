@@ -7,7 +7,7 @@ import jupytext
 import nbformat
 import pytest
 
-from qbook.colab import first_cell
+from qbook.common.colab import first_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.md"))
@@ -51,7 +51,7 @@ def test_setup_comes_before_tensorflow(md):
         "setup(tensorflow=True" in c.source for c in cells
     )
     assert cells[0].source.strip() == first_cell(learning), (
-        f"{md.name}: the first code cell must be qbook.colab.first_cell(learning={learning})"
+        f"{md.name}: the first code cell must be qbook.common.colab.first_cell(learning={learning})"
     )
     setup_at = next((i for i, c in enumerate(cells) if SETUP.search(c.source)), None)
     assert setup_at is not None, f"{md.name} never calls qbook.setup()"

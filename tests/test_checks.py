@@ -1,4 +1,4 @@
-"""qbook._checks: the input checks every public function uses (issue 11)."""
+"""qbook.common.checks: the input checks every public function uses (issue 11)."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qbook import _checks as chk
+from qbook.common import checks as chk
 
 BAD = (ValueError, TypeError)
 

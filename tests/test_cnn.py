@@ -1,16 +1,16 @@
-"""qbook.cnn: the paper's CNN, the logistic-regression baseline, training and weights."""
+"""qbook.learning.cnn: the paper's CNN, the logistic-regression baseline, training and weights."""
 
 import numpy as np
 import pytest
 
-from qbook import data
+from qbook.learning import data, synthetic
 
-cnn = pytest.importorskip("qbook.cnn")
+cnn = pytest.importorskip("qbook.learning.cnn")
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    X, y = data.synthetic_svhn(240, seed=0)
+    X, y = synthetic.synthetic_svhn(240, seed=0)
     return data.normalise(data.rgb2gray(X)), y
 
 

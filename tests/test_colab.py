@@ -1,7 +1,7 @@
-"""The Colab set-up (qbook/colab.py) under the Pythons Colab offers: 3.12 and 3.13.
+"""The Colab set-up (qbook/common/colab.py) under the Pythons Colab offers: 3.12 and 3.13.
 
 Each scenario runs in a fresh subprocess of a pyenv interpreter (``~/.pyenv/versions/3.12.*``,
-``3.13.*``) that loads ``qbook/colab.py`` the way Colab does (its text, exec'd), with
+``3.13.*``) that loads ``qbook/common/colab.py`` the way Colab does (its text, exec'd), with
 ``google.colab`` faked in ``sys.modules`` and pip, the restart and the installed versions replaced
 by recorders. Missing interpreters skip loudly.
 """
@@ -20,10 +20,10 @@ import pytest
 import tomllib
 from packaging.requirements import Requirement
 
-from qbook import colab
+from qbook.common import colab
 
 ROOT = Path(__file__).resolve().parent.parent
-COLAB_PY = ROOT / "qbook" / "colab.py"
+COLAB_PY = ROOT / "qbook" / "common" / "colab.py"
 QBOOK_LEARNING = "qbook[learning] @ git+https://github.com/qbook-dev/qbook@main"
 QBOOK_CORE = "qbook @ git+https://github.com/qbook-dev/qbook@main"
 

@@ -1,4 +1,4 @@
-"""Tests for the constraint-preserving QAOA (qbook.qaoa_constrained, chapter 10)."""
+"""Tests for the constraint-preserving QAOA (qbook.routing.qaoa_constrained, chapter 10)."""
 
 import itertools
 import math
@@ -6,19 +6,21 @@ import math
 import numpy as np
 import pytest
 
-from qbook import qaoa, vrp
-from qbook import qaoa_constrained as qc
-from qbook.constrained_circuit import _full_indices
+from qbook.routing import classical, constrained_circuit, generators, instances, tour_subspace
+from qbook.routing import qaoa_constrained as qc
+from qbook.routing.constrained_circuit import _full_indices
 
 ANGLES = {2: ([0.7], [0.4]), 3: ([0.4, 0.9], [0.3, 0.6]), 4: ([0.5, -0.3], [0.35, 0.8])}
 
 
 def _compare(n, init, form, tol):
-    D = qc.random_tsp(n, 7 + n)
-    space = qc.tour_space(D)
+    D = generators.random_tsp(n, 7 + n)
+    space = tour_subspace.tour_space(D)
     g, b = ANGLES[n]
-    sub = qc.subspace_state(space, g, b, init)
-    full = qc.circuit_state(D, qc.constrained_circuit(D, g, b, init, form=form), init)
+    sub = tour_subspace.subspace_state(space, g, b, init)
+    full = constrained_circuit.circuit_state(
+        D, constrained_circuit.constrained_circuit(D, g, b, init, form=form), init
+    )
     assert full.size == 2 ** (n * n)
     idx = _full_indices(space)
     outside = np.ones(full.size, bool)
@@ -52,34 +54,39 @@ def test_swap_term_paulis_sum_to_the_term():
     import cirq
 
     q = cirq.LineQubit.range(4)
-    terms = qc.swap_term_paulis(q)
+    terms = constrained_circuit.swap_term_paulis(q)
     assert len(terms) == 8
     M = sum(c * cirq.unitary(cirq.DensePauliString(s)) for c, s in terms)
     # mixer_matrix(2) acts on (x_{t,0}, x_{t,1}, x_{t+1,0}, x_{t+1,1}); the term's order is
     # (x_{t,0}, x_{t+1,1}, x_{t,1}, x_{t+1,0})
-    H = qc.mixer_matrix(2).reshape([2] * 8).transpose(0, 3, 1, 2, 4, 7, 5, 6).reshape(16, 16)
+    H = (
+        constrained_circuit.mixer_matrix(2)
+        .reshape([2] * 8)
+        .transpose(0, 3, 1, 2, 4, 7, 5, 6)
+        .reshape(16, 16)
+    )
     assert np.allclose(M, H)
 
 
 def test_qsim_state_differs_when_the_angles_differ():
     # guards the test above against comparing two trivial states
-    D = qc.random_tsp(3, 1)
-    space = qc.tour_space(D)
-    a = qc.subspace_state(space, [0.4], [0.3])
-    b = qc.subspace_state(space, [0.4], [0.6])
+    D = generators.random_tsp(3, 1)
+    space = tour_subspace.tour_space(D)
+    a = tour_subspace.subspace_state(space, [0.4], [0.3])
+    b = tour_subspace.subspace_state(space, [0.4], [0.6])
     assert abs(np.vdot(a, b)) < 0.999
 
 
 def test_tour_table_is_lexicographic_and_complete():
     for n in range(1, 7):
-        T = qc.tour_table(n)
+        T = tour_subspace.tour_table(n)
         assert T.shape == (math.factorial(n), n)
         assert np.array_equal(T, np.array(list(itertools.permutations(range(n)))))
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 7])
 def test_swap_is_the_position_swap_and_an_involution(n):
-    space = qc.tour_space(qc.random_tsp(n, 0))
+    space = tour_subspace.tour_space(generators.random_tsp(n, 0))
     ids = np.arange(space.size).astype(complex)
     for t in range(n - 1):
         perm = space.swap(ids, t).real.astype(int)
@@ -92,7 +99,7 @@ def test_swap_is_the_position_swap_and_an_involution(n):
 
 def test_mixer_matrix_on_tours_is_the_swap_and_hermitian():
     n = 3
-    H = qc.mixer_matrix(n)
+    H = constrained_circuit.mixer_matrix(n)
     assert np.array_equal(H, H.T)
     # on two rows holding a one-hot pair (a, b), H gives the pair (b, a)
     for a, b in itertools.permutations(range(n), 2):
@@ -107,38 +114,38 @@ def test_mixer_matrix_on_tours_is_the_swap_and_hermitian():
 
 
 def test_gradient_matches_finite_differences():
-    space = qc.tour_space(qc.random_tsp(5, 3))
+    space = tour_subspace.tour_space(generators.random_tsp(5, 3))
     rng = np.random.default_rng(0)
     for init, order in (("uniform", "parity"), ("nearest", "sequential")):
         theta = rng.uniform(-1, 1, 6)
-        e, g = qc.cost_and_grad(space, theta, init, order)
+        e, g = tour_subspace.cost_and_grad(space, theta, init, order)
         h = 1e-6
         fd = [
             (
-                qc.cost_and_grad(space, theta + h * np.eye(6)[k], init, order)[0]
-                - qc.cost_and_grad(space, theta - h * np.eye(6)[k], init, order)[0]
+                tour_subspace.cost_and_grad(space, theta + h * np.eye(6)[k], init, order)[0]
+                - tour_subspace.cost_and_grad(space, theta - h * np.eye(6)[k], init, order)[0]
             )
             / (2 * h)
             for k in range(6)
         ]
         assert np.max(np.abs(g - fd)) < 1e-6
-        psi = qc.subspace_state(space, theta[:3], theta[3:], init, order)
+        psi = tour_subspace.subspace_state(space, theta[:3], theta[3:], init, order)
         assert e == pytest.approx(float(np.abs(psi) ** 2 @ space.scaled), abs=1e-12)
 
 
 def test_single_precision_agrees_with_double():
-    D = qc.random_tsp(6, 2)
-    s64, s32 = qc.tour_space(D, "double"), qc.tour_space(D, "single")
+    D = generators.random_tsp(6, 2)
+    s64, s32 = tour_subspace.tour_space(D, "double"), tour_subspace.tour_space(D, "single")
     th = np.array([0.3, -0.2, 0.5, 0.7])
-    e64, g64 = qc.cost_and_grad(s64, th)
-    e32, g32 = qc.cost_and_grad(s32, th)
+    e64, g64 = tour_subspace.cost_and_grad(s64, th)
+    e32, g32 = tour_subspace.cost_and_grad(s32, th)
     assert abs(e64 - e32) < 1e-5 and np.max(np.abs(g64 - g32)) < 1e-4
 
 
 def test_p_optimal_matches_sampled_frequency():
-    D = qc.random_tsp(5, 4)
+    D = generators.random_tsp(5, 4)
     r = qc.constrained_tsp(D, p=2, shots=200, seed=1)
-    space = qc.tour_space(D)
+    space = tour_subspace.tour_space(D)
     opt = space.costs <= space.opt_cost + 1e-9
     draws = np.random.default_rng(5).choice(space.size, size=40_000, p=r.probabilities)
     freq = opt[draws].mean()
@@ -149,12 +156,12 @@ def test_p_optimal_matches_sampled_frequency():
 
 
 def test_constrained_tsp_api_contract():
-    D = qc.random_tsp(6, 11)
-    r = qaoa.constrained_tsp(D, 3, 1000, 0)
-    assert isinstance(r, qaoa.ConstrainedResult)
+    D = generators.random_tsp(6, 11)
+    r = qc.constrained_tsp(D, 3, 1000, 0)
+    assert isinstance(r, qc.ConstrainedResult)
     assert sorted(r.tour) == list(range(1, 7))
-    assert r.cost == pytest.approx(vrp.tour_cost(D, r.tour))
-    assert r.optimal_cost == pytest.approx(vrp.held_karp(D)[0])
+    assert r.cost == pytest.approx(classical.tour_cost(D, r.tour))
+    assert r.optimal_cost == pytest.approx(classical.held_karp(D)[0])
     assert r.valid_fraction == 1.0
     assert 0 < r.p_optimal <= 1 and 0 < r.approx_ratio <= 1
     assert r.found_optimal == (r.cost == r.optimal_cost)
@@ -163,24 +170,24 @@ def test_constrained_tsp_api_contract():
     assert r.gammas.shape == r.betas.shape == (3,)
     assert r.probabilities.sum() == pytest.approx(1.0)
     # same seed, same answer
-    r2 = qaoa.constrained_tsp(D, 3, 1000, 0)
+    r2 = qc.constrained_tsp(D, 3, 1000, 0)
     assert r2.tour == r.tour and r2.p_optimal == pytest.approx(r.p_optimal)
 
 
 def test_constrained_tsp_on_a_cvrplib_cluster_and_tiny_cases():
-    inst = vrp.read_instance("E-n13-k4")
+    inst = instances.read_instance("E-n13-k4")
     cl = [8, 5, 10]
     D = inst.D[np.ix_([0, *cl], [0, *cl])]
-    r = qaoa.constrained_tsp(D, 2, 100, 0)
+    r = qc.constrained_tsp(D, 2, 100, 0)
     assert sorted(r.tour) == [1, 2, 3]
-    one = qaoa.constrained_tsp(D[:2, :2], 1, 10, 0)
+    one = qc.constrained_tsp(D[:2, :2], 1, 10, 0)
     assert one.tour == [1] and one.p_optimal == 1.0
-    two = qaoa.constrained_tsp(D[:3, :3], 1, 10, 0)  # symmetric: both tours cost the same
+    two = qc.constrained_tsp(D[:3, :3], 1, 10, 0)  # symmetric: both tours cost the same
     assert sorted(two.tour) == [1, 2] and two.p_optimal == pytest.approx(1.0)
 
 
 def test_nearest_start_stays_feasible_and_transfer_start_works():
-    D = qc.random_tsp(5, 6)
+    D = generators.random_tsp(5, 6)
     r = qc.constrained_tsp(D, 2, 100, 0, init="nearest")
     assert r.valid_fraction == 1.0 and r.init == "nearest"
     s = qc.constrained_tsp(D, 2, 100, 0, start=np.array([0.3, 0.4, 0.5, 0.3]))
@@ -188,20 +195,20 @@ def test_nearest_start_stays_feasible_and_transfer_start_works():
 
 
 def test_memory_bytes_counts_the_amplitudes():
-    assert qc.memory_bytes(9) >= math.factorial(9) * 64
-    assert qc.memory_bytes(10) < 2**30
+    assert tour_subspace.memory_bytes(9) >= math.factorial(9) * 64
+    assert tour_subspace.memory_bytes(10) < 2**30
 
 
 @pytest.mark.parametrize(
     "call",
     [
         lambda: qc.constrained_tsp(np.full((3, 3), np.nan), 1, 10, 0),
-        lambda: qc.constrained_tsp(qc.random_tsp(3, 0), 0, 10, 0),
-        lambda: qc.constrained_tsp(qc.random_tsp(3, 0), 1, 0, 0),
-        lambda: qc.constrained_tsp(qc.random_tsp(3, 0), 1, 10, -1),
-        lambda: qc.constrained_tsp(qc.random_tsp(11, 0), 1, 10, 0),
-        lambda: qc.constrained_tsp(qc.random_tsp(3, 0), 1, 10, 0, init="bogus"),
-        lambda: qc.constrained_tsp(qc.random_tsp(3, 0), 1, 10, 0, order="bogus"),
+        lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 0, 10, 0),
+        lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 0, 0),
+        lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 10, -1),
+        lambda: qc.constrained_tsp(generators.random_tsp(11, 0), 1, 10, 0),
+        lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 10, 0, init="bogus"),
+        lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 10, 0, order="bogus"),
     ],
 )
 def test_bad_input_raises(call):

@@ -1,29 +1,29 @@
-"""Tests for qbook.cvrp (chapter 12)."""
+"""Tests for qbook.routing.cvrp (chapter 12)."""
 
 import numpy as np
 import pytest
 
-from qbook import cvrp, vrp
+from qbook.routing import classical, cvrp, instances
 
 
 def test_split_clusters_respects_capacity_and_covers_customers():
-    inst = vrp.read_instance("E-n13-k4")
+    inst = instances.read_instance("E-n13-k4")
     clusters = cvrp.split_clusters(inst)
     assert sorted(c for cl in clusters for c in cl) == list(range(1, inst.n_nodes))
     assert len(clusters) <= inst.n_vehicles
     for cl in clusters:
         assert inst.demands[cl].sum() <= inst.capacity
-    exact = sum(vrp.held_karp(inst.D, cl)[0] for cl in clusters)
+    exact = sum(classical.held_karp(inst.D, cl)[0] for cl in clusters)
     assert exact >= inst.best_cost
 
 
 def test_two_opt_and_repair():
     rng = np.random.default_rng(0)
-    D = vrp.euclidean_rounded(rng.integers(0, 100, size=(7, 2)))
+    D = instances.euclidean_rounded(rng.integers(0, 100, size=(7, 2)))
     tour = [3, 1, 5, 2, 6, 4]
-    better = cvrp.two_opt(D, tour)
+    better = classical.two_opt(D, tour)
     assert sorted(better) == sorted(tour)
-    assert vrp.tour_cost(D, better) <= vrp.tour_cost(D, tour)
+    assert classical.tour_cost(D, better) <= classical.tour_cost(D, tour)
     x = np.zeros(36, dtype=int)
     x[[0, 1, 7]] = 1  # position 0 has two customers, position 1 has customer 2
     fixed = cvrp.repair_tour(x, 6, D)
@@ -31,18 +31,18 @@ def test_two_opt_and_repair():
 
 
 def test_quantum_route_small_cluster_is_a_tour():
-    inst = vrp.read_instance("E-n13-k4")
+    inst = instances.read_instance("E-n13-k4")
     r = cvrp.quantum_route(
         inst.D, [8, 5], max_constrained_customers=0, qaoa_p=1, qaoa_restarts=1, seed=0
     )
     assert r.method.startswith("QAOA") and r.n_qubits == 4
     assert r.raw_tour is not None and sorted(r.raw_tour) == [5, 8]
-    assert r.raw_cost == pytest.approx(vrp.tour_cost(inst.D, r.raw_tour))
+    assert r.raw_cost == pytest.approx(classical.tour_cost(inst.D, r.raw_tour))
     assert r.raw_cost >= r.optimal_cost
 
 
 def test_constrained_qaoa_routes_clusters_up_to_its_size_and_never_fails_to_decode():
-    inst = vrp.read_instance("E-n13-k4")
+    inst = instances.read_instance("E-n13-k4")
     for cl in ([8, 5, 2], [1, 3, 4, 6, 7]):
         r = cvrp.quantum_route(inst.D, cl, max_constrained_customers=5, qaoa_shots=200, seed=0)
         assert r.method.startswith("constrained QAOA")
@@ -64,7 +64,7 @@ def test_infeasible_decode_is_reported_not_hidden():
 
 
 def test_bad_input():
-    inst = vrp.read_instance("E-n13-k4")
+    inst = instances.read_instance("E-n13-k4")
     with pytest.raises(ValueError):
         cvrp.quantum_two_phase(inst, [[1, 2]])
     with pytest.raises(ValueError):

@@ -1,4 +1,4 @@
-"""qbook.data: SVHN files, download safety, the synthetic stand-in and preprocessing."""
+"""qbook.learning.data: SVHN files, download safety, the synthetic stand-in and preprocessing."""
 
 import hashlib
 import http.server
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from qbook import data
+from qbook.learning import data, synthetic
 
 
 def _images(n, seed=0):
@@ -119,22 +119,22 @@ def test_train_val_split_is_a_seeded_partition():
 
 
 def test_generator_is_deterministic_per_seed():
-    X1, y1 = data.synthetic_svhn(300, seed=5)
-    X2, y2 = data.synthetic_svhn(300, seed=5)
-    X3, y3 = data.synthetic_svhn(300, seed=6)
+    X1, y1 = synthetic.synthetic_svhn(300, seed=5)
+    X2, y2 = synthetic.synthetic_svhn(300, seed=5)
+    X3, y3 = synthetic.synthetic_svhn(300, seed=6)
     assert X1.shape == (300, 32, 32, 3) and X1.dtype == np.uint8 and y1.dtype == np.int64
     assert np.array_equal(X1, X2) and np.array_equal(y1, y2)
     assert not np.array_equal(X1, X3) and not np.array_equal(y1, y3)
-    Xt, _ = data.synthetic_svhn(300, seed=5, split="test")
+    Xt, _ = synthetic.synthetic_svhn(300, seed=5, split="test")
     assert not np.array_equal(X1, Xt)
     # the first images do not depend on how many are asked for
-    X4, y4 = data.synthetic_svhn(2100, seed=5)
+    X4, y4 = synthetic.synthetic_svhn(2100, seed=5)
     assert np.array_equal(X4[:300], X1) and np.array_equal(y4[:300], y1)
 
 
 def test_generator_looks_like_svhn():
-    X, y = data.synthetic_svhn(4000, seed=0)
-    counts = data.class_counts(y)
+    X, y = synthetic.synthetic_svhn(4000, seed=0)
+    counts = synthetic.class_counts(y)
     assert counts.sum() == 4000 and set(np.unique(y)) == set(range(10))
     # SVHN's frequencies: about 19% ones, 14% twos, 6-7% zeros and nines
     assert counts[1] > counts[2] > counts[3] > counts[9]
@@ -150,9 +150,9 @@ def test_generator_looks_like_svhn():
 
 def test_generator_rejects_bad_input():
     with pytest.raises(ValueError, match="unknown split"):
-        data.synthetic_svhn(3, split="valid")
+        synthetic.synthetic_svhn(3, split="valid")
     with pytest.raises(ValueError, match="non-negative"):
-        data.synthetic_svhn(-1)
+        synthetic.synthetic_svhn(-1)
 
 
 # ---------------------------------------------------------------- download and cache
@@ -267,7 +267,7 @@ def test_auto_falls_back_to_synthetic_offline_and_says_so(tmp_path, monkeypatch,
     assert out.source == "synthetic" and out.X.shape == (40, 32, 32, 3)
     msg = capsys.readouterr().out
     assert "synthetic stand-in" in msg and msg.count("\n") == 1
-    assert np.array_equal(out.X, data.synthetic_svhn(40, seed=2, split="test")[0])
+    assert np.array_equal(out.X, synthetic.synthetic_svhn(40, seed=2, split="test")[0])
     with pytest.raises(FileNotFoundError, match="not cached"):
         data.load_svhn("test", data_dir=tmp_path, source="svhn")
     with pytest.raises(ValueError, match="unknown source"):
@@ -288,8 +288,8 @@ def test_registry_has_the_official_files():
     assert [data.SVHN_FILES[s].n_images for s in data.SPLITS] == [73_257, 26_032, 531_131]
     assert data.SVHN_FILES["train"].url == "http://ufldl.stanford.edu/housenumbers/train_32x32.mat"
     assert data.SVHN_FILES["test"].size == 64_275_384
-    assert sum(data.SVHN_CLASS_COUNTS["train"]) == 73_257
-    assert sum(data.SVHN_CLASS_COUNTS["test"]) == 26_032
+    assert sum(synthetic.SVHN_CLASS_COUNTS["train"]) == 73_257
+    assert sum(synthetic.SVHN_CLASS_COUNTS["test"]) == 26_032
 
 
 # ---------------------------------------------------------------- faults and concurrency (issue 11)
@@ -341,7 +341,7 @@ def _fetch_and_read(folder, reg, start, queue):
     try:
         with contextlib.redirect_stdout(said):
             X, y = data.read_svhn_mat(data.fetch_svhn_file("train", folder, reg))
-        queue.put(("ok", data.data_checksum(X, y), "damaged" in said.getvalue()))
+        queue.put(("ok", synthetic.data_checksum(X, y), "damaged" in said.getvalue()))
     except Exception as exc:  # noqa: BLE001 - the parent reports it
         queue.put(("error", f"{type(exc).__name__}: {exc}", False))
 
@@ -353,7 +353,7 @@ def test_two_processes_heal_a_damaged_cache_20_of_20(slow_server, mat_bytes, tmp
     url, _ = slow_server
     body, X, y = mat_bytes
     reg = {"train": _entry(url, body)}
-    want = data.data_checksum(X, y)
+    want = synthetic.data_checksum(X, y)
     ctx = mp.get_context("fork")
     verified = 0
     for trial in range(20):

@@ -60,7 +60,7 @@ def test_tensorflow_imported_first_falls_back_to_qbooks_simulator():
     """auto: TensorFlow already imported with Keras 3 -> qbook's backend, no error, recorded."""
     res = _run(
         "import tensorflow, qbook\nqbook.setup(tensorflow=True, banner=False)\n"
-        "from qbook import qcnn, env\nprint(env.qml_backend(), env.versions()['qml-backend'])",
+        "from qbook.common import env\nfrom qbook.learning import qcnn\nprint(env.qml_backend(), env.versions()['qml-backend'])",
         QBOOK_QML_BACKEND="auto",
     )
     assert res.returncode == 0, res.stderr[-2000:]
@@ -68,11 +68,11 @@ def test_tensorflow_imported_first_falls_back_to_qbooks_simulator():
 
 
 def test_backend_switch_is_checked_and_keras3_is_left_alone():
-    res = _run("import qbook.env as e; e.qml_backend()", QBOOK_QML_BACKEND="tensorflow")
+    res = _run("import qbook.common.env as e; e.qml_backend()", QBOOK_QML_BACKEND="tensorflow")
     assert res.returncode != 0 and "QBOOK_QML_BACKEND must be one of" in res.stderr
     res = _run(
         "import qbook, os; qbook.setup(banner=False)\n"
-        "print(os.environ.get('TF_USE_LEGACY_KERAS'), qbook.env.qml_backend())",
+        "print(os.environ.get('TF_USE_LEGACY_KERAS'), qbook.common.env.qml_backend())",
         QBOOK_QML_BACKEND="qbook",
     )
     assert res.returncode == 0, res.stderr[-2000:]

@@ -5,38 +5,38 @@ from pathlib import Path
 
 import pytest
 
-from qbook import cvrp, vrp
-from qbook.generators import random_cvrp
-from qbook.profile import get_profile
+from qbook.common.profile import get_profile
+from qbook.routing import classical, clustering, cvrp, instances
+from qbook.routing.generators import random_cvrp
 
-NAMES = vrp.instance_names()
+NAMES = instances.instance_names()
 
 
 def _assert_valid(inst, routes, cost):
-    vrp.check_solution(inst, routes)  # every customer once, capacity, at most k routes
+    instances.check_solution(inst, routes)  # every customer once, capacity, at most k routes
     assert len([r for r in routes if r]) <= inst.n_vehicles
-    assert cost == pytest.approx(vrp.route_cost(inst.D, routes))
+    assert cost == pytest.approx(classical.route_cost(inst.D, routes))
     if inst.best_cost is not None:
         assert cost >= inst.best_cost
 
 
 def _methods(inst):
-    yield "pyvrp", lambda: vrp.pyvrp_solve(inst, seconds=0.2, seed=0)
+    yield "pyvrp", lambda: instances.pyvrp_solve(inst, seconds=0.2, seed=0)
     for method in ("sweep", "mip") if inst.coords is not None else ("mip",):
-        yield method, lambda m=method: vrp.two_phase(inst, method=m)
-        yield method + "+ls", lambda m=method: vrp.two_phase(inst, method=m, improve=True)
+        yield method, lambda m=method: clustering.two_phase(inst, method=m)
+        yield method + "+ls", lambda m=method: clustering.two_phase(inst, method=m, improve=True)
 
     def best():
         clusters, _, _ = cvrp.best_clustering(inst)
-        routes = [vrp.cluster_tour(inst.D, c)[1] for c in clusters]
-        return routes, vrp.route_cost(inst.D, routes)
+        routes = [classical.cluster_tour(inst.D, c)[1] for c in clusters]
+        return routes, classical.route_cost(inst.D, routes)
 
     yield "best_clustering", best
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_method_respects_the_fleet_on_every_shipped_instance(name):
-    inst = vrp.read_instance(name)
+    inst = instances.read_instance(name)
     for _label, run in _methods(inst):
         routes, cost = run()
         _assert_valid(inst, routes, cost)
@@ -46,39 +46,39 @@ def test_every_method_respects_the_fleet_on_every_shipped_instance(name):
         assert "at most" in str(exc)
     else:
         assert len(clusters) <= inst.n_vehicles
-        routes = [vrp.cluster_tour(inst.D, c)[1] for c in clusters]
-        _assert_valid(inst, routes, vrp.route_cost(inst.D, routes))
+        routes = [classical.cluster_tour(inst.D, c)[1] for c in clusters]
+        _assert_valid(inst, routes, classical.route_cost(inst.D, routes))
 
 
 def test_random_cvrps_respect_their_fleet():
     for n in (15, 30):
         inst = random_cvrp(n, 1000)
-        routes, cost = vrp.pyvrp_solve(inst, seconds=0.2, seed=0)
+        routes, cost = instances.pyvrp_solve(inst, seconds=0.2, seed=0)
         _assert_valid(inst, routes, cost)
         clusters, _, _ = cvrp.best_clustering(inst)
         assert len(clusters) <= inst.n_vehicles
 
 
 def test_check_solution_rejects_too_many_routes():
-    inst = vrp.read_instance("P-n19-k2")
+    inst = instances.read_instance("P-n19-k2")
     routes = [[c] for c in range(1, inst.n_nodes)]
     with pytest.raises(ValueError, match="fleet has only 2"):
-        vrp.check_solution(inst, routes)
+        instances.check_solution(inst, routes)
 
 
 def test_cluster_never_returns_more_clusters_than_vehicles():
-    inst = vrp.read_instance("P-n16-k8")  # the plain sweep needs 9 here; the fleet is 8
+    inst = instances.read_instance("P-n16-k8")  # the plain sweep needs 9 here; the fleet is 8
     for method in ("sweep", "mip"):
-        assert len(vrp.cluster(inst, method=method)) <= 8
+        assert len(clustering.cluster(inst, method=method)) <= 8
     with pytest.raises(ValueError, match="fleet|at most"):
-        vrp.cluster(inst, method="mip", n_vehicles=2)  # the demands cannot fit in two
+        clustering.cluster(inst, method="mip", n_vehicles=2)  # the demands cannot fit in two
 
 
 def test_best_cost_from_the_comment_without_a_sol_file(tmp_path):
-    src = Path(vrp.read_instance("P-n16-k8").path)
+    src = Path(instances.read_instance("P-n16-k8").path)
     copy = tmp_path / "P-n16-k8.vrp"
     shutil.copy(src, copy)
-    inst = vrp.read_instance(copy)
+    inst = instances.read_instance(copy)
     assert not copy.with_suffix(".sol").exists() and inst.best_routes is None
     assert inst.best_cost == 450
     bare = tmp_path / "bare.vrp"
@@ -88,11 +88,11 @@ def test_best_cost_from_the_comment_without_a_sol_file(tmp_path):
             for line in src.read_text().splitlines()
         )
     )
-    inst = vrp.read_instance(bare)
+    inst = instances.read_instance(bare)
     assert inst.best_cost is None
-    assert vrp.cost_text(inst.best_cost) == "n/a"
-    assert vrp.gap_text(460, inst.best_cost) == "n/a"
-    assert vrp.gap_text(460, 450) == "+2.2%"
+    assert instances.cost_text(inst.best_cost) == "n/a"
+    assert instances.gap_text(460, inst.best_cost) == "n/a"
+    assert instances.gap_text(460, 450) == "+2.2%"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_best_cost_from_the_comment_without_a_sol_file(tmp_path):
     ],
 )
 def test_best_cost_from_comment(comment, value):
-    assert vrp.best_cost_from_comment(comment) == value
+    assert instances.best_cost_from_comment(comment) == value
 
 
 def test_heldout_seeds_are_disjoint_in_both_profiles():
@@ -118,12 +118,12 @@ def test_heldout_seeds_are_disjoint_in_both_profiles():
 
 @pytest.mark.parametrize("name", ["E-n13-k4", "P-n16-k8"])
 def test_quantum_pipeline_respects_the_fleet_and_the_best_known_cost(name):
-    inst = vrp.read_instance(name)
+    inst = instances.read_instance(name)
     settings = cvrp.route_settings(get_profile("small").cvrp)
     settings.update(samples=200, qaoa_shots=200, restarts=1)
     row, res = cvrp.end_to_end(inst, 1000, settings)
     for routes in (res.repaired_routes, res.raw_routes):
         assert routes is not None  # the constrained QAOA takes every cluster here
-        cost = vrp.route_cost(inst.D, routes)
+        cost = classical.route_cost(inst.D, routes)
         _assert_valid(inst, routes, cost)
     assert row["infeasible"] == 0 and row["exact"] >= inst.best_cost

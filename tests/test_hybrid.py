@@ -4,7 +4,7 @@ import cirq
 import numpy as np
 import pytest
 
-from qbook import hybrid, qcnn
+from qbook.learning import hybrid, qcnn
 
 QUBITS = cirq.GridQubit.rect(1, 8)
 

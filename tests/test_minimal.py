@@ -1,12 +1,12 @@
-"""Tests for qbook.minimal (chapter 11)."""
+"""Tests for qbook.routing.minimal (chapter 11)."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-from qbook import minimal as mn
-from qbook import vrp
+from qbook.routing import classical, instances, minimal_solve, vrp_qubo
+from qbook.routing import minimal as mn
 
 
 @pytest.mark.parametrize("n_c,nq", [(1, 1), (2, 2), (3, 3), (4, 3), (5, 4), (1024, 11), (1025, 12)])
@@ -108,23 +108,25 @@ def test_shots_and_unseen_rule():
 def test_solve_returns_valid_bitstrings_and_reports_infeasible():
     rng = np.random.default_rng(1)
     Q = rng.normal(size=(6, 6))
-    r = mn.solve(Q, offset=1.5, layers=2, restarts=1, samples=200, seed=0, anneal=2)
+    r = minimal_solve.solve(Q, offset=1.5, layers=2, restarts=1, samples=200, seed=0, anneal=2)
     assert r.x.shape == (6,) and set(np.unique(r.x)) <= {0, 1}
     assert r.energy == pytest.approx(r.x @ Q @ r.x + 1.5)
     assert r.n_qubits == 4 and r.n_params == 12 and len(r.history) > 0 and r.wall_time > 0
     # an acceptance test that nothing passes: the best bitstring is still returned, and a
     # caller's decode says it is infeasible rather than hiding it
-    r2 = mn.solve(Q, layers=1, restarts=1, samples=50, seed=0, anneal=0, accept=lambda x: False)
+    r2 = minimal_solve.solve(
+        Q, layers=1, restarts=1, samples=50, seed=0, anneal=0, accept=lambda x: False
+    )
     assert r2.x.shape == (6,)
 
 
 def test_solve_small_tsp_finds_a_tour_and_decode_reports_infeasible():
-    D = vrp.euclidean_rounded(np.array([[0, 0], [0, 10], [10, 10], [10, 0]]))
-    Q, off = vrp.tsp_qubo(D)
-    r = mn.solve(Q, off, layers=3, restarts=1, samples=500, seed=0)
-    tour = vrp.decode_tour(r.x, 4)
-    assert tour is not None and vrp.tour_cost(D, tour) == pytest.approx(r.energy)
-    assert vrp.decode_tour(np.ones(9, dtype=int), 4) is None
+    D = instances.euclidean_rounded(np.array([[0, 0], [0, 10], [10, 10], [10, 0]]))
+    Q, off = vrp_qubo.tsp_qubo(D)
+    r = minimal_solve.solve(Q, off, layers=3, restarts=1, samples=500, seed=0)
+    tour = vrp_qubo.decode_tour(r.x, 4)
+    assert tour is not None and classical.tour_cost(D, tour) == pytest.approx(r.energy)
+    assert vrp_qubo.decode_tour(np.ones(9, dtype=int), 4) is None
 
 
 def test_normalised_cost_and_decoding():
@@ -141,7 +143,7 @@ def test_normalised_cost_and_decoding():
         lambda: mn.minimal_cost(np.eye(3), np.ones(4)),
         lambda: mn.minimal_cost(np.ones((2, 3)), np.ones(4)),
         lambda: mn.ansatz_state(np.zeros(3), 4, 2),
-        lambda: mn.solve(np.eye(2), restarts=0),
+        lambda: minimal_solve.solve(np.eye(2), restarts=0),
         lambda: mn.normalised_cost(1.0, 2.0, 2.0),
         lambda: mn.worked_example_circuit((1, 2, 0, 0)),
         lambda: mn.sample_shots(np.ones(4), 0),
@@ -154,7 +156,7 @@ def test_bad_input_raises_value_error(call):
 
 def test_auto_layers_gives_one_angle_per_variable():
     for n_c in (4, 16, 36, 81, 100):
-        L = mn.auto_layers(n_c)
+        L = minimal_solve.auto_layers(n_c)
         assert mn.n_params(n_c, L) >= n_c and L >= 4
 
 

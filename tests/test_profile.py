@@ -1,6 +1,6 @@
 import pytest
 
-from qbook.profile import get_profile, profile_name, profile_table
+from qbook.common.profile import get_profile, profile_name, profile_table
 
 
 def test_profiles_have_the_same_keys():

@@ -1,4 +1,4 @@
-"""Property tests of qbook's simulator backend (qbook.tfsim, qbook.qlayers, the backend switch)."""
+"""Property tests of qbook's simulator backend (qbook.learning.tfsim, qbook.learning.qlayers, the backend switch)."""
 
 from __future__ import annotations
 
@@ -11,24 +11,24 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qbook import tfsim
+from qbook.learning import tfsim
 
 COVERED = [
-    "qbook.tfsim.gate_unitary",
-    "qbook.tfsim.compile_circuit",
-    "qbook.tfsim.pauli_expectations",
-    "qbook.tfsim.serialize_circuit",
-    "qbook.tfsim.parse_circuit",
-    "qbook.tfsim.circuit_state",
-    "qbook.qlayers.backend",
-    "qbook.qlayers.convert_to_tensor",
-    "qbook.qlayers.add_circuit",
-    "qbook.env.qml_backend",
-    "qbook.tfsim.Program",  # what compile_circuit returns: test_compiled_program_matches_cirq
-    "qbook.tfsim.StateCache",
-    "qbook.qlayers.AddCircuit",  # test_backend_switch_and_layers
-    "qbook.qlayers.PQC",
-    "qbook.qlayers.Expectation",
+    "qbook.learning.tfsim.gate_unitary",
+    "qbook.learning.tfsim.compile_circuit",
+    "qbook.learning.tfsim.pauli_expectations",
+    "qbook.learning.tfsim.serialize_circuit",
+    "qbook.learning.tfsim.parse_circuit",
+    "qbook.learning.tfsim.circuit_state",
+    "qbook.learning.qlayers.backend",
+    "qbook.learning.qlayers.convert_to_tensor",
+    "qbook.learning.qlayers.add_circuit",
+    "qbook.common.env.qml_backend",
+    "qbook.learning.tfsim.Program",  # what compile_circuit returns: test_compiled_program_matches_cirq
+    "qbook.learning.tfsim.StateCache",
+    "qbook.learning.qlayers.AddCircuit",  # test_backend_switch_and_layers
+    "qbook.learning.qlayers.PQC",
+    "qbook.learning.qlayers.Expectation",
 ]
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,13 +113,13 @@ def test_stages_and_layout_match_cirq(circuit, width, big_state, diag_const, row
     big-circuit rule, forced on 6 qubits), per-row symbol values and chunks: Cirq's values."""
     from unittest import mock
 
-    from qbook import _tfsim_plan
+    from qbook.learning import tfsim_plan
 
     rng = np.random.default_rng(len(circuit))
     values = rng.uniform(-3, 3, (rows, 2))
     ops = [cirq.Z(Q6[1]), cirq.X(Q6[0]) * cirq.Y(Q6[4]) + 0.5 * cirq.Z(Q6[2]) * cirq.Z(Q6[5])]
     with (
-        mock.patch.object(_tfsim_plan, "BIG_STATE", big_state),
+        mock.patch.object(tfsim_plan, "BIG_STATE", big_state),
         mock.patch.object(tfsim, "DIAG_CONSTANT_SIZE", diag_const),
     ):
         program = tfsim.compile_circuit(circuit, Q6, ["a", "b"], width, dtype="complex128")
@@ -208,8 +208,8 @@ def test_serialise_parse_and_state_reject_bad_input():
 
 
 def test_backend_switch_and_layers():
-    from qbook import qlayers
-    from qbook.env import qml_backend
+    from qbook.common.env import qml_backend
+    from qbook.learning import qlayers
 
     name = qml_backend()
     assert name in ("tfq", "qbook") and qlayers.backend().name == name
@@ -230,7 +230,7 @@ def test_backend_switch_and_layers():
 def test_add_circuit_helper_on_the_active_backend():
     import tensorflow as tf
 
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     inp = tf.keras.Input(shape=(), dtype=tf.string)
     out = qlayers.add_circuit(inp, prepend=cirq.Circuit(cirq.H(Q[0])))
@@ -266,7 +266,7 @@ def test_pqc_and_expectation_equal_cirqs_expectation(a, b):
     """qbook's PQC and Expectation layers give Cirq's <Z0 Z1> for the same angles."""
     import tensorflow as tf
 
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     sa, sb = sympy.symbols("a b")
     model = cirq.Circuit(cirq.rx(sa).on(Q[0]), cirq.ry(sb).on(Q[1]), cirq.CNOT(Q[0], Q[1]))
@@ -285,7 +285,7 @@ def test_pqc_and_expectation_equal_cirqs_expectation(a, b):
 
 
 def test_pqc_rejects_bad_input():
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     with pytest.raises((ValueError, TypeError)):
         qlayers.PQC(None, cirq.Z(Q[0]))

@@ -16,20 +16,20 @@ from hypothesis import strategies as st
 from scipy.stats import t as student_t
 from scipy.stats import ttest_ind
 
-from qbook import claims, report
-from qbook.claims import Claim, Lookup, Measurement
+from qbook.common import claims, report
+from qbook.common.claims import Claim, Lookup, Measurement
 
 COVERED = [
-    "qbook.claims.Claim",
-    "qbook.claims.Lookup",
-    "qbook.claims.Measurement",
-    "qbook.claims.MissingMeasurement",
-    "qbook.claims.ledger",
-    "qbook.claims.load_origins",
-    "qbook.claims.measure",
-    "qbook.claims.verdict",
-    "qbook.claims.welch_half_width",
-    "qbook.report.styled_ledger",
+    "qbook.common.claims.Claim",
+    "qbook.common.claims.Lookup",
+    "qbook.common.claims.Measurement",
+    "qbook.common.claims.MissingMeasurement",
+    "qbook.common.claims.ledger",
+    "qbook.common.claims.load_origins",
+    "qbook.common.claims.measure",
+    "qbook.common.claims.verdict",
+    "qbook.common.claims.welch_half_width",
+    "qbook.common.report.styled_ledger",
 ]
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "results"
@@ -185,7 +185,7 @@ def test_threshold_rules_hold_on_the_mean_and_fail_beyond_the_t_interval(mean, t
 @given(st.integers(0, 20), st.integers(1, 20), st.floats(0, 1))
 def test_counts_use_the_share_and_the_wilson_interval(k, n, target):
     k = min(k, n)
-    from qbook.stats import wilson_interval
+    from qbook.common.stats import wilson_interval
 
     lo, hi = wilson_interval(k, n)
     v = claims.verdict(_claim("at_least", target), _m(k / n, n=1, k=k, trials=n))[0]

@@ -1,4 +1,4 @@
-"""Property tests for the constraint-preserving QAOA (qbook.qaoa_constrained, chapter 10)."""
+"""Property tests for the constraint-preserving QAOA (qbook.routing.qaoa_constrained, chapter 10)."""
 
 import math
 
@@ -7,32 +7,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qbook import qaoa
-from qbook import qaoa_constrained as qc
+from qbook.routing import constrained_circuit, generators, qaoa, tour_subspace
+from qbook.routing import qaoa_constrained as qc
 
 COVERED = [
-    "qbook.qaoa.cost_layer",
-    "qbook.qaoa_constrained.circuit_state",
-    "qbook.qaoa_constrained.constrained_circuit",
-    "qbook.qaoa_constrained.constrained_tsp",
-    "qbook.qaoa_constrained.ConstrainedResult",  # test_constrained_tsp_returns_a_valid_tour
-    "qbook.qaoa_constrained.DepthRun",  # test_optimize_angles_beats_the_uniform_start
-    "qbook.qaoa_constrained.TourSpace",  # test_tour_space_costs_are_the_tour_costs
-    "qbook.qaoa_constrained.cost_and_grad",
-    "qbook.qaoa_constrained.embed_state",
-    "qbook.qaoa_constrained.initial_state",
-    "qbook.qaoa_constrained.layer_order",
-    "qbook.qaoa_constrained.memory_bytes",
-    "qbook.qaoa_constrained.mixer_matrix",
-    "qbook.qaoa_constrained.mixer_operations",
-    "qbook.qaoa_constrained.optimize_angles",
-    "qbook.qaoa_constrained.random_tsp",
-    "qbook.qaoa_constrained.subspace_state",
-    "qbook.qaoa_constrained.swap_table",
-    "qbook.qaoa_constrained.swap_term_paulis",
-    "qbook.qaoa_constrained.tour_space",
-    "qbook.qaoa_constrained.tour_table",
-    "qbook.qaoa_constrained.transfer_angles",
+    "qbook.routing.qaoa.cost_layer",
+    "qbook.routing.constrained_circuit.circuit_state",
+    "qbook.routing.constrained_circuit.constrained_circuit",
+    "qbook.routing.qaoa_constrained.constrained_tsp",
+    "qbook.routing.qaoa_constrained.ConstrainedResult",  # test_constrained_tsp_returns_a_valid_tour
+    "qbook.routing.qaoa_constrained.DepthRun",  # test_optimize_angles_beats_the_uniform_start
+    "qbook.routing.tour_subspace.TourSpace",  # test_tour_space_costs_are_the_tour_costs
+    "qbook.routing.tour_subspace.cost_and_grad",
+    "qbook.routing.constrained_circuit.embed_state",
+    "qbook.routing.tour_subspace.initial_state",
+    "qbook.routing.tour_subspace.layer_order",
+    "qbook.routing.tour_subspace.memory_bytes",
+    "qbook.routing.constrained_circuit.mixer_matrix",
+    "qbook.routing.constrained_circuit.mixer_operations",
+    "qbook.routing.qaoa_constrained.optimize_angles",
+    "qbook.routing.generators.random_tsp",
+    "qbook.routing.tour_subspace.subspace_state",
+    "qbook.routing.tour_subspace.swap_table",
+    "qbook.routing.constrained_circuit.swap_term_paulis",
+    "qbook.routing.tour_subspace.tour_space",
+    "qbook.routing.tour_subspace.tour_table",
+    "qbook.routing.qaoa_constrained.transfer_angles",
 ]
 
 FAST = settings(max_examples=25, deadline=None)
@@ -43,28 +43,28 @@ angle = st.floats(-3, 3, allow_nan=False)
 @FAST
 @given(n=st.integers(1, 8), seed=st.integers(0, 10**6))
 def test_random_tsp_is_a_symmetric_integer_metric(n, seed):
-    D = qc.random_tsp(n, seed)
+    D = generators.random_tsp(n, seed)
     assert D.shape == (n + 1, n + 1) and D.dtype.kind == "i"
     assert np.array_equal(D, D.T) and np.all(np.diag(D) == 0) and np.all(D >= 0)
-    assert np.array_equal(D, qc.random_tsp(n, seed))  # seeded
+    assert np.array_equal(D, generators.random_tsp(n, seed))  # seeded
 
 
 @pytest.mark.parametrize("bad", BAD)
 def test_random_tsp_rejects_bad_input(bad):
     with pytest.raises((ValueError, TypeError)):
-        qc.random_tsp(bad, 0)
+        generators.random_tsp(bad, 0)
     if bad is not None and not isinstance(bad, str):
         with pytest.raises((ValueError, TypeError)):
-            qc.random_tsp(3, bad if bad != 2.5 else -2)
+            generators.random_tsp(3, bad if bad != 2.5 else -2)
 
 
 @FAST
 @given(k=st.integers(0, 50), extra=st.integers(0, 50))
 def test_wilson_interval_equals_scipys(k, extra):
-    """Chapter 10's intervals come from qbook.stats; check its formula against scipy's."""
+    """Chapter 10's intervals come from qbook.common.stats; check its formula against scipy's."""
     from scipy.stats import binomtest
 
-    from qbook.stats import wilson_interval
+    from qbook.common.stats import wilson_interval
 
     m = k + extra
     if m == 0:
@@ -80,7 +80,7 @@ def test_wilson_interval_equals_scipys(k, extra):
 @FAST
 @given(n=st.integers(1, 6))
 def test_tour_table_rows_are_distinct_permutations(n):
-    T = qc.tour_table(n)
+    T = tour_subspace.tour_table(n)
     assert T.shape == (math.factorial(n), n)
     assert np.all(np.sort(T, axis=1) == np.arange(n))
     assert len({tuple(r) for r in T}) == T.shape[0]
@@ -89,7 +89,7 @@ def test_tour_table_rows_are_distinct_permutations(n):
 @FAST
 @given(m=st.integers(2, 10))
 def test_swap_table_is_a_fixed_point_free_involution(m):
-    s = qc.swap_table(m)
+    s = tour_subspace.swap_table(m)
     assert np.array_equal(np.sort(s), np.arange(m * (m - 1)))
     assert np.array_equal(s[s], np.arange(s.size)) and np.all(s != np.arange(s.size))
 
@@ -97,19 +97,19 @@ def test_swap_table_is_a_fixed_point_free_involution(m):
 @pytest.mark.parametrize("bad", [*BAD, 0, 1, 11])
 def test_table_sizes_rejected(bad):
     with pytest.raises((ValueError, TypeError)):
-        qc.swap_table(bad)
+        tour_subspace.swap_table(bad)
     if bad not in (1,):
         with pytest.raises((ValueError, TypeError)):
-            qc.tour_table(bad if bad != 1 else 0)
+            tour_subspace.tour_table(bad if bad != 1 else 0)
 
 
 @FAST
 @given(n=st.integers(1, 6), seed=st.integers(0, 1000))
 def test_tour_space_costs_are_the_tour_costs(n, seed):
-    from qbook.vrp import tour_cost
+    from qbook.routing.classical import tour_cost
 
-    D = qc.random_tsp(n, seed)
-    space = qc.tour_space(D)
+    D = generators.random_tsp(n, seed)
+    space = tour_subspace.tour_space(D)
     k = seed % space.size
     assert space.costs[k] == pytest.approx(tour_cost(D, space.tours[k]))
     assert space.rank(space.tours[k]) == k
@@ -122,66 +122,66 @@ def test_tour_space_costs_are_the_tour_costs(n, seed):
 )
 def test_tour_space_rejects_bad_matrices(D):
     with pytest.raises((ValueError, TypeError)):
-        qc.tour_space(D)
+        tour_subspace.tour_space(D)
 
 
 def test_tour_space_rejects_too_many_customers_and_bad_precision():
     with pytest.raises(ValueError):
-        qc.tour_space(qc.random_tsp(11, 0))
+        tour_subspace.tour_space(generators.random_tsp(11, 0))
     with pytest.raises(ValueError):
-        qc.tour_space(qc.random_tsp(3, 0), precision="half")
+        tour_subspace.tour_space(generators.random_tsp(3, 0), precision="half")
 
 
 @FAST
 @given(n=st.integers(1, 10), order=st.sampled_from(["sequential", "parity"]))
 def test_layer_order_covers_every_position_pair_once(n, order):
-    ts = qc.layer_order(n, order)
+    ts = tour_subspace.layer_order(n, order)
     assert sorted(ts) == list(range(n - 1))
 
 
 @pytest.mark.parametrize("bad", [("x", "parity"), (3, "random"), (0, "parity"), (None, "parity")])
 def test_layer_order_rejects_bad_input(bad):
     with pytest.raises((ValueError, TypeError)):
-        qc.layer_order(*bad)
+        tour_subspace.layer_order(*bad)
 
 
 @FAST
 @given(n=st.integers(2, 6), seed=st.integers(0, 100), g=angle, b=angle)
 def test_states_are_normalised_and_start_right(n, seed, g, b):
-    space = qc.tour_space(qc.random_tsp(n, seed))
-    u = qc.initial_state(space, "uniform")
+    space = tour_subspace.tour_space(generators.random_tsp(n, seed))
+    u = tour_subspace.initial_state(space, "uniform")
     assert np.allclose(np.abs(u) ** 2, 1 / space.size)
-    t = qc.initial_state(space, "nearest")
+    t = tour_subspace.initial_state(space, "nearest")
     assert np.count_nonzero(t) == 1
     for init in (u, "nearest"):
-        psi = qc.subspace_state(space, [g], [b], init)
+        psi = tour_subspace.subspace_state(space, [g], [b], init)
         assert np.sum(np.abs(psi) ** 2) == pytest.approx(1.0, abs=1e-9)
     # beta = 0 keeps the distribution; gamma only adds phases
-    psi0 = qc.subspace_state(space, [g], [0.0], "nearest")
+    psi0 = tour_subspace.subspace_state(space, [g], [0.0], "nearest")
     assert np.allclose(np.abs(psi0), np.abs(t))
 
 
 def test_initial_and_subspace_state_reject_bad_input():
-    space = qc.tour_space(qc.random_tsp(3, 0))
+    space = tour_subspace.tour_space(generators.random_tsp(3, 0))
     for bad in ("bogus", [1, 1, 2], [1, 2], [0, 1, 2]):
         with pytest.raises((ValueError, TypeError)):
-            qc.initial_state(space, bad)
+            tour_subspace.initial_state(space, bad)
     with pytest.raises(TypeError):
-        qc.initial_state("space", "uniform")
+        tour_subspace.initial_state("space", "uniform")
     for g, b in (([np.nan], [0.1]), ([0.1], [np.inf]), ([0.1, 0.2], [0.1]), ([], [])):
         with pytest.raises(ValueError):
-            qc.subspace_state(space, g, b)
+            tour_subspace.subspace_state(space, g, b)
     with pytest.raises(ValueError):
-        qc.subspace_state(space, [0.1], [0.1], np.full(space.size, np.nan))
+        tour_subspace.subspace_state(space, [0.1], [0.1], np.full(space.size, np.nan))
 
 
 @FAST
 @given(seed=st.integers(0, 100), th=st.lists(angle, min_size=4, max_size=4))
 def test_cost_and_grad_energy_is_the_mean_scaled_cost(seed, th):
-    space = qc.tour_space(qc.random_tsp(4, seed))
+    space = tour_subspace.tour_space(generators.random_tsp(4, seed))
     th = np.array(th)
-    e, g = qc.cost_and_grad(space, th)
-    psi = qc.subspace_state(space, th[:2], th[2:])
+    e, g = tour_subspace.cost_and_grad(space, th)
+    psi = tour_subspace.subspace_state(space, th[:2], th[2:])
     assert e == pytest.approx(float(np.abs(psi) ** 2 @ space.scaled), abs=1e-9)
     assert g.shape == (4,) and np.all(np.isfinite(g))
     assert space.scaled.min() - 1e-9 <= e <= space.scaled.max() + 1e-9
@@ -191,15 +191,15 @@ def test_cost_and_grad_energy_is_the_mean_scaled_cost(seed, th):
     "theta", [np.array([0.1]), np.array([0.1, np.nan]), np.zeros((2, 2)), [0.1, 0.2, 0.3]]
 )
 def test_cost_and_grad_rejects_bad_theta(theta):
-    space = qc.tour_space(qc.random_tsp(3, 0))
+    space = tour_subspace.tour_space(generators.random_tsp(3, 0))
     with pytest.raises((ValueError, TypeError)):
-        qc.cost_and_grad(space, theta)
+        tour_subspace.cost_and_grad(space, theta)
 
 
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 100))
 def test_optimize_angles_beats_the_uniform_start(seed):
-    space = qc.tour_space(qc.random_tsp(4, seed))
+    space = tour_subspace.tour_space(generators.random_tsp(4, seed))
     runs = qc.optimize_angles(space, 2, seed=seed)
     assert [r.p for r in runs] == [1, 2]
     assert runs[-1].energy <= runs[0].energy + 1e-6
@@ -208,7 +208,7 @@ def test_optimize_angles_beats_the_uniform_start(seed):
 
 
 def test_optimize_angles_rejects_bad_input():
-    space = qc.tour_space(qc.random_tsp(3, 0))
+    space = tour_subspace.tour_space(generators.random_tsp(3, 0))
     for kw in ({"p": 0}, {"p": 1, "restarts": 0}, {"p": 1, "maxiter": 0}, {"p": 2, "start": [0.1]}):
         with pytest.raises((ValueError, TypeError)):
             qc.optimize_angles(space, **kw)
@@ -225,25 +225,25 @@ def test_transfer_angles_shape_and_bad_input():
 @FAST
 @given(n=st.integers(1, 10))
 def test_memory_bytes_grows_with_n_factorial(n):
-    single, double = qc.memory_bytes(n), qc.memory_bytes(n, "double")
+    single, double = tour_subspace.memory_bytes(n), tour_subspace.memory_bytes(n, "double")
     assert math.factorial(n) * 64 <= single < double
     if n > 1:
-        assert single > qc.memory_bytes(n - 1)
+        assert single > tour_subspace.memory_bytes(n - 1)
 
 
 @pytest.mark.parametrize("bad", [*BAD, 0, 11])
 def test_memory_bytes_rejects_bad_input(bad):
     with pytest.raises((ValueError, TypeError)):
-        qc.memory_bytes(bad)
+        tour_subspace.memory_bytes(bad)
 
 
 @settings(max_examples=8, deadline=None)
 @given(n=st.integers(1, 6), seed=st.integers(0, 100), p=st.integers(1, 2))
 def test_constrained_tsp_returns_a_valid_tour(n, seed, p):
-    from qbook.vrp import tour_cost
+    from qbook.routing.classical import tour_cost
 
-    D = qc.random_tsp(n, seed)
-    r = qaoa.constrained_tsp(D, p, 50, seed)
+    D = generators.random_tsp(n, seed)
+    r = qc.constrained_tsp(D, p, 50, seed)
     assert sorted(r.tour) == list(range(1, n + 1))
     assert r.cost == pytest.approx(tour_cost(D, r.tour)) and r.cost >= r.optimal_cost
     assert r.valid_fraction == 1.0 and 0 <= r.p_optimal <= 1 + 1e-9
@@ -270,13 +270,13 @@ def test_constrained_tsp_rejects_bad_input(kw):
     args = {"p": 1, "shots": 10, "seed": 0}
     args.update(kw)
     with pytest.raises((ValueError, TypeError)):
-        qaoa.constrained_tsp(qc.random_tsp(3, 0), **args)
+        qc.constrained_tsp(generators.random_tsp(3, 0), **args)
 
 
 @FAST
 @given(n=st.integers(1, 4))
 def test_mixer_matrix_is_a_symmetric_0_1_matrix_with_one_entry_per_moved_state(n):
-    H = qc.mixer_matrix(n)
+    H = constrained_circuit.mixer_matrix(n)
     assert np.array_equal(H, H.T) and set(np.unique(H)) <= {0.0, 1.0}
     assert np.all(np.diag(H) == 0)
 
@@ -284,50 +284,56 @@ def test_mixer_matrix_is_a_symmetric_0_1_matrix_with_one_entry_per_moved_state(n
 @pytest.mark.parametrize("bad", [*BAD, 0, 6])
 def test_mixer_matrix_rejects_bad_input(bad):
     with pytest.raises((ValueError, TypeError)):
-        qc.mixer_matrix(bad)
+        constrained_circuit.mixer_matrix(bad)
 
 
 def test_swap_term_paulis_and_mixer_operations_bad_input():
-    assert sum(abs(c) for c, _ in qc.swap_term_paulis(range(4))) == pytest.approx(1.0)
+    assert sum(abs(c) for c, _ in constrained_circuit.swap_term_paulis(range(4))) == pytest.approx(
+        1.0
+    )
     with pytest.raises(ValueError):
-        qc.swap_term_paulis(range(3))
+        constrained_circuit.swap_term_paulis(range(3))
     import cirq
 
     q = cirq.LineQubit.range(9)
-    assert len(qc.mixer_operations(3, 0, 0.2, q, "terms")) == 3
-    assert len(qc.mixer_operations(3, 1, 0.2, q, "pauli")) == 24
+    assert len(constrained_circuit.mixer_operations(3, 0, 0.2, q, "terms")) == 3
+    assert len(constrained_circuit.mixer_operations(3, 1, 0.2, q, "pauli")) == 24
     for args in ((3, 2, 0.1, q), (3, 0, np.nan, q), (3, 0, 0.1, q[:4]), (1, 0, 0.1, q[:1])):
         with pytest.raises((ValueError, TypeError)):
-            qc.mixer_operations(*args)
+            constrained_circuit.mixer_operations(*args)
     with pytest.raises(ValueError):
-        qc.mixer_operations(3, 0, 0.1, q, "bogus")
+        constrained_circuit.mixer_operations(3, 0, 0.1, q, "bogus")
 
 
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 100), g=angle, b=angle)
 def test_circuit_state_and_embed_state_agree_with_the_subspace(seed, g, b):
-    D = qc.random_tsp(2, seed)
-    space = qc.tour_space(D)
-    full = qc.circuit_state(D, qc.constrained_circuit(D, [g], [b], "nearest"), "nearest")
-    emb = qc.embed_state(space, qc.subspace_state(space, [g], [b], "nearest"))
+    D = generators.random_tsp(2, seed)
+    space = tour_subspace.tour_space(D)
+    full = constrained_circuit.circuit_state(
+        D, constrained_circuit.constrained_circuit(D, [g], [b], "nearest"), "nearest"
+    )
+    emb = constrained_circuit.embed_state(
+        space, tour_subspace.subspace_state(space, [g], [b], "nearest")
+    )
     assert abs(abs(np.vdot(full, emb)) - 1) < 1e-5
 
 
 def test_circuit_functions_reject_bad_input():
-    D = qc.random_tsp(2, 0)
-    space = qc.tour_space(D)
+    D = generators.random_tsp(2, 0)
+    space = tour_subspace.tour_space(D)
     with pytest.raises(ValueError):
-        qc.constrained_circuit(qc.random_tsp(6, 0), [0.1], [0.1])
+        constrained_circuit.constrained_circuit(generators.random_tsp(6, 0), [0.1], [0.1])
     with pytest.raises(ValueError):
-        qc.constrained_circuit(D, [np.nan], [0.1])
+        constrained_circuit.constrained_circuit(D, [np.nan], [0.1])
     with pytest.raises(TypeError):
-        qc.circuit_state(D, "circuit")
+        constrained_circuit.circuit_state(D, "circuit")
     with pytest.raises(ValueError):
-        qc.circuit_state(qc.random_tsp(5, 0), None)
+        constrained_circuit.circuit_state(generators.random_tsp(5, 0), None)
     with pytest.raises(ValueError):
-        qc.embed_state(space, np.ones(5))
+        constrained_circuit.embed_state(space, np.ones(5))
     with pytest.raises(TypeError):
-        qc.embed_state(None, np.ones(2))
+        constrained_circuit.embed_state(None, np.ones(2))
 
 
 @FAST
@@ -355,7 +361,7 @@ def test_cost_layer_rejects_bad_input(args):
 @FAST
 @given(shots=st.integers(1, 10**6))
 def test_p_optimal_within_grows_with_shots_and_rejects_bad_shots(shots):
-    r = qaoa.constrained_tsp(qc.random_tsp(4, 3), 1, 20, 0)
+    r = qc.constrained_tsp(generators.random_tsp(4, 3), 1, 20, 0)
     assert r.p_optimal - 1e-12 <= r.p_optimal_within(shots) <= r.p_optimal_within(shots + 1) <= 1
     for bad in (0, -1, 1.5, None, float("nan"), True):
         with pytest.raises((ValueError, TypeError)):

@@ -21,12 +21,13 @@ LEARNING = {"cnn", "qcnn", "qml", "hybrid"}
 
 
 def _modules():
-    for info in pkgutil.iter_modules(qbook.__path__):
-        if info.name.startswith("_"):
+    for info in pkgutil.walk_packages(qbook.__path__, prefix="qbook."):
+        short = info.name.rsplit(".", 1)[-1]
+        if short.startswith("_") or info.ispkg:
             continue
-        if info.name in LEARNING:
+        if short in LEARNING:
             pytest.importorskip("tensorflow")
-        yield importlib.import_module(f"qbook.{info.name}")
+        yield importlib.import_module(info.name)
 
 
 def public_objects() -> dict[str, object]:
@@ -86,5 +87,8 @@ def test_every_public_function_has_a_property_test():
 
 def test_the_checker_sees_the_modules():
     names = public_objects()
-    assert "qbook.qubo.brute_force" in names and "qbook.vrp.read_instance" not in names
+    assert (
+        "qbook.routing.qubo.brute_force" in names
+        and "qbook.routing.instances.read_instance" not in names
+    )
     assert len(covered_entries()) >= 2

@@ -1,4 +1,4 @@
-"""Property tests of qbook.data (issue 11): bad input refused; .mat round trips, preprocessing."""
+"""Property tests of qbook.learning.data (issue 11): bad input refused; .mat round trips, preprocessing."""
 
 import tempfile
 from pathlib import Path
@@ -10,34 +10,34 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from qbook import data
+from qbook.learning import data, data_plots, synthetic
 
 COVERED = [
-    "qbook.data.SvhnFile",
-    "qbook.data.SVHN",
-    "qbook.data.format_array",
-    "qbook.data.fix_label",
-    "qbook.data.rgb2gray",
-    "qbook.data.normalise",
-    "qbook.data.split_sizes",
-    "qbook.data.train_val_split",
-    "qbook.data.read_svhn_mat",
-    "qbook.data.write_svhn_mat",
-    "qbook.data.cache_dir",
-    "qbook.data.is_offline",
-    "qbook.data.sha256_of",
-    "qbook.data.verify_file",
-    "qbook.data.download",
-    "qbook.data.fetch_svhn_file",
-    "qbook.data.load_svhn",
-    "qbook.data.glyph_masks",
-    "qbook.data.synthetic_svhn",
-    "qbook.data.data_checksum",
-    "qbook.data.class_counts",
-    "qbook.data.preprocessing_steps",
-    "qbook.data.show_images",
-    "qbook.data.plot_preprocessing",
-    "qbook.data.explorer",
+    "qbook.learning.data.SvhnFile",
+    "qbook.learning.data.SVHN",
+    "qbook.learning.data.format_array",
+    "qbook.learning.data.fix_label",
+    "qbook.learning.data.rgb2gray",
+    "qbook.learning.data.normalise",
+    "qbook.learning.data.split_sizes",
+    "qbook.learning.data.train_val_split",
+    "qbook.learning.data.read_svhn_mat",
+    "qbook.learning.data.write_svhn_mat",
+    "qbook.learning.data.cache_dir",
+    "qbook.learning.data.is_offline",
+    "qbook.learning.data.sha256_of",
+    "qbook.learning.data.verify_file",
+    "qbook.learning.data.download",
+    "qbook.learning.data.fetch_svhn_file",
+    "qbook.learning.data.load_svhn",
+    "qbook.learning.synthetic.glyph_masks",
+    "qbook.learning.synthetic.synthetic_svhn",
+    "qbook.learning.synthetic.data_checksum",
+    "qbook.learning.synthetic.class_counts",
+    "qbook.learning.data_plots.preprocessing_steps",
+    "qbook.learning.data_plots.show_images",
+    "qbook.learning.data_plots.plot_preprocessing",
+    "qbook.learning.data_plots.explorer",
 ]
 
 images = hnp.arrays(np.uint8, st.tuples(st.integers(1, 3), st.just(32), st.just(32), st.just(3)))
@@ -62,7 +62,7 @@ def test_mat_file_round_trip_and_registry_checks(X, d):
     got = data.download(entry, path.parent / "copy" / "x_32x32.mat")
     assert data.sha256_of(got) == entry.sha256
     assert data.fetch_svhn_file("train", got.parent, {"train": entry}, download_ok=False) == got
-    assert data.data_checksum(X, y) == data.data_checksum(X2, y2)
+    assert synthetic.data_checksum(X, y) == synthetic.data_checksum(X2, y2)
 
 
 @given(images)
@@ -72,8 +72,8 @@ def test_preprocessing_keeps_range_and_shape(X):
     norm = data.normalise(grey)
     assert norm.dtype == np.float32 and 0 <= norm.min() and norm.max() <= 1.0001
     assert np.array_equal(data.format_array(np.transpose(X, (1, 2, 3, 0))), X)
-    steps = data.preprocessing_steps(X[0])
-    assert list(steps) == list(data.PREPROCESSING_STEPS)
+    steps = data_plots.preprocessing_steps(X[0])
+    assert list(steps) == list(data_plots.PREPROCESSING_STEPS)
 
 
 @given(st.integers(2, 10**6), st.floats(0.01, 0.99))
@@ -89,21 +89,21 @@ def test_split_sizes_add_up(n, f):
 def test_fix_label_and_class_counts(labels):
     y = data.fix_label(np.asarray(labels)[:, None])
     assert np.array_equal(y, np.asarray(labels) % 10)
-    assert data.class_counts(y).sum() == len(labels)
+    assert synthetic.class_counts(y).sum() == len(labels)
 
 
 @settings(max_examples=1)  # each call renders a chunk of 2,048 images
 @given(st.integers(0, 5), st.integers(0, 3))
 def test_synthetic_svhn_is_a_deterministic_prefix_stable_generator(n, seed):
-    X, y = data.synthetic_svhn(n + 2, seed=seed)
-    Xs, ys = data.synthetic_svhn(n, seed=seed)
+    X, y = synthetic.synthetic_svhn(n + 2, seed=seed)
+    Xs, ys = synthetic.synthetic_svhn(n, seed=seed)
     assert np.array_equal(X[:n], Xs) and np.array_equal(y[:n], ys)
     out = data.load_svhn(source="synthetic", n=n + 2, seed=seed)
     assert isinstance(out, data.SVHN) and out.source == "synthetic"
     assert np.array_equal(out.X, X)
     Xt, Xv, yt, yv = data.train_val_split(X, y, seed=seed)
     assert len(Xt) + len(Xv) == n + 2
-    masks, widths = data.glyph_masks()
+    masks, widths = synthetic.glyph_masks()
     assert masks.shape[1:] == (10, 48, 48) and np.all(widths > 0)
 
 
@@ -117,7 +117,7 @@ def test_figures_draw(monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
-    X, y = data.synthetic_svhn(4)
-    assert data.show_images(X, y, ncols=2) is not None
-    assert data.plot_preprocessing(X, y, [0, 1]) is not None
-    assert data.explorer(X, y) is not None
+    X, y = synthetic.synthetic_svhn(4)
+    assert data_plots.show_images(X, y, ncols=2) is not None
+    assert data_plots.plot_preprocessing(X, y, [0, 1]) is not None
+    assert data_plots.explorer(X, y) is not None

@@ -1,4 +1,4 @@
-"""Property tests of qbook.minimal (issue 11): bad input refused; eq. 24-27 against brute force."""
+"""Property tests of qbook.routing.minimal (issue 11): bad input refused; eq. 24-27 against brute force."""
 
 import numpy as np
 import pytest
@@ -7,29 +7,29 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from qbook import minimal, qubo
+from qbook.routing import minimal, minimal_solve, qubo
 
 COVERED = [
-    "qbook.minimal.n_qubits",
-    "qbook.minimal.probabilities",
-    "qbook.minimal.minimal_cost",
-    "qbook.minimal.minimal_cost_projectors",
-    "qbook.minimal.n_params",
-    "qbook.minimal.ansatz_circuit",
-    "qbook.minimal.ansatz_state",
-    "qbook.minimal.cost_and_grad",
-    "qbook.minimal.grad_parameter_shift",
-    "qbook.minimal.sample_shots",
-    "qbook.minimal.probabilities_from_shots",
-    "qbook.minimal.cost_from_shots",
-    "qbook.minimal.most_likely",
-    "qbook.minimal.best_of_samples",
-    "qbook.minimal.product_probability",
-    "qbook.minimal.normalised_cost",
-    "qbook.minimal.MinimalResult",
-    "qbook.minimal.auto_layers",
-    "qbook.minimal.solve",
-    "qbook.minimal.worked_example_circuit",
+    "qbook.routing.minimal.n_qubits",
+    "qbook.routing.minimal.probabilities",
+    "qbook.routing.minimal.minimal_cost",
+    "qbook.routing.minimal.minimal_cost_projectors",
+    "qbook.routing.minimal.n_params",
+    "qbook.routing.minimal.ansatz_circuit",
+    "qbook.routing.minimal.ansatz_state",
+    "qbook.routing.minimal.cost_and_grad",
+    "qbook.routing.minimal.grad_parameter_shift",
+    "qbook.routing.minimal.sample_shots",
+    "qbook.routing.minimal.probabilities_from_shots",
+    "qbook.routing.minimal.cost_from_shots",
+    "qbook.routing.minimal.most_likely",
+    "qbook.routing.minimal.best_of_samples",
+    "qbook.routing.minimal.product_probability",
+    "qbook.routing.minimal.normalised_cost",
+    "qbook.routing.minimal_solve.MinimalResult",
+    "qbook.routing.minimal_solve.auto_layers",
+    "qbook.routing.minimal_solve.solve",
+    "qbook.routing.minimal.worked_example_circuit",
 ]
 
 small = st.floats(-5, 5, allow_nan=False).map(lambda v: round(v, 3))
@@ -46,7 +46,7 @@ def test_qubit_count_is_one_plus_ceil_log2(n_c):
     nq = minimal.n_qubits(n_c)
     assert 2 ** (nq - 1) >= n_c and (nq == 1 or 2 ** (nq - 2) < n_c)
     assert minimal.n_params(n_c, 2) == 3 * nq
-    assert minimal.n_qubits(n_c) * (minimal.auto_layers(n_c) + 1) >= n_c
+    assert minimal.n_qubits(n_c) * (minimal_solve.auto_layers(n_c) + 1) >= n_c
 
 
 @given(st.integers(1, 5), st.data())
@@ -94,8 +94,8 @@ def test_normalised_cost_is_zero_at_the_optimum_and_one_at_the_worst(c, lo, span
 
 def test_solve_finds_the_optimum_of_a_small_qubo_and_the_worked_example():
     Q = np.array([[1.0, -3.0, 0.0], [0.0, 1.0, -1.0], [0.0, 0.0, 0.5]])
-    res = minimal.solve(Q, layers=1, restarts=1, samples=50, maxiter=30)
-    assert isinstance(res, minimal.MinimalResult)
+    res = minimal_solve.solve(Q, layers=1, restarts=1, samples=50, maxiter=30)
+    assert isinstance(res, minimal_solve.MinimalResult)
     assert res.energy == pytest.approx(qubo.brute_force(Q)[0])
     circuit, qs = minimal.worked_example_circuit((1, 0, 1, 1))
     import cirq

@@ -1,4 +1,4 @@
-"""Property tests of qbook.qaoa (issue 11): bad input refused; diagonals, states, CVaR, TSPs."""
+"""Property tests of qbook.routing.qaoa (issue 11): bad input refused; diagonals, states, CVaR, TSPs."""
 
 import itertools
 
@@ -9,33 +9,33 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from qbook import qaoa, qubo
+from qbook.routing import qaoa, qaoa_tsp, qubo
 
 COVERED = [
-    "qbook.qaoa.ising_parts",
-    "qbook.qaoa.bitstrings",
-    "qbook.qaoa.energy_diagonal",
-    "qbook.qaoa.qaoa_circuit",
-    "qbook.qaoa.qsim_state",
-    "qbook.qaoa.cirq_state",
-    "qbook.qaoa.numpy_state",
-    "qbook.qaoa.expectation",
-    "qbook.qaoa.sample",
-    "qbook.qaoa.cvar",
-    "qbook.qaoa.cvar_from_samples",
-    "qbook.qaoa.approximation_ratio",
-    "qbook.qaoa.qaoa_metrics",
-    "qbook.qaoa.QAOARun",
-    "qbook.qaoa.QAOAResult",
-    "qbook.qaoa.optimize",
-    "qbook.qaoa.default_gamma_scale",
-    "qbook.qaoa.landscape",
-    "qbook.qaoa.statevector_bytes",
-    "qbook.qaoa.total_memory_bytes",
-    "qbook.qaoa.largest_tsp",
-    "qbook.qaoa.TSPProblem",
-    "qbook.qaoa.tour_index",
-    "qbook.qaoa.tsp_problem",
+    "qbook.routing.qaoa.ising_parts",
+    "qbook.routing.qaoa.bitstrings",
+    "qbook.routing.qaoa.energy_diagonal",
+    "qbook.routing.qaoa.qaoa_circuit",
+    "qbook.routing.qaoa.qsim_state",
+    "qbook.routing.qaoa.cirq_state",
+    "qbook.routing.qaoa.numpy_state",
+    "qbook.routing.qaoa.expectation",
+    "qbook.routing.qaoa.sample",
+    "qbook.routing.qaoa.cvar",
+    "qbook.routing.qaoa.cvar_from_samples",
+    "qbook.routing.qaoa.approximation_ratio",
+    "qbook.routing.qaoa.qaoa_metrics",
+    "qbook.routing.qaoa.QAOARun",
+    "qbook.routing.qaoa.QAOAResult",
+    "qbook.routing.qaoa.optimize",
+    "qbook.routing.qaoa.default_gamma_scale",
+    "qbook.routing.qaoa.landscape",
+    "qbook.routing.qaoa_tsp.statevector_bytes",
+    "qbook.routing.qaoa_tsp.total_memory_bytes",
+    "qbook.routing.qaoa_tsp.largest_tsp",
+    "qbook.routing.qaoa_tsp.TSPProblem",
+    "qbook.routing.qaoa_tsp.tour_index",
+    "qbook.routing.qaoa_tsp.tsp_problem",
 ]
 
 small = st.floats(-5, 5, allow_nan=False).map(lambda v: round(v, 3))
@@ -119,11 +119,11 @@ def test_optimize_returns_one_run_per_depth_and_by_p():
 
 @given(st.integers(0, 40), st.integers(1, 8))
 def test_memory_wall_is_monotone(n, copies):
-    assert qaoa.statevector_bytes(n) == 8 * 2**n
-    fits, first_not = qaoa.largest_tsp(2**n * 1000, copies=copies)
+    assert qaoa_tsp.statevector_bytes(n) == 8 * 2**n
+    fits, first_not = qaoa_tsp.largest_tsp(2**n * 1000, copies=copies)
     assert first_not == fits + 1
-    assert copies * qaoa.statevector_bytes(fits**2) <= 2**n * 1000 or fits == 0
-    assert qaoa.total_memory_bytes() >= 0
+    assert copies * qaoa_tsp.statevector_bytes(fits**2) <= 2**n * 1000 or fits == 0
+    assert qaoa_tsp.total_memory_bytes() >= 0
 
 
 @given(st.integers(1, 3), st.data())
@@ -131,8 +131,8 @@ def test_tour_index_marks_exactly_the_feasible_states(n, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 100)))
     pts = rng.uniform(0, 10, size=(n + 1, 2))
     D = np.round(np.linalg.norm(pts[:, None] - pts[None], axis=-1))
-    prob = qaoa.tsp_problem(D)
-    assert isinstance(prob, qaoa.TSPProblem) and prob.n_qubits == n * n
-    idx = {qaoa.tour_index(t, n) for t in itertools.permutations(range(1, n + 1))}
+    prob = qaoa_tsp.tsp_problem(D)
+    assert isinstance(prob, qaoa_tsp.TSPProblem) and prob.n_qubits == n * n
+    idx = {qaoa_tsp.tour_index(t, n) for t in itertools.permutations(range(1, n + 1))}
     assert set(np.flatnonzero(prob.feasible)) == idx
     assert prob.diag[list(idx)].min() == pytest.approx(prob.opt_cost)

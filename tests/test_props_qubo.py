@@ -1,4 +1,4 @@
-"""Property tests of qbook.qubo (issue 11): bad input refused, QUBO <-> Ising exact, brute force."""
+"""Property tests of qbook.routing.qubo (issue 11): bad input refused, QUBO <-> Ising exact, brute force."""
 
 import numpy as np
 import pytest
@@ -7,22 +7,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from qbook import qubo
+from qbook.routing import qubo
 
 COVERED = [
-    "qbook.qubo.as_qubo",
-    "qbook.qubo.qubo_energy",
-    "qbook.qubo.qubo_to_ising",
-    "qbook.qubo.ising_to_qubo",
-    "qbook.qubo.ising_energy",
-    "qbook.qubo.all_bitstrings",
-    "qbook.qubo.brute_force",
-    "qbook.qubo.to_pauli_sum",
-    "qbook.qubo.qubo_to_pauli_sum",
-    "qbook.qubo.maxcut_qubo",
-    "qbook.qubo.number_partitioning_qubo",
-    "qbook.qubo.all_energies",
-    "qbook.qubo.simulated_annealing",
+    "qbook.routing.qubo.as_qubo",
+    "qbook.routing.qubo.qubo_energy",
+    "qbook.routing.qubo.qubo_to_ising",
+    "qbook.routing.qubo.ising_to_qubo",
+    "qbook.routing.qubo.ising_energy",
+    "qbook.routing.qubo.all_bitstrings",
+    "qbook.routing.qubo.brute_force",
+    "qbook.routing.qubo.to_pauli_sum",
+    "qbook.routing.qubo.qubo_to_pauli_sum",
+    "qbook.routing.qubo.maxcut_qubo",
+    "qbook.routing.qubo.number_partitioning_qubo",
+    "qbook.routing.qubo.all_energies",
+    "qbook.routing.qubo.simulated_annealing",
 ]
 
 small = st.floats(-10, 10, allow_nan=False).map(lambda v: round(v, 3))

@@ -1,4 +1,4 @@
-"""Property tests of qbook.results and qbook.report (issue 11): rows round trip, no row lost,
+"""Property tests of qbook.common.results and qbook.common.report (issue 11): rows round trip, no row lost,
 provenance protected; summaries are means and sample standard deviations."""
 
 import json
@@ -12,26 +12,26 @@ from _props import bad_input_cases, check_bad_inputs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qbook import report, results
+from qbook.common import report, results
 
 COVERED = [
-    "qbook.results.repo_root",
-    "qbook.results.results_dir",
-    "qbook.results.Recorder",
-    "qbook.results.load_results",
-    "qbook.results.read_json_rows",
-    "qbook.report.format_versions",
-    "qbook.report.results_frame",
-    "qbook.report.compact_versions",
-    "qbook.report.styled_rows",
-    "qbook.report.styled",
-    "qbook.report.summarise",
-    "qbook.report.setting_labels",
-    "qbook.report.mean_sd",
-    "qbook.report.format_mean_sd",
-    "qbook.report.comparable_metrics",
-    "qbook.report.plot_metric",
-    "qbook.report.provenance",
+    "qbook.common.results.repo_root",
+    "qbook.common.results.results_dir",
+    "qbook.common.results.Recorder",
+    "qbook.common.results.load_results",
+    "qbook.common.results.read_json_rows",
+    "qbook.common.report.format_versions",
+    "qbook.common.report.results_frame",
+    "qbook.common.report.compact_versions",
+    "qbook.common.report.styled_rows",
+    "qbook.common.report.styled",
+    "qbook.common.report.summarise",
+    "qbook.common.report.setting_labels",
+    "qbook.common.report.mean_sd",
+    "qbook.common.report.format_mean_sd",
+    "qbook.common.report.comparable_metrics",
+    "qbook.common.report.plot_metric",
+    "qbook.common.report.provenance",
 ]
 
 values = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=8)

@@ -11,29 +11,30 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qbook import cvrp, evaluation, generators, routing, stats, vrp_qubo
+from qbook.common import stats
+from qbook.routing import classical, cvrp, evaluation, generators, instances, vrp_qubo
 
 COVERED = [
-    "qbook.routing.best_cost_from_comment",
-    "qbook.routing.cost_text",
-    "qbook.routing.gap_text",
-    "qbook.routing.two_opt",
-    "qbook.routing.improve_tour",
-    "qbook.routing.heuristic_tour",
-    "qbook.routing.cluster_tour",
-    "qbook.vrp_qubo.likely_tour",
-    "qbook.generators.random_tsp",
-    "qbook.generators.random_cvrp",
-    "qbook.stats.wilson_interval",
-    "qbook.stats.rate_text",
-    "qbook.cvrp.giant_tour",
-    "qbook.cvrp.null_tour",
-    "qbook.cvrp.null_sampled_tour",
-    "qbook.cvrp.route_settings",
-    "qbook.cvrp.end_to_end",
-    "qbook.evaluation.random_search_probability",
-    "qbook.evaluation.optimal_tour_count",
-    "qbook.evaluation.minimal_tsp_trial",
+    "qbook.routing.instances.best_cost_from_comment",
+    "qbook.routing.instances.cost_text",
+    "qbook.routing.instances.gap_text",
+    "qbook.routing.classical.two_opt",
+    "qbook.routing.classical.improve_tour",
+    "qbook.routing.classical.heuristic_tour",
+    "qbook.routing.classical.cluster_tour",
+    "qbook.routing.vrp_qubo.likely_tour",
+    "qbook.routing.generators.random_tsp",
+    "qbook.routing.generators.random_cvrp",
+    "qbook.common.stats.wilson_interval",
+    "qbook.common.stats.rate_text",
+    "qbook.routing.cvrp.giant_tour",
+    "qbook.routing.cvrp.null_tour",
+    "qbook.routing.cvrp.null_sampled_tour",
+    "qbook.routing.cvrp.route_settings",
+    "qbook.routing.cvrp.end_to_end",
+    "qbook.routing.evaluation.random_search_probability",
+    "qbook.routing.evaluation.optimal_tour_count",
+    "qbook.routing.evaluation.minimal_tsp_trial",
 ]
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -60,13 +61,13 @@ def _tsp(n, seed):
 @given(junk)
 def test_bad_input_raises_value_or_type_error(bad):
     calls = [
-        lambda: routing.best_cost_from_comment(bad),
-        lambda: routing.cost_text(bad),
-        lambda: routing.gap_text(bad, bad),
-        lambda: routing.two_opt(bad, [1]),
-        lambda: routing.improve_tour(bad, [1]),
-        lambda: routing.heuristic_tour(bad),
-        lambda: routing.cluster_tour(bad, [1]),
+        lambda: instances.best_cost_from_comment(bad),
+        lambda: instances.cost_text(bad),
+        lambda: instances.gap_text(bad, bad),
+        lambda: classical.two_opt(bad, [1]),
+        lambda: classical.improve_tour(bad, [1]),
+        lambda: classical.heuristic_tour(bad),
+        lambda: classical.cluster_tour(bad, [1]),
         lambda: vrp_qubo.likely_tour(bad, 3),
         lambda: vrp_qubo.likely_tour([0.5] * 4, bad),
         lambda: generators.random_tsp(bad, 0),
@@ -108,9 +109,9 @@ def test_specific_bad_inputs_name_the_problem():
     with pytest.raises(ValueError, match="max_demand"):
         generators.random_cvrp(5, 0, capacity=10, max_demand=30)
     with pytest.raises(ValueError, match="finite"):
-        routing.cost_text(float("nan"))
+        instances.cost_text(float("nan"))
     with pytest.raises(ValueError, match="positive best-known"):
-        routing.gap_text(10, 0)
+        instances.gap_text(10, 0)
     with pytest.raises(ValueError, match="expected"):
         vrp_qubo.likely_tour([0.5] * 5, 3)
     with pytest.raises(ValueError, match="probabilities"):
@@ -124,9 +125,9 @@ def test_specific_bad_inputs_name_the_problem():
     with pytest.raises(TypeError):
         cvrp.end_to_end(generators.random_cvrp(5, 0), 0, None)
     with pytest.raises(ValueError, match="repeat"):
-        routing.heuristic_tour(_tsp(3, 0), [1, 1])
+        classical.heuristic_tour(_tsp(3, 0), [1, 1])
     with pytest.raises(ValueError, match="Held-Karp"):
-        routing.held_karp(_tsp(19, 0))
+        classical.held_karp(_tsp(19, 0))
 
 
 # ------------------------------------------------------------------------ properties
@@ -135,17 +136,17 @@ def test_specific_bad_inputs_name_the_problem():
 @FAST
 @given(st.integers(0, 10**6))
 def test_best_cost_from_comment_reads_the_value(v):
-    assert routing.best_cost_from_comment(f"(X et al, No of trucks: 3, Optimal value: {v})") == v
-    assert routing.best_cost_from_comment(f"Best value: {v}") == v
-    assert routing.best_cost_from_comment(f"No of trucks: {v}") is None
+    assert instances.best_cost_from_comment(f"(X et al, No of trucks: 3, Optimal value: {v})") == v
+    assert instances.best_cost_from_comment(f"Best value: {v}") == v
+    assert instances.best_cost_from_comment(f"No of trucks: {v}") is None
 
 
 @FAST
 @given(st.floats(1, 1e6), st.floats(1, 1e6))
 def test_cost_and_gap_text(cost, best):
-    assert routing.cost_text(cost) == format(cost, "g")
-    assert routing.gap_text(cost, best) == format(cost / best - 1, "+.1%")
-    assert routing.gap_text(cost, None) == "n/a"
+    assert instances.cost_text(cost) == format(cost, "g")
+    assert instances.gap_text(cost, best) == format(cost / best - 1, "+.1%")
+    assert instances.gap_text(cost, None) == "n/a"
 
 
 @FAST
@@ -153,13 +154,13 @@ def test_cost_and_gap_text(cost, best):
 def test_tour_improvers_return_permutations_and_never_worsen(n, seed):
     D = _tsp(n, seed)
     start = list(np.random.default_rng(seed).permutation(np.arange(1, n + 1)))
-    for f in (routing.two_opt, routing.improve_tour):
+    for f in (classical.two_opt, classical.improve_tour):
         t = f(D, start)
         assert sorted(t) == list(range(1, n + 1))
-        assert routing.tour_cost(D, t) <= routing.tour_cost(D, start) + 1e-9
-    h = routing.heuristic_tour(D)
+        assert classical.tour_cost(D, t) <= classical.tour_cost(D, start) + 1e-9
+    h = classical.heuristic_tour(D)
     assert sorted(h) == list(range(1, n + 1))
-    assert routing.tour_cost(D, h) >= routing.held_karp(D)[0] - 1e-9
+    assert classical.tour_cost(D, h) >= classical.held_karp(D)[0] - 1e-9
     g = cvrp.giant_tour(D)
     assert sorted(g) == list(range(1, n + 1))
 
@@ -168,16 +169,16 @@ def test_tour_improvers_return_permutations_and_never_worsen(n, seed):
 @given(st.integers(1, 8), st.integers(0, 10**6))
 def test_cluster_tour_is_exact_while_small(n, seed):
     D = _tsp(n, seed)
-    cost, tour, exact = routing.cluster_tour(D, list(range(1, n + 1)))
-    assert exact and cost == routing.held_karp(D)[0] == routing.tour_cost(D, tour)
+    cost, tour, exact = classical.cluster_tour(D, list(range(1, n + 1)))
+    assert exact and cost == classical.held_karp(D)[0] == classical.tour_cost(D, tour)
 
 
 def test_cluster_tour_is_heuristic_beyond_the_limit():
-    n = routing.HELD_KARP_EXACT_MAX + 3
+    n = classical.HELD_KARP_EXACT_MAX + 3
     D = _tsp(n, 1)
-    cost, tour, exact = routing.cluster_tour(D, list(range(1, n + 1)))
+    cost, tour, exact = classical.cluster_tour(D, list(range(1, n + 1)))
     assert not exact and sorted(tour) == list(range(1, n + 1))
-    assert cost == routing.tour_cost(D, tour)
+    assert cost == classical.tour_cost(D, tour)
 
 
 @FAST
@@ -250,7 +251,7 @@ def test_optimal_tour_count(n, seed):
     D = _tsp(n, seed)
     n_tours, n_opt, best = evaluation.optimal_tour_count(D)
     assert n_tours == math.factorial(n) and 1 <= n_opt <= n_tours
-    assert best == routing.held_karp(D)[0]
+    assert best == classical.held_karp(D)[0]
     if n >= 2:
         assert n_opt % 2 == 0  # symmetric: each optimal tour also the other way round
 
@@ -270,13 +271,15 @@ def test_null_sampled_tour_is_the_best_of_random_tours(n, shots, seed):
     D = _tsp(n, seed)
     t = cvrp.null_sampled_tour(D, shots, seed)
     assert sorted(t) == list(range(1, n + 1))
-    assert routing.tour_cost(D, t) >= routing.held_karp(D)[0] - 1e-9
+    assert classical.tour_cost(D, t) >= classical.held_karp(D)[0] - 1e-9
     more = cvrp.null_sampled_tour(D, shots + 200, seed)
-    assert routing.tour_cost(D, more) <= routing.tour_cost(D, t) + 1e-9  # same stream, more shots
+    assert (
+        classical.tour_cost(D, more) <= classical.tour_cost(D, t) + 1e-9
+    )  # same stream, more shots
 
 
 def test_route_settings_and_end_to_end():
-    from qbook.profile import get_profile
+    from qbook.common.profile import get_profile
 
     s = cvrp.route_settings(get_profile("small").cvrp)
     assert s["qaoa_shots"] == s["samples"]

@@ -1,4 +1,4 @@
-"""Property tests of qbook.profile, qbook.env, qbook.colab and qbook.figures (issue 11)."""
+"""Property tests of qbook.common.profile, qbook.common.env, qbook.common.colab and qbook.common.figures (issue 11)."""
 
 import random
 
@@ -8,25 +8,25 @@ from _props import bad_input_cases, check_bad_inputs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qbook import colab, env, figures, profile
+from qbook.common import colab, env, figures, profile
 
 COVERED = [
-    "qbook.profile.profile_name",
-    "qbook.profile.get_profile",
-    "qbook.profile.profile_table",
-    "qbook.env.TensorFlowImportedTooEarly",
-    "qbook.env.ensure_tensorflow_env",
-    "qbook.env.import_tensorflow",
-    "qbook.env.seed_everything",
-    "qbook.env.versions",
-    "qbook.env.hardware",
-    "qbook.env.setup",
-    "qbook.colab.ColabStop",
-    "qbook.colab.qbook_requirement",
-    "qbook.colab.tfq_runtime",
-    "qbook.colab.colab_setup",
-    "qbook.colab.first_cell",
-    "qbook.figures.use_book_style",
+    "qbook.common.profile.profile_name",
+    "qbook.common.profile.get_profile",
+    "qbook.common.profile.profile_table",
+    "qbook.common.env.TensorFlowImportedTooEarly",
+    "qbook.common.env.ensure_tensorflow_env",
+    "qbook.common.env.import_tensorflow",
+    "qbook.common.env.seed_everything",
+    "qbook.common.env.versions",
+    "qbook.common.env.hardware",
+    "qbook.common.env.setup",
+    "qbook.common.colab.ColabStop",
+    "qbook.common.colab.qbook_requirement",
+    "qbook.common.colab.tfq_runtime",
+    "qbook.common.colab.colab_setup",
+    "qbook.common.colab.first_cell",
+    "qbook.common.figures.use_book_style",
 ]
 
 CASES = [

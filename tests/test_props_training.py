@@ -1,4 +1,4 @@
-"""Property tests of qbook.training: batch orders drawn from the seed, training that repeats.
+"""Property tests of qbook.learning.training: batch orders drawn from the seed, training that repeats.
 
 Bad input raises ValueError or TypeError; ``epoch_orders`` gives permutations that depend on
 ``(n, epochs, seed)`` only; ``fit_in_order`` feeds the batches in exactly that order (checked
@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-training = pytest.importorskip("qbook.training")
+training = pytest.importorskip("qbook.learning.training")
 pytest.importorskip("tensorflow")
 
 COVERED = [
-    "qbook.training.adam",
-    "qbook.training.epoch_orders",
-    "qbook.training.fit_in_order",
+    "qbook.learning.training.adam",
+    "qbook.learning.training.epoch_orders",
+    "qbook.learning.training.fit_in_order",
 ]
 
 BAD_NUMBERS = [math.nan, math.inf, -1, 0.5, None, "3", 1 + 2j]
@@ -101,7 +101,7 @@ def test_fit_in_order_feeds_the_drawn_order(n, epochs, seed):
 def test_fit_in_order_repeats_to_the_bit_and_takes_tensors():
     import tensorflow as tf
 
-    from qbook import qml
+    from qbook.learning import qml
 
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2, (40, 16)).astype(np.float32)
@@ -144,7 +144,7 @@ def test_fit_in_order_repeats_to_the_bit_and_takes_tensors():
     ],
 )
 def test_fit_in_order_refuses_bad_input(change, error):
-    from qbook import qml
+    from qbook.learning import qml
 
     kwargs = dict(
         model=qml.build_dense_model(seed=0),

@@ -1,4 +1,4 @@
-"""Property tests of the routing modules behind qbook.vrp (issue 11): bad input refused; tour
+"""Property tests of the routing modules behind qbook.routing (issue 11): bad input refused; tour
 costs, exact TSPs against brute force, QUBO energies of tours, clusterings that fit.
 
 tests/test_props_routing.py (issue 9) covers the functions it added; this file covers the rest.
@@ -12,52 +12,53 @@ from _props import bad_input_cases, check_bad_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qbook import clustering, cvrp, penalty, qubo, routing, vrp_qubo
+from qbook.routing import classical, clustering, cvrp, instances, penalty, qubo, vrp_qubo
 
 COVERED = [
-    "qbook.routing.Instance",
-    "qbook.routing.instance_names",
-    "qbook.routing.euclidean_rounded",
-    "qbook.routing.read_instance",
-    "qbook.routing.check_distance_matrix",
-    "qbook.routing.tour_cost",
-    "qbook.routing.route_cost",
-    "qbook.routing.nearest_neighbour_tour",
-    "qbook.routing.held_karp",
-    "qbook.routing.check_solution",
-    "qbook.routing.pyvrp_solve",
-    "qbook.routing.mds_coords",
-    "qbook.routing.plot_routes",
-    "qbook.vrp_qubo.tsp_default_penalty",
-    "qbook.vrp_qubo.tsp_qubo",
-    "qbook.vrp_qubo.decode_tour",
-    "qbook.vrp_qubo.tsp_valid",
-    "qbook.vrp_qubo.encode_tour",
-    "qbook.vrp_qubo.slack_bits",
-    "qbook.vrp_qubo.count_variables",
-    "qbook.vrp_qubo.max_route_length",
-    "qbook.vrp_qubo.CVRPQubo",
-    "qbook.vrp_qubo.cvrp_default_penalty",
-    "qbook.vrp_qubo.cvrp_qubo",
-    "qbook.vrp_qubo.cvrp_brute_force",
-    "qbook.clustering.sweep_clusters",
-    "qbook.clustering.mip_clusters",
-    "qbook.clustering.cluster",
-    "qbook.clustering.improve_clusters",
-    "qbook.clustering.two_phase",
-    "qbook.penalty.smallest_working_penalty",
-    "qbook.penalty.penalty_study",
-    "qbook.cvrp.split_clusters",
-    "qbook.cvrp.repair_tour",
-    "qbook.cvrp.ClusterResult",
-    "qbook.cvrp.QuantumCVRPResult",
-    "qbook.cvrp.quantum_route",
-    "qbook.cvrp.quantum_two_phase",
-    "qbook.cvrp.best_clustering",
+    "qbook.routing.instances.Instance",
+    "qbook.routing.instances.instance_names",
+    "qbook.routing.instances.euclidean_rounded",
+    "qbook.routing.instances.read_instance",
+    "qbook.routing.classical.check_distance_matrix",
+    "qbook.routing.classical.tour_cost",
+    "qbook.routing.classical.route_cost",
+    "qbook.routing.classical.nearest_neighbour_tour",
+    "qbook.routing.classical.held_karp",
+    "qbook.routing.instances.check_solution",
+    "qbook.routing.instances.pyvrp_solve",
+    "qbook.routing.instances.mds_coords",
+    "qbook.routing.instances.plot_routes",
+    "qbook.routing.vrp_qubo.tsp_default_penalty",
+    "qbook.routing.vrp_qubo.tsp_qubo",
+    "qbook.routing.vrp_qubo.decode_tour",
+    "qbook.routing.vrp_qubo.tsp_valid",
+    "qbook.routing.vrp_qubo.encode_tour",
+    "qbook.routing.vrp_qubo.slack_bits",
+    "qbook.routing.vrp_qubo.count_variables",
+    "qbook.routing.vrp_qubo.max_route_length",
+    "qbook.routing.vrp_qubo.CVRPQubo",
+    "qbook.routing.vrp_qubo.cvrp_default_penalty",
+    "qbook.routing.vrp_qubo.cvrp_qubo",
+    "qbook.routing.vrp_qubo.cvrp_brute_force",
+    "qbook.routing.clustering.sweep_clusters",
+    "qbook.routing.clustering.mip_clusters",
+    "qbook.routing.clustering.cluster",
+    "qbook.routing.clustering.improve_clusters",
+    "qbook.routing.clustering.two_phase",
+    "qbook.routing.penalty.smallest_working_penalty",
+    "qbook.routing.penalty.penalty_study",
+    "qbook.routing.cvrp.split_clusters",
+    "qbook.routing.cvrp.repair_tour",
+    "qbook.routing.cvrp.ClusterResult",
+    "qbook.routing.cvrp.QuantumCVRPResult",
+    "qbook.routing.cvrp.quantum_route",
+    "qbook.routing.cvrp.quantum_two_phase",
+    "qbook.routing.cvrp.best_clustering",
 ]
 
 CASES = [
-    *bad_input_cases("routing"),
+    *bad_input_cases("instances"),
+    *bad_input_cases("classical"),
     *bad_input_cases("vrp_qubo"),
     *bad_input_cases("clustering"),
     *bad_input_cases("penalty"),
@@ -84,25 +85,25 @@ def test_bad_input_raises_value_or_type_error(qual, func, good, muts, data):
 
 @given(points(), st.data())
 def test_held_karp_is_the_best_permutation_and_tours_round_trip(xy, data):
-    D = routing.euclidean_rounded(xy).astype(float)
+    D = instances.euclidean_rounded(xy).astype(float)
     assert np.array_equal(D, D.T) and np.all(np.diag(D) == 0)
     n = len(D) - 1
-    best = min(routing.tour_cost(D, list(p)) for p in itertools.permutations(range(1, n + 1)))
-    cost, tour = routing.held_karp(D)
-    assert cost == pytest.approx(best) and routing.tour_cost(D, tour) == pytest.approx(best)
-    nn = routing.nearest_neighbour_tour(D)
-    assert sorted(nn) == list(range(1, n + 1)) and routing.tour_cost(D, nn) >= best - 1e-9
-    assert routing.route_cost(D, [tour]) == pytest.approx(cost)
+    best = min(classical.tour_cost(D, list(p)) for p in itertools.permutations(range(1, n + 1)))
+    cost, tour = classical.held_karp(D)
+    assert cost == pytest.approx(best) and classical.tour_cost(D, tour) == pytest.approx(best)
+    nn = classical.nearest_neighbour_tour(D)
+    assert sorted(nn) == list(range(1, n + 1)) and classical.tour_cost(D, nn) >= best - 1e-9
+    assert classical.route_cost(D, [tour]) == pytest.approx(cost)
     x = vrp_qubo.encode_tour(tour, n + 1)
     assert vrp_qubo.decode_tour(x, n + 1) == tour and vrp_qubo.tsp_valid(x[None], n + 1)[0]
     if n <= 3:
         Q, off = vrp_qubo.tsp_qubo(D)
-        assert qubo.qubo_energy(Q, x, off) == pytest.approx(routing.tour_cost(D, tour))
+        assert qubo.qubo_energy(Q, x, off) == pytest.approx(classical.tour_cost(D, tour))
         emin, xs = qubo.brute_force(Q, off)
         assert emin == pytest.approx(best)
         assert all(vrp_qubo.decode_tour(z, n + 1) is not None for z in xs)
         assert vrp_qubo.tsp_default_penalty(D) > 0
-    coords = routing.mds_coords(D)
+    coords = instances.mds_coords(D)
     assert coords.shape == (n + 1, 2) and np.all(np.isfinite(coords))
     bits = np.asarray(data.draw(st.lists(st.integers(0, 1), min_size=n * n, max_size=n * n)))
     repaired = cvrp.repair_tour(bits, n, D)
@@ -119,12 +120,12 @@ def test_variable_counts(cap, n, r, b):
 @settings(max_examples=4)
 @given(points(3, 4), st.data())
 def test_cvrp_brute_force_routes_fit_and_the_qubo_is_built(xy, data):
-    D = routing.euclidean_rounded(xy).astype(float)
+    D = instances.euclidean_rounded(xy).astype(float)
     n = len(D) - 1
     demands = np.array([0] + data.draw(st.lists(st.integers(1, 3), min_size=n, max_size=n)))
     cap = int(max(demands.max(), data.draw(st.integers(3, 5))))
     best, routes = vrp_qubo.cvrp_brute_force(D, demands, cap, n)  # one vehicle each fits
-    assert routing.route_cost(D, routes) == pytest.approx(best)
+    assert classical.route_cost(D, routes) == pytest.approx(best)
     assert all(demands[r].sum() <= cap for r in routes)
     T = vrp_qubo.max_route_length(demands, cap)
     assert vrp_qubo.cvrp_default_penalty(D, n, T) > best
@@ -135,16 +136,16 @@ def test_cvrp_brute_force_routes_fit_and_the_qubo_is_built(xy, data):
 
 @pytest.fixture(scope="module")
 def inst():
-    return routing.read_instance("P-n16-k8")
+    return instances.read_instance("P-n16-k8")
 
 
 def test_shipped_instances_cluster_and_solve(inst):
     import matplotlib
 
     matplotlib.use("Agg")
-    assert "P-n16-k8" in routing.instance_names() and isinstance(inst, routing.Instance)
-    routing.check_distance_matrix(inst.D)
-    routing.check_solution(inst, inst.best_routes)
+    assert "P-n16-k8" in instances.instance_names() and isinstance(inst, instances.Instance)
+    classical.check_distance_matrix(inst.D)
+    instances.check_solution(inst, inst.best_routes)
     for clusters in (
         clustering.cluster(inst),
         clustering.sweep_clusters(inst.coords, inst.demands, inst.capacity),
@@ -157,12 +158,12 @@ def test_shipped_instances_cluster_and_solve(inst):
     )
     assert sorted(c for cl in better for c in cl) == list(range(1, inst.n_nodes))
     routes, cost = clustering.two_phase(inst)
-    routing.check_solution(inst, routes)
+    instances.check_solution(inst, routes)
     assert cost >= inst.best_cost - 1e-9
-    routes, cost = routing.pyvrp_solve(inst, 0.2)
-    routing.check_solution(inst, routes)
-    assert routing.plot_routes(inst, routes) is not None
-    e13 = routing.read_instance("E-n13-k4")
+    routes, cost = instances.pyvrp_solve(inst, 0.2)
+    instances.check_solution(inst, routes)
+    assert instances.plot_routes(inst, routes) is not None
+    e13 = instances.read_instance("E-n13-k4")
     split = cvrp.split_clusters(e13)
     assert sorted(c for cl in split for c in cl) == list(range(1, e13.n_nodes))
     best, how, costs = cvrp.best_clustering(e13)
@@ -187,8 +188,8 @@ def test_quantum_routes_are_tours(inst):
 
 
 def test_penalty_bisection_and_study():
-    D = routing.euclidean_rounded(np.array([[0, 0], [3, 0], [3, 4], [0, 4]])).astype(float)
-    opt = routing.held_karp(D)[0]
+    D = instances.euclidean_rounded(np.array([[0, 0], [3, 0], [3, 4], [0, 4]])).astype(float)
+    opt = classical.held_karp(D)[0]
 
     def build(a):
         Q, off = vrp_qubo.tsp_qubo(D, a)

@@ -1,10 +1,10 @@
-"""Tests for qbook.qaoa (chapter 9)."""
+"""Tests for qbook.routing.qaoa (chapter 9)."""
 
 import numpy as np
 import pytest
 
-from qbook import qaoa
-from qbook.qubo import brute_force, qubo_energy, qubo_to_ising
+from qbook.routing import qaoa, qaoa_tsp
+from qbook.routing.qubo import brute_force, qubo_energy, qubo_to_ising
 
 
 def _random_ising(n, seed):
@@ -95,9 +95,9 @@ def test_landscape_shape_and_values():
 
 
 def test_memory_wall():
-    assert qaoa.statevector_bytes(20) == 8 * 2**20
-    assert qaoa.largest_tsp(24 * 2**30) == (5, 6)  # 25 qubits fit, 36 do not
-    assert qaoa.largest_tsp(2**20) == (4, 5)  # 16 qubits = 512 KiB
+    assert qaoa_tsp.statevector_bytes(20) == 8 * 2**20
+    assert qaoa_tsp.largest_tsp(24 * 2**30) == (5, 6)  # 25 qubits fit, 36 do not
+    assert qaoa_tsp.largest_tsp(2**20) == (4, 5)  # 16 qubits = 512 KiB
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_memory_wall():
         lambda: qaoa.sample([0.5, 0.5], 0),
         lambda: qaoa.numpy_state(np.zeros(3), [0.1], [0.1]),
         lambda: qaoa.optimize(np.zeros(4), objective="nope"),
-        lambda: qaoa.largest_tsp(0),
+        lambda: qaoa_tsp.largest_tsp(0),
     ],
 )
 def test_bad_input_raises_value_error(call):

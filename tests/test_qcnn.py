@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import sympy
 
-from qbook import qcnn
+from qbook.common import report
+from qbook.learning import qcnn
 
 QUBITS = cirq.GridQubit.rect(1, 8)
 
@@ -98,15 +99,15 @@ def test_qcnn_model_has_63_weights_and_hinge_accuracy():
 
 
 def test_mean_sd():
-    assert qcnn.mean_sd([1.0]) == (1.0, 0.0)
-    m, s = qcnn.mean_sd([1.0, 3.0])
+    assert report.mean_sd([1.0]) == (1.0, 0.0)
+    m, s = report.mean_sd([1.0, 3.0])
     assert m == 2.0 and s == pytest.approx(np.sqrt(2))
     with pytest.raises(ValueError):
-        qcnn.mean_sd([])
+        report.mean_sd([])
 
 
 def qbook_tfq():
     """The active backend's quantum layers (TFQ or qbook's), with TFQ's interface."""
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     return qlayers.backend()

@@ -4,7 +4,7 @@ import cirq
 import numpy as np
 import pytest
 
-from qbook import qml
+from qbook.learning import qml
 
 
 def test_remove_contradictions_on_crafted_example():
@@ -66,7 +66,7 @@ def test_distinct_weights_sum_and_order():
 
 
 def test_weighted_distinct_loss_equals_per_sample_loss():
-    from qbook import qlayers
+    from qbook.learning import qlayers
 
     tfq = qlayers.backend()  # TFQ or qbook's layers, whichever is active
     rng = np.random.default_rng(1)

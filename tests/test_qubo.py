@@ -1,10 +1,10 @@
-"""qbook.qubo: energies, the exact QUBO <-> Ising mapping, brute force, cost Hamiltonians."""
+"""qbook.routing.qubo: energies, the exact QUBO <-> Ising mapping, brute force, cost Hamiltonians."""
 
 import cirq
 import numpy as np
 import pytest
 
-from qbook.qubo import (
+from qbook.routing.qubo import (
     all_bitstrings,
     brute_force,
     ising_energy,

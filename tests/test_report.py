@@ -1,4 +1,4 @@
-"""qbook.report: the results chapter's table, summaries over seeds and plots."""
+"""qbook.common.report: the results chapter's table, summaries over seeds and plots."""
 
 import math
 import subprocess
@@ -8,8 +8,8 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from qbook import report
-from qbook.results import ROW_FIELDS, Recorder
+from qbook.common import report
+from qbook.common.results import ROW_FIELDS, Recorder
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def rows(tmp_path, monkeypatch):
     monkeypatch.setenv("QBOOK_RESULTS_DIR", str(tmp_path))
     # only these rows: no benchmark results from the repository
-    monkeypatch.setattr("qbook.results.repo_root", lambda: tmp_path)
+    monkeypatch.setattr("qbook.common.results.repo_root", lambda: tmp_path)
     rec = Recorder("02_classical_cnn")
     for seed, acc in zip((0, 1, 2), (0.80, 0.84, 0.88), strict=True):
         rec.add("cnn", "test_accuracy", acc, seed=seed, data_source="synthetic", n_params=99)
@@ -87,7 +87,7 @@ def test_comparisons_and_plots(rows):
 
 def test_report_never_imports_tensorflow():
     code = (
-        "import sys, qbook.report\n"
+        "import sys, qbook.common.report\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'keras')]\n"
         "assert not bad, bad\n"
     )
@@ -110,7 +110,7 @@ def test_rows_for_the_page_are_compact(rows):
 
 def test_summarise_never_averages_different_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("QBOOK_RESULTS_DIR", str(tmp_path))
-    monkeypatch.setattr("qbook.results.repo_root", lambda: tmp_path)
+    monkeypatch.setattr("qbook.common.results.repo_root", lambda: tmp_path)
     rec = Recorder("09_qaoa")
     for n, ratio in ((12, 1.0), (20, 11.0)):
         rec.add("simulators", "speedup", ratio, unit="x", n_qubits=n, p=2)

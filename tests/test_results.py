@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qbook.results import Recorder, load_results
+from qbook.common.results import Recorder, load_results
 
 
 def test_recorder_writes_rows_with_provenance(tmp_path):

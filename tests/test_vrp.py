@@ -1,4 +1,4 @@
-"""qbook.vrp: instances, costs, the TSP and CVRP QUBOs, two-phase solving."""
+"""qbook.routing: instances, costs, the TSP and CVRP QUBOs, two-phase solving."""
 
 import itertools
 from pathlib import Path
@@ -6,18 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qbook import vrp
-from qbook.qubo import brute_force, qubo_energy
-from qbook.vrp import (
-    decode_tour,
-    encode_tour,
-    euclidean_rounded,
-    instance_names,
-    read_instance,
-    route_cost,
-    tour_cost,
-    tsp_qubo,
-)
+from qbook.routing import classical, clustering, instances, penalty, vrp_qubo
+from qbook.routing.classical import route_cost, tour_cost
+from qbook.routing.instances import euclidean_rounded, instance_names, read_instance
+from qbook.routing.qubo import brute_force, qubo_energy
+from qbook.routing.vrp_qubo import decode_tour, encode_tour, tsp_qubo
 
 
 def _random_d(rng, n_nodes):
@@ -105,7 +98,7 @@ def test_malformed_instance_file(tmp_path):
         read_instance(bad)
     with pytest.raises(ValueError, match="unknown instance"):
         read_instance("X-n0-k0")
-    assert vrp.read_instance is read_instance
+    assert instances.read_instance is read_instance
 
 
 def _tiny():
@@ -120,9 +113,9 @@ def _tiny():
 
 def test_cvrp_qubo_ground_state_is_the_brute_force_optimum():
     D, dem, cap = _tiny()
-    cq = vrp.cvrp_qubo(D, dem, cap, n_vehicles=2, n_steps=2)
-    assert cq.n_vars == vrp.count_variables(3, 2, 2, vrp.slack_bits(cap))["total"] == 20
-    best, routes = vrp.cvrp_brute_force(D, dem, cap, 2, max_per_route=2)
+    cq = vrp_qubo.cvrp_qubo(D, dem, cap, n_vehicles=2, n_steps=2)
+    assert cq.n_vars == vrp_qubo.count_variables(3, 2, 2, vrp_qubo.slack_bits(cap))["total"] == 20
+    best, routes = vrp_qubo.cvrp_brute_force(D, dem, cap, 2, max_per_route=2)
     m, xs = brute_force(cq.Q, cq.offset)
     assert m == pytest.approx(best)
     assert route_cost(D, routes) == pytest.approx(best)
@@ -134,13 +127,13 @@ def test_cvrp_qubo_ground_state_is_the_brute_force_optimum():
         assert route_cost(D, dec) == pytest.approx(best)
     assert sorted(map(sorted, routes)) == [[1, 3], [2]]
     # the capacity binds: with room for 4 the cheaper split {1, 2}, {3} wins
-    loose, loose_routes = vrp.cvrp_brute_force(D, dem, 4, 2, max_per_route=2)
+    loose, loose_routes = vrp_qubo.cvrp_brute_force(D, dem, 4, 2, max_per_route=2)
     assert loose < best and sorted(map(sorted, loose_routes)) == [[1, 2], [3]]
 
 
 def test_cvrp_energy_terms_and_small_penalty_failure():
     D, dem, cap = _tiny()
-    cq = vrp.cvrp_qubo(D, dem, cap, n_vehicles=2, n_steps=2, penalties=1.0)
+    cq = vrp_qubo.cvrp_qubo(D, dem, cap, n_vehicles=2, n_steps=2, penalties=1.0)
     m, xs = brute_force(cq.Q, cq.offset)
     assert not any(cq.is_feasible(x) for x in xs)  # too small a penalty: constraints broken
     # the energy is the sum of the weighted terms
@@ -154,7 +147,7 @@ def test_cvrp_energy_terms_and_small_penalty_failure():
 
 
 def test_count_variables_grows_as_stated():
-    c = vrp.count_variables(12, 4, 12, 13)
+    c = vrp_qubo.count_variables(12, 4, 12, 13)
     assert c == {"route_vars": 4 * 12 * 13, "slack_vars": 52, "total": 676, "tsp_vars": 144}
 
 
@@ -162,7 +155,7 @@ def test_held_karp_is_exact():
     rng = np.random.default_rng(5)
     for k in (1, 2, 4, 6):
         D = _random_d(rng, k + 1)
-        cost, tour = vrp.held_karp(D)
+        cost, tour = classical.held_karp(D)
         best = min(tour_cost(D, p) for p in itertools.permutations(range(1, k + 1)))
         assert cost == best == tour_cost(D, tour)
 
@@ -172,8 +165,8 @@ def test_held_karp_is_exact():
 )
 def test_two_phase_returns_feasible_routes(name, method):
     inst = read_instance(name)
-    routes, cost = vrp.two_phase(inst, method=method)
-    vrp.check_solution(inst, routes)
+    routes, cost = clustering.two_phase(inst, method=method)
+    instances.check_solution(inst, routes)
     assert len(routes) <= inst.n_vehicles
     assert cost == route_cost(inst.D, routes) >= inst.best_cost
 
@@ -181,22 +174,24 @@ def test_two_phase_returns_feasible_routes(name, method):
 def test_cvrp_bad_input():
     D, dem, cap = _tiny()
     with pytest.raises(ValueError, match="above the capacity"):
-        vrp.cvrp_qubo(D, [0, 1, 5, 1], cap, 2)
+        vrp_qubo.cvrp_qubo(D, [0, 1, 5, 1], cap, 2)
     with pytest.raises(ValueError, match="one entry per node"):
-        vrp.cvrp_qubo(D, [0, 1, 1], cap, 2)
+        vrp_qubo.cvrp_qubo(D, [0, 1, 1], cap, 2)
     with pytest.raises(ValueError, match="method"):
-        vrp.cluster(read_instance("P-n19-k2"), method="kmeans")
+        clustering.cluster(read_instance("P-n19-k2"), method="kmeans")
     with pytest.raises(ValueError, match="coordinates"):
-        vrp.cluster(read_instance("E-n13-k4"), method="sweep")
-    cq = vrp.cvrp_qubo(D, dem, cap, 2, n_steps=2)
+        clustering.cluster(read_instance("E-n13-k4"), method="sweep")
+    cq = vrp_qubo.cvrp_qubo(D, dem, cap, 2, n_steps=2)
     with pytest.raises(ValueError, match="length"):
         cq.decode(np.zeros(19, dtype=int))
 
 
 def test_pyvrp_reference_routes_are_read_back_correctly():
     inst = read_instance("E-n13-k4")
-    routes, cost = vrp.pyvrp_solve(inst, seconds=0.3, seed=0)  # cost is checked against PyVRP's
-    vrp.check_solution(inst, routes)
+    routes, cost = instances.pyvrp_solve(
+        inst, seconds=0.3, seed=0
+    )  # cost is checked against PyVRP's
+    instances.check_solution(inst, routes)
     assert cost >= inst.best_cost
 
 
@@ -214,11 +209,11 @@ def test_malformed_sections(tmp_path):
 
 def test_local_search_on_clusters_never_hurts():
     inst = read_instance("E-n13-k4")
-    clusters = vrp.cluster(inst, method="mip")
-    before = sum(vrp.held_karp(inst.D, c)[0] for c in clusters)
-    better = vrp.improve_clusters(inst.D, clusters, inst.demands, inst.capacity)
-    routes = [vrp.held_karp(inst.D, c)[1] for c in better]
-    vrp.check_solution(inst, routes)
+    clusters = clustering.cluster(inst, method="mip")
+    before = sum(classical.held_karp(inst.D, c)[0] for c in clusters)
+    better = clustering.improve_clusters(inst.D, clusters, inst.demands, inst.capacity)
+    routes = [classical.held_karp(inst.D, c)[1] for c in better]
+    instances.check_solution(inst, routes)
     assert len(better) == len(clusters)
     assert inst.best_cost <= route_cost(inst.D, routes) <= before
 
@@ -226,14 +221,14 @@ def test_local_search_on_clusters_never_hurts():
 def test_penalty_study_on_a_small_tsp():
     rng = np.random.default_rng(3)
     D = _random_d(rng, 4)
-    opt, _ = vrp.held_karp(D)
+    opt, _ = classical.held_karp(D)
 
     def build(p):
         Q, off = tsp_qubo(D, penalty=p)
-        return Q, off, lambda X: (vrp.tsp_valid(X, 4), qubo_energy(Q, X, off))
+        return Q, off, lambda X: (vrp_qubo.tsp_valid(X, 4), qubo_energy(Q, X, off))
 
-    p_min = vrp.smallest_working_penalty(build, opt, vrp.tsp_default_penalty(D))
-    assert 0 < p_min <= vrp.tsp_default_penalty(D)
-    rows = vrp.penalty_study(build, opt, [p_min / 4, 2 * p_min], n_reads=50, n_sweeps=20)
+    p_min = penalty.smallest_working_penalty(build, opt, vrp_qubo.tsp_default_penalty(D))
+    assert 0 < p_min <= vrp_qubo.tsp_default_penalty(D)
+    rows = penalty.penalty_study(build, opt, [p_min / 4, 2 * p_min], n_reads=50, n_sweeps=20)
     assert [r["ground_ok"] for r in rows] == [False, True]
     assert all(0 <= r["sa_success"] <= r["sa_feasible"] <= 1 and r["rel_gap"] > 0 for r in rows)

@@ -30,10 +30,11 @@ assert widgets.__version__.split(".")[0] == sys.argv[1], widgets.__version__
 draws = []
 plt.show = lambda *a, **k: (draws.append(1), plt.close("all"))
 
-from qbook import data
+from qbook.learning import data
+from qbook.learning import data_plots
 
 X = np.random.default_rng(0).random((6, 32, 32, 3)).astype("float32")
-box = data.explorer(X, np.arange(6))
+box = data_plots.explorer(X, np.arange(6))
 assert [type(c).__name__ for c in box.children] == ["HBox", "ToggleButtons", "Output"]
 slider, steps = box.children[0].children[0], box.children[1]
 n = len(draws)

@@ -1,0 +1,228 @@
+"""Machine-readable results (introduced in the introduction; gathered by the results chapter).
+
+Every number a chapter reports is also recorded here with what produced it: data source,
+profile, seed, hardware, library versions and date. The results chapter reads these files,
+so no number in the book is typed by hand.
+
+Each chapter writes one JSON-lines file, ``results/<chapter>.jsonl`` under the repository root
+(or ``$QBOOK_RESULTS_DIR``). The file is append-only: every :class:`Recorder` is one *run*
+with its own ``run`` id and ``run_started`` time on each row, so two runs of a chapter that
+overlap (two kernels, a notebook and a test) never lose each other's rows; :func:`load_results`
+returns the latest run of each chapter (or every run). Benchmarks write
+``benchmarks/results/*.json`` in the same row format.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import secrets
+import warnings
+from pathlib import Path
+from typing import Any
+
+from qbook.common import checks as chk
+from qbook.common.env import hardware, versions
+from qbook.common.profile import profile_name
+
+RESULTS_ENV = "QBOOK_RESULTS_DIR"
+ROW_FIELDS = (
+    "chapter",
+    "experiment",
+    "metric",
+    "value",
+    "unit",
+    "seed",
+    "data_source",
+    "profile",
+    "hardware",
+    "versions",
+    "date",
+)
+#: Columns that say which run of a chapter wrote a row (extra columns, after ROW_FIELDS).
+RUN_FIELDS = ("run", "run_started")
+
+
+def repo_root() -> Path:
+    """The repository root (the folder holding ``pyproject.toml``), or the working directory."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").exists():
+        return here
+    return Path.cwd()
+
+
+def results_dir() -> Path:
+    """Where chapter results go: ``$QBOOK_RESULTS_DIR`` or ``<repo>/results``."""
+    env = os.environ.get(RESULTS_ENV)
+    return Path(env) if env else repo_root() / "results"
+
+
+class Recorder:
+    """Append result rows for one chapter to ``results/<chapter>.jsonl``, as one new run.
+
+    Nothing is truncated: each row carries the run's id (``run``) and start time
+    (``run_started``), and is appended with a single ``O_APPEND`` write under a file lock, so
+    concurrent runs of one chapter keep all their rows. :func:`load_results` picks the latest
+    run per chapter.
+
+    >>> rec = Recorder("02_classical_cnn")            # doctest: +SKIP
+    >>> rec.add("cnn", "test_accuracy", 0.91, seed=0, data_source="synthetic", n_params=1234)
+    """
+
+    def __init__(self, chapter: str, directory: str | os.PathLike | None = None) -> None:
+        chapter = chk.string(chapter, "chapter")
+        if not chapter or any(c in chapter for c in "/\\") or chapter.startswith("."):
+            raise ValueError(f"chapter name {chapter!r} must be a plain file stem")
+        self.chapter = chapter
+        if directory is not None:
+            directory = chk.path_like(directory, "directory")
+        self.path = Path(directory) if directory is not None else results_dir()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.file = self.path / f"{chapter}.jsonl"
+        now = _dt.datetime.now(_dt.timezone.utc)
+        self.run_started = now.isoformat(timespec="microseconds")
+        self.run = f"{now:%Y%m%dT%H%M%S%f}-{os.getpid()}-{secrets.token_hex(3)}"
+        self._hardware = hardware()
+        self._versions = versions()
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        experiment: str,
+        metric: str,
+        value: float,
+        *,
+        seed: int | None = None,
+        data_source: str = "n/a",
+        unit: str = "",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Record one measured value; extra keyword arguments are kept as extra columns.
+
+        ``value`` must be a finite number and ``seed`` an int or None. Extra keywords may not
+        reuse a provenance column (profile, hardware, versions, date, run, ...): TypeError.
+        """
+        experiment = chk.string(experiment, "experiment")
+        metric = chk.string(metric, "metric")
+        if not experiment or not metric:
+            raise ValueError("experiment and metric must be non-empty names")
+        try:
+            value = chk.real(value, "value")
+        except ValueError:
+            raise ValueError(f"{experiment}/{metric}: value {value} is not finite") from None
+        if seed is not None:
+            seed = chk.integer(seed, "seed")
+        data_source = chk.string(data_source, "data_source")
+        unit = chk.string(unit, "unit")
+        taken = sorted(set(extra) & {*ROW_FIELDS, *RUN_FIELDS})
+        if taken:
+            raise TypeError(f"extra columns may not overwrite provenance fields: {taken}")
+        row = {
+            "chapter": self.chapter,
+            "experiment": experiment,
+            "metric": metric,
+            "value": value,
+            "unit": unit,
+            "seed": seed,
+            "data_source": data_source,
+            "profile": profile_name(),
+            "hardware": self._hardware,
+            "versions": self._versions,
+            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            **extra,
+            "run": self.run,
+            "run_started": self.run_started,
+        }
+        _append_line(self.file, json.dumps(row, default=_jsonable, allow_nan=False) + "\n")
+        self.rows.append(row)
+        return row
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line with a single ``O_APPEND`` write, under an exclusive ``flock``."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows: O_APPEND alone
+            pass
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, (set, tuple)):
+        return list(obj)
+    return str(obj)
+
+
+def load_results(*directories: str | os.PathLike, runs: str = "latest") -> list[dict[str, Any]]:
+    """Read the rows of ``*.jsonl`` (chapters) and ``*.json`` (benchmarks) in the given folders.
+
+    ``runs="latest"`` keeps, for each chapter file, the rows of its most recently started run
+    (rows written before runs had ids count as one older run); ``runs="all"`` keeps every row.
+    A malformed line is reported in one warning naming the file and line number, and skipped;
+    a malformed ``.json`` file is reported and skipped the same way.
+    """
+    runs = chk.choice(runs, "runs", ("latest", "all"))
+    dirs = [Path(chk.path_like(d, "directories")) for d in directories] or [
+        results_dir(),
+        repo_root() / "benchmarks" / "results",
+    ]
+    rows: list[dict[str, Any]] = []
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        for f in sorted(d.glob("*.jsonl")):
+            file_rows = read_jsonl_rows(f)
+            rows += _latest_run(file_rows) if runs == "latest" else file_rows
+        for f in sorted(d.glob("*.json")):
+            rows += read_json_rows(f)
+    return rows
+
+
+def read_json_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of one benchmark result file (a list, or ``{"rows": [...]}``); a malformed file
+    is reported in one warning and gives no rows. Introduced in chapter 13, Results."""
+    path = Path(chk.path_like(path, "path"))
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        warnings.warn(f"{path}: malformed JSON ({exc}); file skipped", stacklevel=3)
+        return []
+    data = data if isinstance(data, list) else data.get("rows", [])
+    return [r for r in data if isinstance(r, dict)]
+
+
+def read_jsonl_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The rows of one ``results/*.jsonl`` file; a malformed line is skipped with a warning that
+    names ``<file>:<line>``. Introduced in chapter 13, Results."""
+    path = Path(chk.path_like(path, "path"))
+    rows = []
+    for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            row, why = None, str(exc)
+        else:
+            why = "not a JSON object"
+        if not isinstance(row, dict):
+            warnings.warn(f"{path}:{lineno}: malformed result line skipped ({why})", stacklevel=3)
+            continue
+        rows.append(row)
+    return rows
+
+
+def _latest_run(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not rows:
+        return rows
+    latest = max((str(r.get("run_started", "")), str(r.get("run", ""))) for r in rows)
+    return [r for r in rows if (str(r.get("run_started", "")), str(r.get("run", ""))) == latest]

@@ -1,0 +1,248 @@
+"""Compile-time half of :mod:`qbook.learning.tfsim`: stages, fusion and the qubit layout (NumPy only).
+
+A circuit becomes a list of *stages*, each one pass over the state:
+
+* a **block**: consecutive gates on at most ``max_qubits`` qubits, multiplied into one
+  ``2^k x 2^k`` unitary and applied with one matrix product;
+* a **diagonal**: a run of diagonal gates (``Z``, ``ZZ``, ``CZ``, ``Rz`` ... and their powers),
+  whatever qubits they touch, applied as one elementwise phase ``exp(i angle)`` where
+  ``angle`` is affine in the symbols.
+
+The state's axes are kept in a *layout* (a permutation of the qubits) that changes lazily: a
+block whose qubits are adjacent in the current layout is applied where they are, with no
+transpose; otherwise its qubits are gathered next to each other by one transpose, and the state
+stays in that new order. Everything here is decided once, when the circuit is compiled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cirq
+import numpy as np
+
+# A block whose qubits sit in the middle of the layout is applied as a batch of
+# (2^k x 2^k) @ (2^k x trailing) products; on many qubits (from BIG_STATE on), a block with
+# fewer than MIN_TRAILING amplitudes after it is moved to the end (on few qubits, where the
+# number of ops counts more than their shapes, it stays).
+MIN_TRAILING = 16
+BIG_STATE = 12
+
+
+@dataclass
+class Slot:
+    """One gate inside a block: a constant matrix, or projectors and eigenvalues."""
+
+    const: np.ndarray | None = None
+    projectors: np.ndarray | None = None  # (K, d, d) embedded in the block
+    lambdas: np.ndarray | None = None  # (K,)
+    coef: np.ndarray | None = None  # (n_symbols,)
+    offset: float = 0.0
+
+
+@dataclass
+class Term:
+    """One diagonal gate: ``angle(x) = pi * t * table[local index of x]`` (``t`` affine in the
+    symbols) or, for a constant gate, ``angle(x) = table[local index]`` (``coef`` is None)."""
+
+    positions: list[int]  # layout positions of the gate's qubits, in the gate's qubit order
+    table: np.ndarray  # (2^m,)
+    coef: np.ndarray | None = None
+    offset: float = 0.0
+
+
+@dataclass
+class Stage:
+    """One pass over the state; ``transpose`` (view shape, permutation) comes first if set."""
+
+    kind: str  # "block" or "diag"
+    wires: list[int]  # qubits (indices into the program's qubits); a block's in layout order
+    ops: list[tuple[cirq.Operation, list[int]]] = field(default_factory=list)
+    transpose: tuple[list[int], list[int]] | None = None
+    start: int = 0  # a block's first layout position
+    layout: list[int] = field(default_factory=list)  # the state's axis order during the stage
+    slots: list[Slot] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+
+
+def eigen(gate: cirq.EigenGate) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (half turns, global shift included) and projectors of an EigenGate."""
+    comps = gate._eigen_components()
+    shift = float(gate.global_shift)
+    lambdas = np.array([float(h) + shift for h, _ in comps])
+    projectors = np.array([np.asarray(p, dtype=np.complex128) for _, p in comps])
+    return lambdas, projectors
+
+
+def diagonal_table(op: cirq.Operation) -> tuple[np.ndarray, bool] | None:
+    """``(table, parameterised)`` if ``op`` is diagonal, else None.
+
+    Parameterised EigenGates with diagonal projectors: ``table = sum_k lambda_k diag(P_k)``
+    (the projectors of a diagonal gate partition the basis). Constant gates: the phases of the
+    unitary's diagonal.
+    """
+    if cirq.is_parameterized(op):
+        if not isinstance(op.gate, cirq.EigenGate):
+            return None
+        lambdas, projectors = eigen(op.gate)
+        diags = np.array([np.diag(p) for p in projectors])
+        if not all(np.allclose(p, np.diag(d)) for p, d in zip(projectors, diags, strict=True)):
+            return None
+        if not np.allclose(diags.sum(axis=0), 1) or not np.allclose(diags.imag, 0):
+            return None
+        return (lambdas[:, None] * diags.real).sum(axis=0), True
+    if not cirq.has_unitary(op):
+        return None
+    u = cirq.unitary(op)
+    d = np.diag(u)
+    if not np.allclose(u, np.diag(d)):
+        return None
+    return np.angle(d), False
+
+
+def fuse(ops: list[tuple[cirq.Operation, list[int]]], max_qubits: int) -> list[Stage]:
+    """Group operations into stages, greedily, in circuit order.
+
+    Every gate joins the open block while the block's qubits fit in ``max_qubits``; a
+    diagonal gate that does not fit joins the open diagonal stage or starts one. Otherwise a
+    new block starts.
+    """
+    stages: list[Stage] = []
+    for op, w in ops:
+        cur = stages[-1] if stages else None
+        diagonal = diagonal_table(op) is not None
+        if cur is not None and cur.kind == "block":
+            new = cur.wires + [q for q in w if q not in cur.wires]
+            if len(new) <= max_qubits:
+                cur.ops.append((op, w))
+                cur.wires = new
+                continue
+        if diagonal and cur is not None and cur.kind == "diag":
+            cur.ops.append((op, w))
+            cur.wires += [q for q in w if q not in cur.wires]
+            continue
+        stages.append(Stage("diag" if diagonal else "block", list(w), [(op, w)]))
+    return stages
+
+
+def merged_transpose(old: list[int], new: list[int]) -> tuple[list[int], list[int]]:
+    """The view shape (batch axis first) and permutation taking layout ``old`` to ``new``.
+
+    Qubits that stay adjacent and in order are merged into one axis, so the transpose has as
+    few (and as large) axes as possible.
+    """
+    pos = {q: i for i, q in enumerate(old)}
+    runs: list[list[int]] = []
+    for q in new:
+        if runs and pos[runs[-1][-1]] + 1 == pos[q]:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    by_old = sorted(range(len(runs)), key=lambda r: pos[runs[r][0]])
+    shape = [-1] + [2 ** len(runs[r]) for r in by_old]
+    rank_in_old = {r: i for i, r in enumerate(by_old)}
+    perm = [0] + [1 + rank_in_old[r] for r in range(len(runs))]
+    return shape, perm
+
+
+def _gather(order: list[int], wires: list[int], min_trailing: int) -> list[int]:
+    """A new layout in which ``wires`` are adjacent: they join their last member's place, or
+    go to the end when that would leave too few qubits after them."""
+    posn = [order.index(q) for q in wires]
+    last = max(posn)
+    group = [order[p] for p in sorted(posn)]
+    before = [q for q in order[:last] if q not in wires]
+    after = order[last + 1 :]
+    if 0 < len(after) and 2 ** len(after) < min_trailing:
+        return before + after + group
+    return before + group + after
+
+
+def plan_layout(stages: list[Stage], n: int, min_trailing: int = MIN_TRAILING) -> list[int]:
+    """Choose each block's transpose and position; returns the final layout.
+
+    Diagonal stages never move the state. A block whose qubits are adjacent stays in place
+    unless fewer than ``min_trailing`` amplitudes follow it (then it moves to the end).
+    """
+    order = list(range(n))
+    for st in stages:
+        st.layout = order
+        if st.kind != "block":
+            continue
+        posn = sorted(order.index(q) for q in st.wires)
+        adjacent = posn[-1] - posn[0] + 1 == len(posn)
+        trailing = n - 1 - posn[-1]
+        if not adjacent or 0 < trailing and 2**trailing < min_trailing:
+            new = _gather(order, st.wires, min_trailing)
+            if new != order:
+                st.transpose = merged_transpose(order, new)
+                order = new
+            posn = sorted(order.index(q) for q in st.wires)
+        st.wires = [order[p] for p in posn]
+        st.start = posn[0]
+        st.layout = order
+    return order
+
+
+def embed(matrix: np.ndarray, positions: Sequence[int], k: int) -> np.ndarray:
+    """An m-qubit matrix acting on ``positions`` of a k-qubit block, as a 2^k x 2^k matrix."""
+    m = len(positions)
+    full = np.kron(matrix, np.eye(2 ** (k - m)))
+    order = list(positions) + [i for i in range(k) if i not in positions]
+    perm = list(np.argsort(order))
+    t = full.reshape((2,) * (2 * k)).transpose(perm + [k + p for p in perm])
+    return t.reshape(2**k, 2**k)
+
+
+def block_slots(stage: Stage, affine: Any) -> None:
+    """A block's gates as slots (embedded in the block's layout order); consecutive constant
+    gates are multiplied together. ``affine(expr) -> (coef, offset)``."""
+    k = len(stage.wires)
+    slots: list[Slot] = []
+    for op, w in stage.ops:
+        pos = [stage.wires.index(q) for q in w]
+        if cirq.is_parameterized(op):
+            gate = op.gate
+            if not isinstance(gate, cirq.EigenGate):
+                raise ValueError(
+                    f"cannot differentiate {op!r}: only Cirq EigenGates may hold symbols"
+                )
+            lambdas, projectors = eigen(gate)
+            coef, offset = affine(gate.exponent)
+            emb = np.array([embed(p, pos, k) for p in projectors])
+            slots.append(Slot(projectors=emb, lambdas=lambdas, coef=coef, offset=offset))
+            continue
+        if not cirq.has_unitary(op):
+            raise ValueError(f"{op!r} has no unitary (measurements and noise are not simulated)")
+        u = embed(cirq.unitary(op), pos, k)
+        if slots and slots[-1].const is not None:
+            slots[-1].const = u @ slots[-1].const
+        else:
+            slots.append(Slot(const=u))
+    stage.slots = slots
+
+
+def diag_terms(stage: Stage, affine: Any) -> None:
+    """A diagonal stage's gates as terms, located by their qubits' positions in its layout."""
+    terms = []
+    for op, w in stage.ops:
+        table, param = diagonal_table(op)  # type: ignore[misc]
+        positions = [stage.layout.index(q) for q in w]
+        if param:
+            coef, offset = affine(op.gate.exponent)
+            terms.append(Term(positions, np.pi * table, coef, offset))
+        else:
+            terms.append(Term(positions, table))
+    stage.terms = terms
+
+
+def local_index(n: int, positions: list[int]) -> np.ndarray:
+    """For every basis state of ``n`` qubits, the index formed by its bits at ``positions``
+    (the first position the most significant bit)."""
+    x = np.arange(2**n, dtype=np.int64)
+    idx = np.zeros(2**n, dtype=np.int64)
+    for p in positions:
+        idx = (idx << 1) | ((x >> (n - 1 - p)) & 1)
+    return idx
