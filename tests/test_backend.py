@@ -243,3 +243,88 @@ def test_keras3_models_train_save_and_reload():
     )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "KERAS keras" in res.stdout and res.stdout.strip().endswith("qbook")
+
+
+FUNCTIONAL_SCRIPT = """
+import os, tempfile
+import numpy as np, cirq, sympy
+import qbook
+qbook.setup(tensorflow=True, banner=False)
+import tensorflow as tf
+keras = tf.keras
+from qbook.learning import qlayers
+print("KERAS", keras.__name__, getattr(keras, "__version__", "?"))
+a, b = sympy.symbols("a b")
+q = cirq.LineQubit.range(2)
+circuit = cirq.Circuit(cirq.rx(a).on(q[0]), cirq.CNOT(*q), cirq.ry(b).on(q[1]))
+ops = [cirq.Z(q[0]), cirq.Z(q[1]) + 0.5 * cirq.X(q[0])]
+x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+y = np.random.default_rng(1).normal(size=(16, 1)).astype("float32")
+d = tempfile.mkdtemp()
+# functional Dense -> Expectation -> Dense
+inp = keras.Input(shape=(3,))
+h = keras.layers.Dense(2)(inp)
+e = qlayers.Expectation()(circuit, symbol_names=[a, b], symbol_values=h, operators=ops)
+model = keras.Model(inp, keras.layers.Dense(1)(e))
+model.compile(optimizer="adam", loss="mse")
+model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+model.save(os.path.join(d, "f.keras"))
+back = keras.models.load_model(os.path.join(d, "f.keras"))
+assert np.abs(model(x).numpy() - back(x).numpy()).max() < 1e-6
+print("functional Expectation ok")
+# functional PQC and AddCircuit on string input
+data = qlayers.convert_to_tensor([cirq.Circuit(cirq.X(q[0]) ** t) for t in np.linspace(0, 1, 16)])
+sinp = keras.Input(shape=(), dtype=tf.string)
+added = qlayers.AddCircuit(append=cirq.Circuit(cirq.H(q[1])))(sinp)
+p = qlayers.PQC(circuit, ops)(added)
+m2 = keras.Model(sinp, keras.layers.Dense(1)(p))
+m2.compile(optimizer="adam", loss="mse")
+m2.fit(data, y, epochs=2, batch_size=4, verbose=0)
+m2.save(os.path.join(d, "p.keras"))
+back = keras.models.load_model(os.path.join(d, "p.keras"))
+assert np.abs(m2(data).numpy() - back(data).numpy()).max() < 1e-6
+print("functional PQC/AddCircuit ok")
+# subclassed
+class Sub(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(2)
+        self.exp = qlayers.Expectation()
+        self.pqc = qlayers.PQC(circuit, ops)
+        self.out = keras.layers.Dense(1)
+    def call(self, inputs):
+        xs, circ = inputs
+        e = self.exp(circuit, symbol_names=[a, b], symbol_values=self.dense(xs), operators=ops)
+        return self.out(tf.concat([e, self.pqc(circ)], axis=1))
+m3 = Sub()
+m3.compile(optimizer="adam", loss="mse")
+m3.fit((x, data), y, epochs=2, batch_size=4, verbose=0)
+path = os.path.join(d, "s.weights.h5")
+m3.save_weights(path)
+m4 = Sub(); m4((x[:1], data[:1])); m4.load_weights(path)
+assert np.abs(m3((x, data)).numpy() - m4((x, data)).numpy()).max() < 1e-6
+print("subclassed ok")
+"""
+
+
+@pytest.mark.parametrize("legacy", ["1", ""], ids=["tf_keras", "keras3"])
+def test_layers_in_functional_and_subclassed_models_train_save_and_reload(legacy):
+    """Dense -> Expectation -> Dense as a functional model, string input -> AddCircuit -> PQC
+    -> Dense, and a subclassed model holding both: they train, save and reload (issue 21)."""
+    if not legacy:
+        pytest.importorskip("keras")
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    env |= {"QBOOK_QML_BACKEND": "qbook", "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if legacy:
+        env["TF_USE_LEGACY_KERAS"] = legacy
+    res = subprocess.run(
+        [sys.executable, "-c", FUNCTIONAL_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.count(" ok") == 3, res.stdout
+    assert ("KERAS tf_keras" in res.stdout) == bool(legacy), res.stdout

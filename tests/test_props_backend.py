@@ -152,11 +152,91 @@ def test_compile_circuit_rejects_bad_input():
         tfsim.compile_circuit(cirq.Circuit(cirq.X(Q[2])), qubits=Q[:2])
     with pytest.raises(ValueError, match="affine"):
         tfsim.compile_circuit(cirq.Circuit(cirq.X(Q[0]) ** (a * a)))
-    with pytest.raises(ValueError, match="EigenGates"):
-        gate = cirq.PhasedXPowGate(phase_exponent=a)
-        tfsim.compile_circuit(cirq.Circuit(gate(Q[0])))
+    with pytest.raises(ValueError, match="cannot simulate .*global_phase"):  # no EigenGate form
+        op = cirq.ControlledOperation([Q[1]], cirq.global_phase_operation(sympy.exp(1j * a)))
+        tfsim.compile_circuit(cirq.Circuit(op))
     with pytest.raises(ValueError, match="no unitary"):
         tfsim.compile_circuit(cirq.Circuit(cirq.measure(Q[0])))
+
+
+Q4 = cirq.LineQubit.range(4)
+
+
+@st.composite
+def any_gate_circuits(draw):
+    """Random circuits of every kind of gate TFQ takes, with symbols where TFQ allows them:
+    EigenGates with global shifts, FSim, PhasedXPow and PhasedISwap (both parameters),
+    controlled and multi-controlled gates (any control values), global phases. Parameters are
+    affine in the symbols a, b."""
+    a, b = sympy.symbols("a b")
+
+    def param():
+        return draw(st.sampled_from([a, -b, 0.5 * a + 0.25, a - 2 * b, 0.3]))
+
+    ops = []
+    for _ in range(draw(st.integers(1, 7))):
+        kind = draw(st.sampled_from(["eigen", "fsim", "phx", "phiswap", "ctrl", "phase", "const"]))
+        qs = draw(st.permutations(Q4))
+        if kind == "eigen":
+            gate = draw(st.sampled_from([cirq.rx, cirq.ry, cirq.rz]))
+            op = gate(np.pi * param()).on(qs[0])
+        elif kind == "fsim":
+            op = cirq.FSimGate(theta=param(), phi=param()).on(qs[0], qs[1])
+        elif kind == "phx":
+            op = cirq.PhasedXPowGate(phase_exponent=param(), exponent=param()).on(qs[0])
+        elif kind == "phiswap":
+            op = cirq.PhasedISwapPowGate(phase_exponent=param(), exponent=param()).on(qs[0], qs[1])
+        elif kind == "ctrl":
+            which = draw(st.sampled_from(["rz", "xx", "fsim", "phx", "h"]))
+            if which == "rz":
+                sub = cirq.rz(param()).on(qs[0])
+            elif which == "xx":
+                sub = (cirq.XX ** param()).on(qs[0], qs[1])
+            elif which == "fsim":
+                sub = cirq.FSimGate(param(), param()).on(qs[0], qs[1])
+            elif which == "phx":
+                sub = cirq.PhasedXPowGate(phase_exponent=param()).on(qs[0])
+            else:
+                sub = cirq.H(qs[0])
+            nc = draw(st.integers(1, 2))
+            values = [draw(st.integers(0, 1)) for _ in range(nc)]
+            op = sub.controlled_by(*qs[2 : 2 + nc], control_values=values)
+        elif kind == "phase":
+            op = cirq.global_phase_operation(np.exp(1j * draw(st.floats(-3, 3))))
+        else:
+            op = draw(st.sampled_from([cirq.H(qs[0]), cirq.CNOT(qs[0], qs[1]), cirq.CCZ(*qs[:3])]))
+        ops.append(op)
+    return cirq.Circuit(cirq.H.on_each(*Q4), ops)
+
+
+def _cirq_values(circuit, ops, a, b):
+    res = cirq.resolve_parameters(circuit, {"a": a, "b": b})
+    sim = cirq.Simulator(dtype=np.complex128)
+    return np.real(sim.simulate_expectation_values(res, ops, qubit_order=Q4))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_gate_circuits(), st.floats(-3, 3), st.floats(-3, 3), st.integers(2, 4))
+def test_every_gate_tfq_takes_matches_cirq_with_gradients(circuit, a, b, width):
+    """Expectations equal Cirq's (complex128), gradients Cirq's finite differences."""
+    import tensorflow as tf
+
+    program = tfsim.compile_circuit(circuit, Q4, ["a", "b"], width, dtype="complex128")
+    zero = np.zeros((1, 16))
+    zero[0, 0] = 1
+    ops = [cirq.Z(Q4[0]) * cirq.Z(Q4[3]), cirq.X(Q4[1]) + 0.5 * cirq.Y(Q4[2]) * cirq.X(Q4[0])]
+    theta = tf.Variable([a, b], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        out = program.expectation(zero, theta, ops)
+        total = tf.reduce_sum(out)
+    grad = tape.gradient(total, theta).numpy()
+    assert np.allclose(out.numpy()[0], _cirq_values(circuit, ops, a, b), atol=1e-9)
+    h = 1e-6
+    fd = [
+        (_cirq_values(circuit, ops, a + h, b) - _cirq_values(circuit, ops, a - h, b)).sum() / 2 / h,
+        (_cirq_values(circuit, ops, a, b + h) - _cirq_values(circuit, ops, a, b - h)).sum() / 2 / h,
+    ]
+    assert np.allclose(grad, fd, atol=1e-6)
 
 
 @FAST
@@ -291,3 +371,19 @@ def test_pqc_rejects_bad_input():
         qlayers.PQC(None, cirq.Z(Q[0]))
     with pytest.raises((ValueError, TypeError)):
         qlayers.PQC(cirq.Circuit(cirq.X(Q[0])), cirq.Z(Q[0]))  # no symbols
+
+
+def test_wrong_symbol_value_widths_are_named():
+    import tensorflow as tf
+
+    from qbook.learning import qlayers
+
+    a, b = sympy.symbols("a b")
+    circuit = cirq.Circuit(cirq.rx(a).on(Q[0]), cirq.ry(b).on(Q[1]))
+    program = tfsim.compile_circuit(circuit)
+    with pytest.raises(ValueError, match=r"\(batch, 2\).*got shape \(1, 3\)"):
+        program.expectation(np.eye(4)[:1], [0.1, 0.2, 0.3], [cirq.Z(Q[0])])
+    with pytest.raises(ValueError, match="3 columns but symbol_names names 2 symbols"):
+        qlayers.Expectation()(
+            circuit, symbol_names=[a, b], symbol_values=tf.zeros([2, 3]), operators=cirq.Z(Q[0])
+        )

@@ -45,6 +45,12 @@ def test_epoch_orders_refuse_bad_input(arg, bad):
         training.epoch_orders(**kwargs)
 
 
+@pytest.mark.parametrize(("n", "epochs"), [(3, 10**12), (10**12, 3), (10**5, 10**4)])
+def test_epoch_orders_refuse_orders_too_big_to_hold(n, epochs):
+    with pytest.raises(ValueError, match="too many epochs or rows"):
+        training.epoch_orders(n, epochs, 0)  # at once, not after filling the memory
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -0.1, 0.0, None, "0.1", 1j])
 def test_adam_refuses_bad_learning_rate(bad):
     with pytest.raises((ValueError, TypeError)):
@@ -96,6 +102,29 @@ def test_fit_in_order_feeds_the_drawn_order(n, epochs, seed):
     expected = training.epoch_orders(n, epochs, seed).reshape(-1).astype(float)
     assert np.allclose(seen, expected)
     assert set(hist) == {"loss"} and len(hist["loss"]) == epochs
+
+
+def test_fit_in_order_calls_fit_once_and_matches_one_fit_per_epoch():
+    """One ``fit`` for all epochs, bit-identical to one ``fit(shuffle=False)`` per epoch on
+    the rows in each epoch's order (what qbook did before: same batches, same weights)."""
+    from qbook.learning import qml
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(37, 16)).astype(np.float32)
+    y = np.where(rng.random(37) < 0.5, -1.0, 1.0).astype(np.float32)
+    model = qml.build_dense_model(seed=2)
+    calls = []
+    fit = model.fit
+    model.fit = lambda *a, **k: calls.append(1) or fit(*a, **k)
+    training.fit_in_order(model, x, y, epochs=3, batch_size=8, seed=4)
+    assert len(calls) == 1
+    ref = qml.build_dense_model(seed=2)
+    for e, order in enumerate(training.epoch_orders(37, 3, 4)):
+        ref.fit(x[order], y[order], batch_size=8, epochs=e + 1, initial_epoch=e, shuffle=False,
+                verbose=0)  # fmt: skip
+    assert all(
+        np.array_equal(a, b) for a, b in zip(ref.get_weights(), model.get_weights(), strict=True)
+    )
 
 
 def test_fit_in_order_repeats_to_the_bit_and_takes_tensors():

@@ -101,6 +101,10 @@ def _operators(value: Any) -> list[cirq.PauliSum]:
     return out
 
 
+def _compact_json(obj: Any) -> str:
+    return json.dumps(json.loads(cirq.to_json(obj)), separators=(",", ":"))
+
+
 @_register
 class AddCircuit(_keras.layers.Layer):
     """Prepend and/or append a fixed circuit to every serialised circuit of the input batch.
@@ -278,32 +282,64 @@ class Expectation(_keras.layers.Layer):
         super().__init__(**kwargs)
         self.simulation_dtype = simulation_dtype
         self._programs: dict[tuple[str, tuple[str, ...], str], tfsim.Program] = {}
+        self._texts: dict[int, tuple[cirq.AbstractCircuit, str]] = {}
+        self._ops: dict[tuple[str, ...], list[cirq.PauliSum]] = {}
 
-    def _program(self, circuit: cirq.Circuit, names: list[str], ops: list[cirq.PauliSum]):
+    def _program(self, text: str, names: list[str], ops: list[cirq.PauliSum]):
+        circuit = tfsim.parse_circuit(text)
         qubits = set(circuit.all_qubits())
         for op in ops:
             qubits |= set(op.qubits)
         qkey = json.dumps([str(q) for q in sorted(qubits)])
-        key = (tfsim.serialize_circuit(circuit), tuple(names), qkey)
+        key = (text, tuple(names), qkey)
         if key not in self._programs:
             self._programs[key] = tfsim.compile_circuit(
                 circuit, sorted(qubits), names, dtype=self.simulation_dtype
             )
         return self._programs[key]
 
+    def _text(self, circuit: cirq.AbstractCircuit) -> str:
+        hit = self._texts.get(id(circuit))
+        if hit is None or hit[0] is not circuit:  # the circuit is kept: its id stays its own
+            hit = self._texts[id(circuit)] = (circuit, tfsim.serialize_circuit(circuit))
+        return hit[1]
+
     def __call__(
         self,
         inputs: Any,
+        *args: Any,
         symbol_names: Sequence[Any] | None = None,
         symbol_values: Any = None,
         operators: Any = None,
         **kwargs: Any,
     ) -> Any:
-        """TFQ's calling convention; Keras 3 wants tensors first, so the circuits go by keyword."""
+        """TFQ's calling convention. Keras 3 wants a tensor first, so the symbol values go
+        first and the circuits, symbol names and operators by keyword, as strings: a
+        functional model records them in its config and saves and reloads."""
+        if "circuits" in kwargs:  # Keras replaying a recorded call (functional models)
+            kwargs.update(symbol_names=symbol_names, operators=operators)
+            return super().__call__(inputs, *args, **kwargs)
+        if args:
+            raise TypeError("Expectation takes the circuit first and the rest by keyword")
+        if isinstance(inputs, cirq.AbstractCircuit):
+            circuits: Any = self._text(inputs)
+        elif isinstance(inputs, (list, tuple)) and all(
+            isinstance(c, cirq.AbstractCircuit) for c in inputs
+        ):
+            circuits = [self._text(c) for c in inputs]
+        else:
+            raise TypeError(
+                "qbook's Expectation takes a cirq.Circuit or a list of them, got "
+                f"{type(inputs).__name__} (for circuits in a tensor, use AddCircuit and PQC)"
+            )
+        if operators is None:
+            raise ValueError("Expectation needs operators")
+        ops = [_compact_json(op) for op in _operators(operators)]
+        names = [str(s) for s in (symbol_names or [])]
         if symbol_values is None:
             symbol_values = tf.zeros([1, 0], dtype=tf.float32)
         return super().__call__(
-            symbol_values, circuits=inputs, symbol_names=symbol_names, operators=operators, **kwargs
+            symbol_values, circuits=circuits, symbol_names=names, operators=ops, **kwargs
         )
 
     def call(
@@ -315,19 +351,35 @@ class Expectation(_keras.layers.Layer):
     ) -> Any:
         if operators is None:
             raise ValueError("Expectation needs operators")
-        ops = _operators(operators)
         if circuits is None:
             raise ValueError("Expectation needs a circuit")
-        circuits = [circuits] if isinstance(circuits, cirq.AbstractCircuit) else list(circuits)
-        if not all(isinstance(c, cirq.AbstractCircuit) for c in circuits):
-            raise TypeError("qbook's Expectation takes a cirq.Circuit or a list of them")
+        okey = tuple(operators) if isinstance(operators, (list, tuple)) else (operators,)
+        ops = self._ops.get(okey) if all(isinstance(o, str) for o in okey) else None
+        if ops is None:
+            ops = _operators(operators)
+            if all(isinstance(o, str) for o in okey):
+                self._ops[okey] = ops
+        one = isinstance(circuits, (str, cirq.AbstractCircuit))
+        texts = [
+            c if isinstance(c, str) else tfsim.serialize_circuit(c)
+            for c in ([circuits] if one else circuits)
+        ]
         names = [str(s) for s in (symbol_names or [])]
         rtype = tf.as_dtype(self.simulation_dtype).real_dtype
         values = tf.cast(tf.convert_to_tensor(symbol_values), rtype)
+        if values.shape.rank != 2:
+            raise ValueError(
+                f"symbol_values must be (batch, {len(names)}), got shape {tuple(values.shape)}"
+            )
+        if values.shape[-1] is not None and values.shape[-1] != len(names):
+            raise ValueError(
+                f"symbol_values has {values.shape[-1]} columns but symbol_names names "
+                f"{len(names)} symbols {names[:6]}"
+            )
         rows = []
-        for i, c in enumerate(circuits):
-            prog = self._program(c, names, ops)
-            theta = values if len(circuits) == 1 else values[i : i + 1]
+        for i, text in enumerate(texts):
+            prog = self._program(text, names, ops)
+            theta = values if len(texts) == 1 else values[i : i + 1]
             batch = tf.shape(theta)[0]
             zero = tf.one_hot(tf.zeros([batch], tf.int32), 2**prog.n_qubits, dtype=rtype)
             zero = tf.cast(zero, self.simulation_dtype)

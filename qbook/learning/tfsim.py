@@ -209,7 +209,14 @@ class Program:
             theta = tf.cast(theta, rtype)
         else:  # NumPy or lists: straight to the simulation's precision (no float32 detour)
             theta = tf.constant(np.asarray(theta, dtype=rtype.as_numpy_dtype))
-        return theta[None] if theta.shape.rank == 1 else theta
+        theta = theta[None] if theta.shape.rank == 1 else theta
+        if theta.shape.rank != 2 or theta.shape[-1] not in (None, len(self.symbols)):
+            raise ValueError(
+                f"symbol values must be ({len(self.symbols)},) or (batch, {len(self.symbols)}) "
+                f"for the symbols {self.symbols[:6]}{'...' if len(self.symbols) > 6 else ''}, "
+                f"got shape {tuple(theta.shape)}"
+            )
+        return theta
 
     def block_unitaries(self, theta: Any) -> dict[int, Any]:
         """Each block's unitary for symbol values ``theta`` of shape (S,) or (B, S): a dict
@@ -372,7 +379,11 @@ def compile_circuit(
         raise ValueError("symbols must be distinct")
     index = {s: i for i, s in enumerate(symbols)}
     where = {q: i for i, q in enumerate(qubits)}
-    ops = [(op, [where[q] for q in op.qubits]) for op in circuit.all_operations() if op.qubits]
+    ops = [
+        (op, [where[q] for q in op.qubits])
+        for whole in circuit.all_operations()
+        for op in plan.expand(whole)
+    ]
     stages = plan.fuse(ops, int(max_block_qubits))
     min_trailing = plan.MIN_TRAILING if len(qubits) >= plan.BIG_STATE else 1
     layout = plan.plan_layout(stages, len(qubits), min_trailing)

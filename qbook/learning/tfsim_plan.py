@@ -76,17 +76,80 @@ def eigen(gate: cirq.EigenGate) -> tuple[np.ndarray, np.ndarray]:
     return lambdas, projectors
 
 
+def eigen_form(op: cirq.Operation) -> tuple[np.ndarray, np.ndarray, Any] | None:
+    """``(lambdas, projectors, exponent)`` with ``U(t) = sum_k exp(i pi t lambda_k) P_k`` on
+    ``op.qubits``, for an EigenGate and for an EigenGate under (any number of) controls; else
+    None. A control projector ``C`` (the control values) makes the projectors ``C x P_k``
+    and adds ``(1 - C) x 1`` with eigenvalue 0."""
+    gate = op.gate
+    if isinstance(gate, cirq.EigenGate):
+        try:  # symbols elsewhere than the exponent (a PhasedISwap's phase): not this form
+            lambdas, projectors = eigen(gate)
+        except (TypeError, ValueError):
+            return None
+        return lambdas, projectors, gate.exponent
+    if isinstance(op, cirq.ControlledOperation):
+        sub, values, nc = op.sub_operation, op.control_values, len(op.controls)
+    elif isinstance(gate, cirq.ControlledGate):
+        nc = gate.num_controls()
+        sub, values = gate.sub_gate.on(*op.qubits[nc:]), gate.control_values
+    else:
+        return None
+    if any(d != 2 for d in cirq.qid_shape(op)):
+        return None
+    inner = eigen_form(sub)
+    if inner is None:
+        return None
+    lambdas, projectors, exponent = inner
+    on = np.zeros(2**nc)
+    for combo in values.expand():
+        on[int("".join(str(int(v)) for v in combo), 2)] = 1.0
+    d = projectors.shape[-1]
+    parts = [np.kron(np.diag(on), p) for p in projectors] + [np.kron(np.diag(1 - on), np.eye(d))]
+    return np.append(lambdas, 0.0), np.array(parts), exponent
+
+
+def expand(op: cirq.Operation, depth: int = 0) -> list[cirq.Operation]:
+    """``op`` as operations the simulator takes: constant gates with a unitary, and
+    (controlled) EigenGates with symbols. Other gates with symbols (``FSimGate``,
+    ``PhasedXPowGate``, ``PhasedISwapPowGate``, controlled versions ...) go through Cirq's
+    decompositions, whose exponents are affine in the gate's parameters. A global phase
+    (an operation on no qubits) changes no expectation value and is dropped. Anything else
+    raises a ValueError naming the operation."""
+    if not op.qubits:
+        if isinstance(op.gate, cirq.GlobalPhaseGate):
+            return []
+        raise ValueError(f"cannot simulate {op!r}: an operation on no qubits")
+    if not cirq.is_parameterized(op):
+        if not cirq.has_unitary(op):
+            raise ValueError(
+                f"cannot simulate {op!r}: it has no unitary (measurements and noise are not "
+                "simulated)"
+            )
+        return [op]
+    if eigen_form(op) is not None:
+        return [op]
+    parts = cirq.decompose_once(op, default=None) if depth < 8 else None
+    if parts is None:
+        raise ValueError(
+            f"cannot simulate {op!r}: symbols in a {type(op.gate or op).__name__} that is not "
+            "an EigenGate and that Cirq does not decompose into EigenGates"
+        )
+    return [q for part in parts for q in expand(part, depth + 1)]
+
+
 def diagonal_table(op: cirq.Operation) -> tuple[np.ndarray, bool] | None:
     """``(table, parameterised)`` if ``op`` is diagonal, else None.
 
-    Parameterised EigenGates with diagonal projectors: ``table = sum_k lambda_k diag(P_k)``
+    Parameterised (controlled) EigenGates with diagonal projectors: ``table = sum_k lambda_k diag(P_k)``
     (the projectors of a diagonal gate partition the basis). Constant gates: the phases of the
     unitary's diagonal.
     """
     if cirq.is_parameterized(op):
-        if not isinstance(op.gate, cirq.EigenGate):
+        form = eigen_form(op)
+        if form is None:
             return None
-        lambdas, projectors = eigen(op.gate)
+        lambdas, projectors, _ = form
         diags = np.array([np.diag(p) for p in projectors])
         if not all(np.allclose(p, np.diag(d)) for p, d in zip(projectors, diags, strict=True)):
             return None
@@ -204,13 +267,13 @@ def block_slots(stage: Stage, affine: Any) -> None:
     for op, w in stage.ops:
         pos = [stage.wires.index(q) for q in w]
         if cirq.is_parameterized(op):
-            gate = op.gate
-            if not isinstance(gate, cirq.EigenGate):
+            form = eigen_form(op)
+            if form is None:
                 raise ValueError(
-                    f"cannot differentiate {op!r}: only Cirq EigenGates may hold symbols"
+                    f"cannot differentiate {op!r}: expand it first (tfsim_plan.expand)"
                 )
-            lambdas, projectors = eigen(gate)
-            coef, offset = affine(gate.exponent)
+            lambdas, projectors, exponent = form
+            coef, offset = _affine_of(affine, exponent, op)
             emb = np.array([embed(p, pos, k) for p in projectors])
             slots.append(Slot(projectors=emb, lambdas=lambdas, coef=coef, offset=offset))
             continue
@@ -224,6 +287,13 @@ def block_slots(stage: Stage, affine: Any) -> None:
     stage.slots = slots
 
 
+def _affine_of(affine: Any, exponent: Any, op: cirq.Operation) -> tuple[np.ndarray, float]:
+    try:
+        return affine(exponent)
+    except ValueError as exc:
+        raise ValueError(f"{op!r}: {exc}") from exc
+
+
 def diag_terms(stage: Stage, affine: Any) -> None:
     """A diagonal stage's gates as terms, located by their qubits' positions in its layout."""
     terms = []
@@ -231,7 +301,7 @@ def diag_terms(stage: Stage, affine: Any) -> None:
         table, param = diagonal_table(op)  # type: ignore[misc]
         positions = [stage.layout.index(q) for q in w]
         if param:
-            coef, offset = affine(op.gate.exponent)
+            coef, offset = _affine_of(affine, eigen_form(op)[2], op)  # type: ignore[index]
             terms.append(Term(positions, np.pi * table, coef, offset))
         else:
             terms.append(Term(positions, table))
