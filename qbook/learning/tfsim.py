@@ -56,6 +56,15 @@ def _tf():
 # ---------------------------------------------------------------------------------------------
 
 
+def _complex_constant(array: Any, ctype: Any) -> Any:
+    """A complex constant from its real and imaginary parts: TensorFlow copies real arrays in
+    one piece but converts complex ones number by number (most of a big circuit's tracing)."""
+    tf = _tf()
+    a = np.asarray(array)
+    rtype = tf.as_dtype(ctype).real_dtype
+    return tf.complex(tf.constant(a.real, dtype=rtype), tf.constant(a.imag, dtype=rtype))
+
+
 def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
     """The unitary of an ``EigenGate`` raised to ``exponent``, built from its eigencomponents.
 
@@ -80,7 +89,7 @@ def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
     ctype = tf.complex64 if t.dtype == tf.float32 else tf.complex128
     angle = np.pi * t[..., None] * tf.constant(lambdas, dtype=t.dtype)
     phases = tf.complex(tf.cos(angle), tf.sin(angle))
-    return tf.einsum("...k,kij->...ij", phases, tf.constant(projectors, dtype=ctype))
+    return tf.einsum("...k,kij->...ij", phases, _complex_constant(projectors, ctype))
 
 
 def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
@@ -149,13 +158,13 @@ class _UnitaryTable:
         tf = _tf()
         rtype = ctype.real_dtype
         nb = tf.shape(theta)[0]
-        table = tf.tile(tf.constant(self.consts, dtype=ctype)[None], [nb, 1, 1, 1])
+        table = tf.tile(_complex_constant(self.consts, ctype)[None], [nb, 1, 1, 1])
         if len(self.offset):
             exps = tf.linalg.matmul(theta, tf.constant(self.coef.T, dtype=rtype))
             exps = exps + tf.constant(self.offset, dtype=rtype)  # (B, P)
             angle = np.pi * exps[..., None] * tf.constant(self.lambdas, dtype=rtype)
             phases = tf.complex(tf.cos(angle), tf.sin(angle))  # (B, P, K)
-            mats = tf.einsum("bpk,pkij->bpij", phases, tf.constant(self.proj, dtype=ctype))
+            mats = tf.einsum("bpk,pkij->bpij", phases, _complex_constant(self.proj, ctype))
             table = tf.concat([table, mats], axis=1)
         parts, order = [], []
         for rs, idx in self.groups:
@@ -314,6 +323,7 @@ class Program:
         us, phases = self.block_unitaries(theta), self.phases(theta)
         qubits = [self.qubits[q] for q in self.layout]
 
+        @tf.autograph.experimental.do_not_convert  # plain ops: AutoGraph would only warn
         def run(psi0: Any) -> Any:
             return pauli_expectations(self._evolve(psi0, us, phases), operators, qubits, dtype)
 
@@ -442,7 +452,7 @@ def pauli_expectations(
         for j, coef, paulis in other:
             phi = tensor
             for w, p in paulis.items():
-                m = tf.constant(cirq.unitary(p), dtype=ctype)
+                m = _complex_constant(cirq.unitary(p), ctype)
                 phi = tf.einsum(
                     f"A{letters[w]},Z{letters}->Z{letters.replace(letters[w], 'A')}", m, phi
                 )

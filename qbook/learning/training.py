@@ -147,6 +147,7 @@ def fit_in_order(
         _ordered_batches(x, y, sample_weight, orders, batch_size),
         epochs=epochs,
         steps_per_epoch=-(-len(y) // batch_size),
+        shuffle=False,  # the order is the dataset's (Keras 3 warns about shuffle on datasets)
         validation_data=validation_data,
         callbacks=list(callbacks or []),
         verbose=0,
