@@ -490,6 +490,7 @@ def good_args(modname: str = "") -> dict:
         "data.cache_dir": dict(path="/tmp/x"),
         "data.sha256_of": dict(path=__file__),
         "profile.get_profile": dict(name="small"),
+        "env.one_blas_thread": dict(func=len),
         "env.seed_everything": dict(seed=0),
         "env.setup": dict(tensorflow=False, seed=0, banner=False),
         "env.versions": dict(tensorflow=False),
