@@ -131,3 +131,10 @@ def test_api_reference_documents_every_module_once():
         ]
         assert sorted(documented) == sorted(expected), pkg
         assert len(documented) == len(set(documented)), pkg
+
+
+def test_repo_root_is_the_repository_whatever_the_working_directory(tmp_path, monkeypatch):
+    from qbook.common import results
+
+    monkeypatch.chdir(tmp_path)
+    assert results.repo_root() == QBOOK.parent
