@@ -116,12 +116,17 @@ def test_fit_in_order_calls_fit_once_and_matches_one_fit_per_epoch():
     calls = []
     fit = model.fit
     model.fit = lambda *a, **k: calls.append(1) or fit(*a, **k)
-    training.fit_in_order(model, x, y, epochs=3, batch_size=8, seed=4)
+    val = (x[:21], y[:21])  # batch-mean metrics depend on the validation batches
+    hist = training.fit_in_order(model, x, y, epochs=3, batch_size=8, seed=4, validation_data=val)
     assert len(calls) == 1
     ref = qml.build_dense_model(seed=2)
+    ref_hist = {}
     for e, order in enumerate(training.epoch_orders(37, 3, 4)):
-        ref.fit(x[order], y[order], batch_size=8, epochs=e + 1, initial_epoch=e, shuffle=False,
-                verbose=0)  # fmt: skip
+        h = ref.fit(x[order], y[order], batch_size=8, epochs=e + 1, initial_epoch=e,
+                    shuffle=False, validation_data=val, verbose=0)  # fmt: skip
+        for key, values in h.history.items():
+            ref_hist.setdefault(key, []).extend(float(v) for v in values)
+    assert hist == ref_hist
     assert all(
         np.array_equal(a, b) for a, b in zip(ref.get_weights(), model.get_weights(), strict=True)
     )

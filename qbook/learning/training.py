@@ -149,6 +149,7 @@ def fit_in_order(
         steps_per_epoch=-(-len(y) // batch_size),
         shuffle=False,  # the order is the dataset's (Keras 3 warns about shuffle on datasets)
         validation_data=validation_data,
+        validation_batch_size=batch_size,  # as fit(x, y, batch_size) would (batch-mean metrics)
         callbacks=list(callbacks or []),
         verbose=0,
     )
