@@ -278,7 +278,7 @@ def read_json_rows(path: Path) -> list[dict[str, Any]]:
     if not isinstance(data, list) and not (
         isinstance(data, dict) and isinstance(data.get("rows", []), list)
     ):
-        warnings.warn(f"{path}: neither a list of rows nor {{'rows': [...]}}; file skipped", 3)
+        warnings.warn(f"{path}: not a list of rows; file skipped", stacklevel=3)
         return []
     items = _array_items(text)
     if items is None:  # unusual layout: number the rows instead of the lines

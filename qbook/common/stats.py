@@ -17,7 +17,9 @@ __all__ = ["wilson_interval", "rate_text"]
 
 def _check_counts(k: int, n: int) -> tuple[int, int]:
     k = chk.count(k, "k")
-    n = chk.count(n, "n", lo=1)
+    n = chk.count(n, "n")
+    if n < 1:
+        raise ValueError(f"n must be at least 1 (trials), got {n}")
     if k > n:
         raise ValueError(f"k must be in 0..n = 0..{n} (successes), got {k}")
     return k, n

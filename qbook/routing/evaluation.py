@@ -10,7 +10,6 @@ enumeration alone would give.
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 

@@ -91,7 +91,9 @@ def _check_fields(inst: Instance) -> None:
         raise _FieldError("D", "a node's distance to itself must be 0")
     if not np.array_equal(D, D.T):
         i, j = np.argwhere(D != D.T)[0]
-        raise _FieldError("D", f"not symmetric: D[{i}, {j}] = {D[i, j]:g}, D[{j}, {i}] = {D[j, i]:g}")
+        raise _FieldError(
+            "D", f"not symmetric: D[{i}, {j}] = {D[i, j]:g}, D[{j}, {i}] = {D[j, i]:g}"
+        )
     inst.D = D.astype(np.int64) if np.array_equal(D, np.round(D)) else D
     capacity = inst.capacity
     try:
