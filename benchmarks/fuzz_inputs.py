@@ -377,6 +377,7 @@ def good_args(modname: str = "") -> dict:
             max_passes=2,
         ),
         "instances.check_solution": dict(inst=inst, routes=inst.best_routes),
+        "instances.check_cvrp": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
         "instances.plot_routes": dict(inst=inst, routes=inst.best_routes),
         "penalty.smallest_working_penalty": dict(build=build, optimum=69.0, upper=120.0, iters=2),
         "instances.best_cost_from_comment": dict(comment="Optimal value: 211"),

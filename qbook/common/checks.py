@@ -81,10 +81,10 @@ def learning_rate(x: Any, name: str = "learning_rate") -> float:
 
 def integer(x: Any, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
     """A whole number in ``[lo, hi]``: ints, or floats with no fractional part; never a bool."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]  # the NumPy scalar (a bool stays a bool)
     if _is_bool(x):
         raise TypeError(f"{name} must be an integer, got the bool {x}")
-    if isinstance(x, np.ndarray) and x.ndim == 0:
-        x = x.item()
     if isinstance(x, (numbers.Integral, np.integer)):
         v = int(x)
     elif isinstance(x, (numbers.Real, np.floating)) and not np.iscomplexobj(x):
