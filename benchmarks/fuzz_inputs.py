@@ -36,8 +36,9 @@ MODULES = (
     "common.profile common.env common.colab common.figures common.stats common.claims "
     "routing.qubo routing.qaoa routing.qaoa_tsp routing.minimal routing.minimal_solve "
     "routing.instances routing.classical routing.vrp_qubo routing.clustering routing.penalty "
-    "routing.evaluation routing.generators routing.cvrp learning.cnn learning.qcnn learning.qml "
-    "learning.hybrid"
+    "routing.evaluation routing.generators routing.cvrp routing.tour_subspace "
+    "routing.constrained_circuit routing.qaoa_constrained common.cache learning.cnn learning.qcnn "
+    "learning.qml learning.hybrid"
 ).split()
 HERE = Path(__file__).resolve().parent
 #: Workers run here, so files the bad calls create land outside the repository.
@@ -123,6 +124,47 @@ def _claims_args(tmp) -> dict:
         "results.read_jsonl_rows": dict(path=tmp / "rows.jsonl"),
         "claims.ledger": dict(df=rows, claims=[c]),
     }
+
+
+def _constrained_args(D4, tmp: Path) -> dict:
+    """Good calls of the tour-subspace modules (chapter 10) and of qbook.common.cache."""
+    import numpy as np
+
+    from qbook.routing import tour_subspace
+
+    space = tour_subspace.tour_space(D4)
+    circ = dict(D=D4, gammas=[0.1], betas=[0.2])
+    return {
+        "tour_subspace.check_space": dict(space=space),
+        "tour_subspace.cost_and_grad": dict(space=space, theta=[0.1, 0.2]),
+        "tour_subspace.initial_state": dict(space=space),
+        "tour_subspace.subspace_state": dict(space=space, gammas=[0.1], betas=[0.2]),
+        "tour_subspace.swap_table": dict(m=3),
+        "constrained_circuit.constrained_circuit": circ,
+        "constrained_circuit.circuit_state": dict(D=D4, circuit=_circuit(circ)),
+        "constrained_circuit.embed_state": dict(space=space, psi=np.full(6, 6**-0.5, complex)),
+        "constrained_circuit.mixer_operations": dict(n=3, t=0, beta=0.2, qubits=_qubits(9)),
+        "constrained_circuit.swap_term_paulis": dict(qubits=_qubits(4)),
+        "qaoa_constrained.optimize_angles": dict(space=space, p=1, maxiter=5, grid=2),
+        "qaoa_constrained.transfer_angles": dict(sizes=[3], seeds=[0], p=1),
+        "qaoa_constrained.constrained_tsp": dict(D=D4, p=1, shots=10, maxiter=5),
+        "cache.atomic_write": dict(
+            path=tmp / "atomic.txt", write=lambda p: Path(p).write_text("x")
+        ),
+        "cache.damaged": dict(what="a cache", path=tmp / "atomic.txt", exc=ValueError("x")),
+    }
+
+
+def _circuit(kwargs):
+    from qbook.routing import constrained_circuit
+
+    return constrained_circuit.constrained_circuit(**kwargs)
+
+
+def _qubits(n):
+    import cirq
+
+    return cirq.LineQubit.range(n)
 
 
 def good_args(modname: str = "") -> dict:
@@ -498,6 +540,7 @@ def good_args(modname: str = "") -> dict:
         "env.setup": dict(tensorflow=False, seed=0, banner=False),
         "env.versions": dict(tensorflow=False),
         "results.load_results": dict(),
+        **_constrained_args(D4, tmp),
     }
     if modname.startswith("learning.") and modname.split(".")[1] in (
         "cnn",

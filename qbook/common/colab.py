@@ -19,6 +19,7 @@ nothing. Introduced in the introduction ("Three ways to read this book").
 from __future__ import annotations
 
 import importlib.metadata as _md
+import numbers
 import os
 import subprocess
 import sys
@@ -118,10 +119,13 @@ def _check_version(value: object, name: str) -> tuple[int, int]:
     if (
         not isinstance(value, (tuple, list))
         or len(value) < 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value[:2])
+        or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
+            for v in value[:2]
+        )
     ):
         raise TypeError(f"{name} must be a (major, minor) pair of integers, got {value!r}")
-    return (value[0], value[1])
+    return (int(value[0]), int(value[1]))
 
 
 def qbook_requirement(learning: bool, branch: str = BRANCH) -> str:

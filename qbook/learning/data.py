@@ -473,7 +473,7 @@ def fetch_svhn_file(
     A cached file with the wrong size or hash is reported and fetched again. Processes that
     share the cache take turns through a lock file, so exactly one heals a damaged file and
     the others then find it verified. Raises FileNotFoundError when the file is not cached and
-    ``download_ok`` is False, TimeoutError when it is not in place within ``deadline_s``.
+    ``download_ok`` is False or ``$QBOOK_OFFLINE`` is set (for a network URL), TimeoutError when it is not in place within ``deadline_s``.
     """
     entry = _entry(split, registry)
     download_ok = chk.boolean(download_ok, "download_ok")
@@ -489,8 +489,9 @@ def fetch_svhn_file(
         _remove_stale_parts(path)
         if _verified(path, entry, report=True):  # another process healed it meanwhile
             return path
-        if not download_ok:
-            raise FileNotFoundError(f"{path} is not cached and downloading is not allowed")
+        if not download_ok or (is_offline() and not entry.url.startswith("file:")):
+            why = "offline ($QBOOK_OFFLINE)" if download_ok else "downloading is not allowed"
+            raise FileNotFoundError(f"{path} is not cached and {why}")
         return _download(entry, path, CONNECT_TIMEOUT_S, deadline)
 
 
