@@ -284,11 +284,17 @@ def read_json_rows(path: Path) -> list[dict[str, Any]]:
     if items is None:  # unusual layout: number the rows instead of the lines
         listed = data if isinstance(data, list) else data.get("rows", [])
         items = [(f"row {k}", r) for k, r in enumerate(listed)]
+    return _usable(path, [(line, row, None) for line, row in items])
+
+
+def _usable(path: Path, items: list[tuple[Any, Any, str | None]]) -> list[dict[str, Any]]:
+    """The rows of ``(line, row, why not JSON)`` that :func:`_row_problem` passes; a warning
+    naming ``<file>:<line>`` for each other one."""
     rows = []
-    for line, row in items:
-        why = _row_problem(row)
+    for line, row, why in items:
+        why = why or _row_problem(row)
         if why is not None:
-            warnings.warn(f"{path}:{line}: bad result row skipped ({why})", stacklevel=3)
+            warnings.warn(f"{path}:{line}: malformed result line skipped ({why})", stacklevel=4)
             continue
         rows.append(row)
     return rows
@@ -299,21 +305,14 @@ def read_jsonl_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
     :func:`load_results`), is skipped with a warning that names ``<file>:<line>``.
     Introduced in chapter 13, Results."""
     path = Path(chk.path_like(path, "path"))
-    rows = []
+    items = []
     for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            row, why = None, f"not JSON: {exc}"
-        else:
-            why = _row_problem(row)
-        if why is not None:
-            warnings.warn(f"{path}:{lineno}: malformed result line skipped ({why})", stacklevel=3)
-            continue
-        rows.append(row)
-    return rows
+        if line.strip():
+            try:
+                items.append((lineno, json.loads(line), None))
+            except json.JSONDecodeError as exc:
+                items.append((lineno, None, f"not JSON: {exc}"))
+    return _usable(path, items)
 
 
 def _latest_run(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
