@@ -36,7 +36,7 @@ MODULES = (
     "common.profile common.env common.colab common.figures common.stats common.claims "
     "routing.qubo routing.qaoa routing.qaoa_tsp routing.minimal routing.minimal_solve "
     "routing.instances routing.classical routing.vrp_qubo routing.clustering routing.penalty "
-    "routing.evaluation routing.generators routing.cvrp learning.cnn learning.qcnn learning.qml "
+    "routing.evaluation routing.generators routing.cvrp routing.local_search learning.cnn learning.qcnn learning.qml "
     "learning.hybrid"
 ).split()
 HERE = Path(__file__).resolve().parent
@@ -391,15 +391,16 @@ def good_args(modname: str = "") -> dict:
         ),
         "cvrp.two_opt": dict(D=D4, tour=[2, 1, 3]),
         "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
-        "cvrp.quantum_route": dict(
-            D_full=inst.D, customers=[1, 2], qaoa_restarts=1, qaoa_shots=10, qaoa_maxiter=5
-        ),
+        "cvrp.quantum_route": dict(D_full=inst.D, customers=[1, 2], qaoa_shots=10, constrained_p=1),
+        "local_search.window_matrix": dict(D=D4, tour=[2, 1, 3], start=1, width=2),
+        "local_search.window_starts": dict(n=5, width=3, stride=2),
+        "local_search.best_random_order": dict(D=D4, shots=10, seed=0),
+        "local_search.local_search": dict(D=D4, solver="null", width=2, shots=10),
         "cvrp.quantum_two_phase": dict(
             inst=inst,
             clusters=clustering.cluster(inst),
-            qaoa_restarts=1,
             qaoa_shots=10,
-            qaoa_maxiter=5,
+            constrained_p=1,
             samples=10,
             restarts=1,
         ),

@@ -33,6 +33,12 @@ COVERED = [
     "qbook.routing.tour_subspace.tour_space",
     "qbook.routing.tour_subspace.tour_table",
     "qbook.routing.qaoa_constrained.transfer_angles",
+    "qbook.routing.qaoa_constrained.transferred_angles",  # test_transferred_angles_are_cached
+    "qbook.routing.local_search.LocalSearchResult",  # tests/test_local_search.py
+    "qbook.routing.local_search.best_random_order",
+    "qbook.routing.local_search.local_search",
+    "qbook.routing.local_search.window_matrix",
+    "qbook.routing.local_search.window_starts",
 ]
 
 FAST = settings(max_examples=25, deadline=None)
@@ -94,7 +100,7 @@ def test_swap_table_is_a_fixed_point_free_involution(m):
     assert np.array_equal(s[s], np.arange(s.size)) and np.all(s != np.arange(s.size))
 
 
-@pytest.mark.parametrize("bad", [*BAD, 0, 1, 11])
+@pytest.mark.parametrize("bad", [*BAD, 0, 1, 12])
 def test_table_sizes_rejected(bad):
     with pytest.raises((ValueError, TypeError)):
         tour_subspace.swap_table(bad)
@@ -127,7 +133,7 @@ def test_tour_space_rejects_bad_matrices(D):
 
 def test_tour_space_rejects_too_many_customers_and_bad_precision():
     with pytest.raises(ValueError):
-        tour_subspace.tour_space(generators.random_tsp(11, 0))
+        tour_subspace.tour_space(generators.random_tsp(12, 0))
     with pytest.raises(ValueError):
         tour_subspace.tour_space(generators.random_tsp(3, 0), precision="half")
 
@@ -223,15 +229,17 @@ def test_transfer_angles_shape_and_bad_input():
 
 
 @FAST
-@given(n=st.integers(1, 10))
-def test_memory_bytes_grows_with_n_factorial(n):
+@given(n=st.integers(1, 11), shots=st.integers(0, 10**6))
+def test_memory_bytes_grows_with_n_factorial(n, shots):
     single, double = tour_subspace.memory_bytes(n), tour_subspace.memory_bytes(n, "double")
-    assert math.factorial(n) * 64 <= single < double
+    assert math.factorial(n) * 28 <= single < double
+    lean = tour_subspace.memory_bytes(n, optimise=False, shots=shots)
+    assert lean < tour_subspace.memory_bytes(n, optimise=True, shots=shots)
     if n > 1:
         assert single > tour_subspace.memory_bytes(n - 1)
 
 
-@pytest.mark.parametrize("bad", [*BAD, 0, 11])
+@pytest.mark.parametrize("bad", [*BAD, 0, 12])
 def test_memory_bytes_rejects_bad_input(bad):
     with pytest.raises((ValueError, TypeError)):
         tour_subspace.memory_bytes(bad)
@@ -366,3 +374,22 @@ def test_p_optimal_within_grows_with_shots_and_rejects_bad_shots(shots):
     for bad in (0, -1, 1.5, None, float("nan"), True):
         with pytest.raises((ValueError, TypeError)):
             r.p_optimal_within(bad)
+
+
+def test_transferred_angles_are_cached_and_checked(monkeypatch):
+    calls = []
+
+    def fake(sizes, seeds, p, init, order):
+        calls.append((tuple(sizes), tuple(seeds), p, init, order))
+        return np.arange(2.0 * p)
+
+    monkeypatch.setattr(qc, "transfer_angles", fake)
+    qc._transferred.cache_clear()
+    a = qc.transferred_angles(2)
+    a[0] = 99.0  # a fresh array each call: the cache cannot be changed from outside
+    assert qc.transferred_angles(2).tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert calls == [(qc.TRANSFER_SIZES, qc.TRANSFER_SEEDS, 2, "uniform", "parity")]
+    qc._transferred.cache_clear()
+    for bad in ((0,), (2.5,), (True,), (2, "bogus"), (2, "uniform", "random")):
+        with pytest.raises((ValueError, TypeError)):
+            qc.transferred_angles(*bad)
