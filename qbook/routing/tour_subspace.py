@@ -318,7 +318,12 @@ def initial_state(space: TourSpace, init: str | Sequence[int] = "uniform") -> np
 def check_angles(
     gammas: np.ndarray | Sequence, betas: np.ndarray | Sequence
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Equally many finite real gammas and betas (at least one), as float arrays. Chapter 10."""
+    """Equally many finite real gammas and betas (at least one), as float arrays; complex,
+    NaN, inf and bools (as numbers) refused before any cast. Chapter 10."""
+    for name, x in (("gammas", gammas), ("betas", betas)):
+        a = np.asarray(x, dtype=object) if not isinstance(x, np.ndarray) else x
+        if a.dtype.kind == "b" or any(isinstance(v, (bool, np.bool_)) for v in a.ravel()):
+            raise TypeError(f"{name} must be real numbers, got a bool")
     g = np.atleast_1d(chk.finite_array(gammas, "gammas"))  # complex, NaN and inf refused
     b = np.atleast_1d(chk.finite_array(betas, "betas"))
     if g.ndim != 1 or g.shape != b.shape or g.size < 1:
