@@ -12,6 +12,7 @@ from qbook.routing import qaoa_constrained as qc
 
 COVERED = [
     "qbook.routing.tour_subspace.check_angles",
+    "qbook.routing.tour_subspace.bytes_text",
     "qbook.routing.tour_subspace.check_n",
     "qbook.routing.tour_subspace.check_space",
     "qbook.routing.qaoa.cost_layer",
@@ -417,3 +418,25 @@ def test_subspace_checks_pass_good_values_through(g):
     assert tour_subspace.check_n(3, "n") == 3
     space = tour_subspace.tour_space(generators.random_tsp(3, 0))
     assert tour_subspace.check_space(space) is space
+
+
+@FAST
+@given(n=st.integers(0, 2**100))
+def test_bytes_text_reads_back_to_the_count(n):
+    text = tour_subspace.bytes_text(n)
+    if text.startswith("2^"):
+        assert 2 ** int(text[2:-2]) <= n
+        return
+    value, unit = text.split()
+    k = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB").index(unit)
+    assert float(value) >= 1 or n == 0
+    assert abs(float(value) * 1024**k - n) <= 0.01 * n + 1
+
+
+def test_bytes_text_examples_and_bad_input():
+    assert tour_subspace.bytes_text(2**28) == "256 MiB"
+    assert tour_subspace.bytes_text(512) == "512 B"
+    assert tour_subspace.bytes_text(3 * 2**29) == "1.5 GiB"
+    for bad in (-1, 2.5, None, "1", True, float("nan")):
+        with pytest.raises((ValueError, TypeError)):
+            tour_subspace.bytes_text(bad)

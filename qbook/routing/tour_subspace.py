@@ -34,6 +34,7 @@ __all__ = [
     "MAX_CUSTOMERS",
     "TRANSFER_MIN_CUSTOMERS",
     "TourSpace",
+    "bytes_text",
     "check_angles",
     "check_n",
     "check_space",
@@ -482,3 +483,17 @@ def memory_bytes(
     if precision == "double":
         per += 8 * vectors + 4
     return int(math.factorial(n) * per + PER_SHOT * shots + FIXED_BYTES)
+
+
+def bytes_text(n_bytes: int) -> str:
+    """A byte count in the largest binary unit that keeps it at least 1: ``"256 MiB"``,
+    ``"1.1 GiB"``, ``"512 B"`` (three significant figures). Chapter 10's memory table."""
+    n_bytes = chk.count(n_bytes, "n_bytes", hi=2**200)
+    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+    k = 0
+    while k + 1 < len(units) and n_bytes >= 1024 ** (k + 1):
+        k += 1
+    if k == len(units) - 1 and n_bytes >= 1024**k * 1000:
+        return f"2^{n_bytes.bit_length() - 1} B"
+    v = n_bytes / 1024**k
+    return f"{v:.0f} {units[k]}" if k == 0 or v >= 100 else f"{v:.3g} {units[k]}"
