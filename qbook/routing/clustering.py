@@ -160,7 +160,7 @@ def cluster(
 ) -> list[list[int]]:
     """Phase one: split the customers into clusters that each fit in one vehicle.
 
-    ``inst_or_coords`` is an :class:`Instance` (then the other arguments default to its own) or
+    ``inst_or_coords`` is an :class:`~qbook.routing.instances.Instance` (then the other arguments default to its own) or
     an ``(N, 2)`` coordinate array. The fleet is a hard limit: never more than ``n_vehicles``
     clusters. ``method="sweep"`` tries every start and both directions of the sweep and keeps,
     among the splits with at most ``n_vehicles`` clusters, the one with the smallest total tour
@@ -213,7 +213,7 @@ def improve_clusters(
     capacity: int,
     max_passes: int = 20,
 ) -> list[list[int]]:
-    """Local search on a clustering, scored by exact route costs (:func:`held_karp`).
+    """Local search on a clustering, scored by exact route costs (:func:`~qbook.routing.classical.held_karp`).
 
     Moves one customer to another cluster, or swaps two customers of different clusters,
     whenever that keeps both loads within capacity and shortens the two optimal routes;
@@ -266,7 +266,7 @@ def improve_clusters(
 def two_phase(
     inst: Instance, method: str = "sweep", improve: bool = False
 ) -> tuple[list[list[int]], float]:
-    """Phase one :func:`cluster`, phase two an exact TSP per cluster (:func:`held_karp`).
+    """Phase one :func:`cluster`, phase two an exact TSP per cluster (:func:`~qbook.routing.classical.held_karp`).
 
     ``improve=True`` refines the clusters with :func:`improve_clusters` before routing.
     Returns ``(routes, cost)``. Introduced in chapter 8.
