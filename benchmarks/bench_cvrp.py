@@ -44,10 +44,10 @@ def _ints(text: str) -> list[int]:
 
 
 def run(
-    rows: Rows, inst, solver_seeds, settings, pyvrp_seconds, held_out: bool, clusters: list
+    rows: Rows, inst, solver_seeds, settings, pyvrp_iterations, held_out: bool, clusters: list
 ) -> list[dict]:
     src = f"{'random CVRP (held out)' if held_out else 'CVRPLIB (not held out)'} {inst.name}"
-    pv_routes, pv_cost = instances.pyvrp_solve(inst, pyvrp_seconds, seed=0)
+    pv_routes, pv_cost = instances.pyvrp_solve(inst, pyvrp_iterations, seed=0)
     out = []
     for seed in solver_seeds:
         try:
@@ -100,7 +100,7 @@ def run(
             seed=0,
             data_source=src,
             routes=len(pv_routes),
-            seconds=pyvrp_seconds,
+            iterations=pyvrp_iterations,
             **extra,
         )
         if inst.best_cost is not None:
@@ -163,7 +163,9 @@ def main() -> None:
         for s in inst_seeds:
             cap = (200 if n <= 40 else 250) if long_routes else 100
             inst = random_cvrp(n, s, capacity=cap)
-            held += run(rows, inst, solver_seeds, settings, prof.vrp.pyvrp_seconds, True, held_cl)
+            held += run(
+                rows, inst, solver_seeds, settings, prof.vrp.pyvrp_iterations, True, held_cl
+            )
             rows.write()
     seeds = dict(
         sizes=sizes, instance_seeds=inst_seeds, solver_seeds=solver_seeds, long_routes=long_routes
@@ -175,7 +177,7 @@ def main() -> None:
         for name in C.instances:
             inst = instances.read_instance(name)
             shipped += run(
-                rows, inst, solver_seeds, settings, prof.vrp.pyvrp_seconds, False, ship_cl
+                rows, inst, solver_seeds, settings, prof.vrp.pyvrp_iterations, False, ship_cl
             )
             rows.write()
         summary(rows, "shipped_cvrplib", shipped, dict(instances=list(C.instances), **seeds))

@@ -162,7 +162,7 @@ def test_shipped_instances_cluster_and_solve(inst):
     routes, cost = clustering.two_phase(inst)
     instances.check_solution(inst, routes)
     assert cost >= inst.best_cost - 1e-9
-    routes, cost = instances.pyvrp_solve(inst, 0.2)
+    routes, cost = instances.pyvrp_solve(inst, 200)
     instances.check_solution(inst, routes)
     assert instances.plot_routes(inst, routes) is not None
     e13 = instances.read_instance("E-n13-k4")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qbook.common import checks as chk
+from qbook.common.env import one_blas_thread
 from qbook.routing.minimal import (
     ansatz_state,
     check_qubo,
@@ -68,6 +69,7 @@ def auto_layers(n_c: int) -> int:
     return max(4, math.ceil(n_c / nq) - 1)
 
 
+@one_blas_thread
 def solve(
     Q: np.ndarray,
     offset: float = 0.0,
