@@ -36,9 +36,9 @@ MODULES = (
     "common.profile common.env common.colab common.figures common.stats common.claims "
     "routing.qubo routing.qaoa routing.qaoa_tsp routing.minimal routing.minimal_solve "
     "routing.instances routing.classical routing.vrp_qubo routing.clustering routing.penalty "
-    "routing.evaluation routing.generators routing.cvrp routing.tour_subspace "
-    "routing.constrained_circuit routing.qaoa_constrained common.cache learning.cnn learning.qcnn "
-    "learning.qml learning.hybrid"
+    "routing.evaluation routing.generators routing.cvrp routing.local_search "
+    "routing.tour_subspace routing.constrained_circuit routing.qaoa_constrained common.cache "
+    "learning.cnn learning.qcnn learning.qml learning.hybrid"
 ).split()
 HERE = Path(__file__).resolve().parent
 #: Workers run here, so files the bad calls create land outside the repository.
@@ -442,15 +442,16 @@ def good_args(modname: str = "") -> dict:
         "classical.two_opt": dict(D=D4, tour=[2, 1, 3]),
         "classical.check_tour": dict(tour=[2, 1, 3], n_nodes=4),
         "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
-        "cvrp.quantum_route": dict(
-            D_full=inst.D, customers=[1, 2], qaoa_restarts=1, qaoa_shots=10, qaoa_maxiter=5
-        ),
+        "cvrp.quantum_route": dict(D_full=inst.D, customers=[1, 2], qaoa_shots=10, constrained_p=1),
+        "local_search.window_matrix": dict(D=D4, tour=[2, 1, 3], start=1, width=2),
+        "local_search.window_starts": dict(n=5, width=3, stride=2),
+        "local_search.best_random_order": dict(D=D4, shots=10, seed=0),
+        "local_search.local_search": dict(D=D4, solver="null", width=2, shots=10),
         "cvrp.quantum_two_phase": dict(
             inst=inst,
             clusters=clustering.cluster(inst),
-            qaoa_restarts=1,
             qaoa_shots=10,
-            qaoa_maxiter=5,
+            constrained_p=1,
             samples=10,
             restarts=1,
         ),

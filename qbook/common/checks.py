@@ -476,3 +476,15 @@ def path_like(x: Any, name: str) -> Any:
     if not isinstance(x, (str, os.PathLike)):
         raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(x).__name__}")
     return x
+
+
+def permutation(x: Any, name: str, n: int) -> list[int]:
+    """Each of ``1..n`` exactly once, as Python ints: whole numbers only, checked entry by entry
+    before any cast (a bool, ``2.5`` or a complex entry is refused, not rounded or coerced)."""
+    if x is None or isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{name} must be a sequence of customer numbers, got {type(x).__name__}")
+    items = x.tolist() if isinstance(x, np.ndarray) else list(x)
+    out = [integer(v, f"{name}[{k}]") for k, v in enumerate(items)]
+    if sorted(out) != list(range(1, n + 1)):
+        raise ValueError(f"{name} must visit each of the customers 1..{n} exactly once, got {out}")
+    return out
