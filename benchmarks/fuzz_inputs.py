@@ -140,6 +140,7 @@ def _constrained_args(D4, tmp: Path) -> dict:
         "tour_subspace.initial_state": dict(space=space),
         "tour_subspace.subspace_state": dict(space=space, gammas=[0.1], betas=[0.2]),
         "tour_subspace.swap_table": dict(m=3),
+        "tour_subspace.bytes_text": dict(n_bytes=2**20),
         "constrained_circuit.constrained_circuit": circ,
         "constrained_circuit.circuit_state": dict(D=D4, circuit=_circuit(circ)),
         "constrained_circuit.embed_state": dict(space=space, psi=np.full(6, 6**-0.5, complex)),
