@@ -61,15 +61,12 @@ TRANSFER_MIN_CUSTOMERS = 10
 
 
 def check_n(n: int, name: str, lo: int = 1, hi: int = MAX_CUSTOMERS) -> int:
-    """A customer count between ``lo`` and ``hi`` as a Python int (TypeError/ValueError
-    otherwise; a float, even a whole one, is refused). Introduced in chapter 10."""
-    if isinstance(n, np.ndarray) and n.ndim == 0 and n.dtype.kind in "iu":
-        n = n.item()
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(n).__name__}")
-    if not lo <= n <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, got {n}")
-    return int(n)
+    """A customer count between ``lo`` and ``hi`` as a Python int, through the shared
+    :func:`qbook.common.checks.integer` (NumPy integers and whole floats accepted; bools,
+    fractions and complex refused). Introduced in chapter 10."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    return chk.integer(n, name, lo=chk.integer(lo, "lo"), hi=chk.integer(hi, "hi"))
 
 
 # --------------------------------------------------------------------------------------------
