@@ -91,9 +91,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-## JupyterLab with the .md chapters opening as notebooks (jupytext).
+## JupyterLab on the repository: chapters open as notebooks with their outputs, MyST rendered
+## (lab/jupyter_lab_config.py; tests/test_lab.py starts the same).
 lab: install
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab --config=lab/jupyter_lab_config.py
 
 ## Keep every .ipynb in step with its .md source (cells only, outputs kept).
 sync: install
