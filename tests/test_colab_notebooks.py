@@ -51,10 +51,10 @@ def test_citations_are_author_year_links_to_the_references():
 def test_equations_are_numbered_and_references_resolved():
     cells = ["$$ a = b $$ (first)\n\nthen\n\n$$\nc = d\n$$ (second)", "see {eq}`second`"]
     ch = _chapter(cells)
-    assert ch.inline(cells[0]) == "$$ a = b \\tag{1}$$\n\nthen\n\n$$\nc = d \\tag{2}$$"
-    assert ch.inline(cells[1]) == "see (2)"
+    assert ch.inline(cells[0]) == "$$ a = b \\tag{9.1}$$\n\nthen\n\n$$\nc = d \\tag{9.2}$$"
+    assert ch.inline(cells[1]) == "see (9.2)"
     other = ch.inline("{eq}`luma`")  # an equation of another chapter: a link to its page
-    assert other.startswith("[(1) of ") and "01_svhn_data.html#equation-luma)" in other
+    assert other.startswith("[(1.1) of ") and "01_svhn_data.html#equation-luma)" in other
 
 
 def test_cross_references_link_to_the_html_pages():

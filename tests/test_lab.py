@@ -155,7 +155,8 @@ function state() {
           admonitions: panel.querySelectorAll('.jp-MarkdownCell aside.admonition').length,
           details: panel.querySelectorAll('.jp-MarkdownCell details').length,
           myst: panel.querySelectorAll('.jp-MarkdownCell .myst').length,
-          title: document.title};
+          title: document.title,
+          dirty: !!document.querySelector('.jp-mod-current.jp-mod-dirty, .lm-TabBar-tab.lm-mod-current.jp-mod-dirty')};
 }
 let last = '', same = 0;
 function poll() {
@@ -192,8 +193,12 @@ def _expected(repo_copy: Path, name: str) -> tuple[int, int]:
 OPEN = r"""
 const done = arguments[arguments.length - 1];
 const app = window.jupyterapp;
-app.commands.execute('application:close-all')
-  .then(() => app.commands.execute('docmanager:open', {path: arguments[0]}))
+// close what is open without a save dialog (this test saves on purpose, elsewhere)
+for (const w of Array.from(app.shell.widgets('main'))) {
+  if (w.context && w.context.model) { w.context.model.dirty = false; }
+  w.dispose();
+}
+app.commands.execute('docmanager:open', {path: arguments[0]})
   .then(() => done('ok')).catch(e => done('error: ' + e));
 """
 

@@ -48,6 +48,7 @@ FENCE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}[ \t]*(.*)$")
 LABELLED_MATH = re.compile(r"\$\$(.+?)\$\$[ \t]*\(([\w:.-]+)\)", re.S)
 TARGET = re.compile(r"^\(([\w:.-]+)\)=[ \t]*$", re.M)
 SOLUTION_TITLE = "# @title Solution code: double-click (or Show code) to see it"
+NUMBERED_CHAPTERS = 12  # chapters 1-12 are in the numbered parts of _toc.yml; 13 is back matter
 MYST_LEFTOVERS = (
     re.compile(r"\{[\w:-]+\}`"),  # a role
     re.compile(r"^(`{3,}|:{3,})\{", re.M),  # a directive fence
@@ -109,14 +110,22 @@ def book_labels() -> dict[str, tuple[str, str]]:
     return labels
 
 
+def number(page: str, k: int) -> str:
+    """The HTML book's number of the k-th labelled equation of a page: "8.3" in chapter 8
+    (the parts of _toc.yml are numbered), "3" on an unnumbered page."""
+    m = re.fullmatch(r"book/(\d\d)_\w+", page)
+    return f"{int(m.group(1))}.{k}" if m and int(m.group(1)) <= NUMBERED_CHAPTERS else str(k)
+
+
 @cache
-def equations() -> dict[str, tuple[str, int]]:
-    """{label: (page, number)}: Sphinx numbers a page's labelled equations 1, 2, ... in order."""
-    out: dict[str, tuple[str, int]] = {}
+def equations() -> dict[str, tuple[str, str]]:
+    """{label: (page, number)}: Sphinx numbers a page's labelled equations in order."""
+    out: dict[str, tuple[str, str]] = {}
     for md in sorted((ROOT / "book").glob("*.md")):
+        page = f"book/{md.stem}"
         labels = [m.group(2) for m in LABELLED_MATH.finditer(md.read_text())]
         for k, label in enumerate(dict.fromkeys(labels), start=1):
-            out[label] = (f"book/{md.stem}", k)
+            out[label] = (page, number(page, k))
     return out
 
 
@@ -138,10 +147,10 @@ class Chapter:
 
     def __init__(self, page: str, markdown_cells: list[str], h: _home.Home):
         self.page, self.home = page, h
-        self.equations: dict[str, int] = {}
+        self.equations: dict[str, str] = {}
         for text in markdown_cells:
             for m in LABELLED_MATH.finditer(text):
-                self.equations.setdefault(m.group(2), len(self.equations) + 1)
+                self.equations.setdefault(m.group(2), number(page, len(self.equations) + 1))
         self.exercises = 0
         self.in_solution = False
 
