@@ -55,13 +55,19 @@ def test_make_lab_starts_this_config():
     assert recipe and f"lab --config={CONFIG}" in recipe.group(1), "make lab must use " + CONFIG
 
 
-def test_chapter_headers_carry_no_version_numbers():
-    """jupytext.toml keeps the header stable: no format_version/jupytext_version in it."""
+def test_chapter_headers_stay_as_saving_leaves_them():
+    """No format_version/jupytext_version (jupytext.toml filters them), and the kernel's own
+    display name (JupyterLab writes it when the kernel starts: a chapter opened would be
+    'modified' at once, and closing it would ask to save)."""
+    from jupyter_client.kernelspec import get_kernel_spec
+
+    display = get_kernel_spec("python3").display_name
     for name in CHAPTERS:
         head = (ROOT / "book" / f"{name}.md").read_text().split("\n---", 1)[0]
         assert "jupytext_version" not in head and "format_version" not in head, (
             f"{name}.md: version numbers in the header (run `make sync`)"
         )
+        assert f"display_name: {display}\n" in head + "\n", f"{name}.md: kernel not {display!r}"
 
 
 @pytest.fixture(scope="module")
@@ -240,8 +246,8 @@ def opened(driver, lab, repo_copy):
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_opens_as_a_notebook_with_outputs_and_rendered_myst(opened, repo_copy, name):
     info, _ = opened[name]
-    print(name, {k: v for k, v in info.items() if k != "text"})
     assert info.get("panel"), f"{name}.md did not open as a notebook: {info}"
+    assert not info["dirty"], f"{name}.md is marked modified as soon as it opens"
     code, with_outputs = _expected(repo_copy, name)
     assert info["code"] == code, f"{name}: {info['code']} code cells, the .ipynb has {code}"
     assert info["withOutputs"] == with_outputs, (
