@@ -52,7 +52,12 @@ STUB = r"""
 # Colab stand-in (tests/colab/check.py): the kernel has google.colab loaded, as on Colab, and
 # the book's home on GitHub is this machine's snapshot of the repository.
 import sys, types, urllib.request
-_google = sys.modules.setdefault("google", types.ModuleType("google"))
+try:  # google is a namespace package (protobuf lives in it too): add colab to it
+    import google as _google
+except ImportError:
+    _google = types.ModuleType("google")
+    _google.__path__ = []
+    sys.modules["google"] = _google
 _colab = types.ModuleType("google.colab")
 _colab.output = types.ModuleType("google.colab.output")
 _colab.output.enable_custom_widget_manager = lambda: None
@@ -172,7 +177,7 @@ def test_colab_notebook_runs_top_to_bottom(runtime, path):
             nb = nbformat.read(path, as_version=4)
             _run(nb, runtime)
     except CellExecutionError as err:
-        result = "failed: " + str(err).strip().splitlines()[-1][:300]
+        result = "failed: " + re.sub(r"\x1b\[[0-9;]*m", "", str(err).strip().splitlines()[-1])[:300]
         raise
     finally:
         TIMES[path.stem] = {
