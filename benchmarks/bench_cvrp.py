@@ -37,9 +37,9 @@ def _ints(text: str) -> list[int]:
     return [int(v) for v in text.split(",") if v]
 
 
-def run(rows: Rows, inst, solver_seeds, settings, pyvrp_seconds, held_out: bool) -> list[dict]:
+def run(rows: Rows, inst, solver_seeds, settings, pyvrp_iterations, held_out: bool) -> list[dict]:
     src = f"{'random CVRP (held out)' if held_out else 'CVRPLIB (not held out)'} {inst.name}"
-    pv_routes, pv_cost = instances.pyvrp_solve(inst, pyvrp_seconds, seed=0)
+    pv_routes, pv_cost = instances.pyvrp_solve(inst, pyvrp_iterations, seed=0)
     out = []
     for seed in solver_seeds:
         row, res = cvrp.end_to_end(inst, seed, settings)
@@ -63,7 +63,7 @@ def run(rows: Rows, inst, solver_seeds, settings, pyvrp_seconds, held_out: bool)
             seed=0,
             data_source=src,
             routes=len(pv_routes),
-            seconds=pyvrp_seconds,
+            iterations=pyvrp_iterations,
             **extra,
         )
         if inst.best_cost is not None:
@@ -104,7 +104,7 @@ def main() -> None:
     for n in sizes:
         for s in inst_seeds:
             held += run(
-                rows, random_cvrp(n, s), solver_seeds, settings, prof.vrp.pyvrp_seconds, True
+                rows, random_cvrp(n, s), solver_seeds, settings, prof.vrp.pyvrp_iterations, True
             )
             rows.write()
     seeds = dict(sizes=sizes, instance_seeds=inst_seeds, solver_seeds=solver_seeds)
@@ -113,7 +113,7 @@ def main() -> None:
         shipped = []
         for name in C.instances:
             inst = instances.read_instance(name)
-            shipped += run(rows, inst, solver_seeds, settings, prof.vrp.pyvrp_seconds, False)
+            shipped += run(rows, inst, solver_seeds, settings, prof.vrp.pyvrp_iterations, False)
             rows.write()
         summary(rows, "shipped_cvrplib", shipped, dict(instances=list(C.instances), **seeds))
     rows.write()

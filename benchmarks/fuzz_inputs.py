@@ -112,12 +112,14 @@ def _claims_args(tmp) -> dict:
     )
     m = claims.measure(rows, lk)
     (tmp / "rows.json").write_text("[]")
+    (tmp / "rows.jsonl").write_text("")
     return {
         "claims.load_origins": dict(build_dir=tmp, bench_dir=tmp),
         "claims.measure": dict(df=rows, lk=lk),
         "claims.verdict": dict(claim=c, m=m),
         "claims.welch_half_width": dict(a=m, b=m),
         "results.read_json_rows": dict(path=tmp / "rows.json"),
+        "results.read_jsonl_rows": dict(path=tmp / "rows.jsonl"),
         "claims.ledger": dict(df=rows, claims=[c]),
     }
 
@@ -239,7 +241,7 @@ def good_args(modname: str = "") -> dict:
         ncols=2,
         name="E-n13-k4",
         path_or_name="E-n13-k4",
-        seconds=0.2,
+        iterations=200,
         method="sweep",
         cost=5.0,
         c_opt=4.0,
@@ -275,7 +277,7 @@ def good_args(modname: str = "") -> dict:
         max_per_route=None,
         start=0,
         reverse=False,
-        time_limit=2.0,
+        node_limit=1000,
         max_passes=2,
         improve=False,
         init_scale=0.1,
@@ -320,6 +322,7 @@ def good_args(modname: str = "") -> dict:
         "qaoa.qsim_state": by_name.pop("qaoa.qsim_state"),
         "qaoa.cirq_state": by_name.pop("qaoa.cirq_state"),
         "qubo.qubo_energy": dict(Q=Q3, x=[1, 0, 1]),
+        "qubo.check_ising": dict(h=h3, J=J3),
         "qubo.ising_energy": dict(h=h3, J=J3, c=0.0, s=[1, -1, 1]),
         "qubo.to_pauli_sum": dict(h=h3, J=J3, c=0.0, qubits=cirq.LineQubit.range(3)),
         "qubo.qubo_to_pauli_sum": dict(Q=Q3, offset=0.0, qubits=cirq.LineQubit.range(3)),
@@ -344,6 +347,9 @@ def good_args(modname: str = "") -> dict:
         "minimal.probabilities_from_shots": dict(counts=np.array([5, 3, 2, 0, 1, 4, 0, 0]), n_c=4),
         "minimal.cost_from_shots": dict(Q=np.eye(4), counts=np.array([5, 3, 2, 0, 1, 4, 0, 0])),
         "minimal.best_of_samples": dict(Q=np.eye(3), p1=[0.2, 0.7, 0.5], samples=10),
+        "minimal.sample_candidates": dict(Q=np.eye(3), p1=[0.2, 0.7, 0.5], samples=10),
+        "minimal.check_qubo": dict(Q=Q3),
+        "minimal.energies": dict(Q=Q3, X=np.array([[1, 0, 1], [0, 1, 1]])),
         "minimal.product_probability": dict(p1=[0.2, 0.7, 0.5], x=[1, 0, 1]),
         "minimal.solve": dict(Q=np.eye(4), layers=1, restarts=1, samples=10, maxiter=5),
         "vrp_qubo.decode_tour": dict(x=np.eye(3).ravel(), n_nodes=4),
@@ -364,7 +370,7 @@ def good_args(modname: str = "") -> dict:
             demands=inst.demands,
             capacity=int(inst.capacity),
             n_vehicles=8,
-            time_limit=2.0,
+            node_limit=1000,
         ),
         "clustering.improve_clusters": dict(
             D=inst.D,
@@ -389,7 +395,9 @@ def good_args(modname: str = "") -> dict:
         "penalty.penalty_study": dict(
             build=build, optimum=1.0, penalties=[1.0], n_reads=2, n_sweeps=2
         ),
-        "cvrp.two_opt": dict(D=D4, tour=[2, 1, 3]),
+        "classical.two_opt": dict(D=D4, tour=[2, 1, 3]),
+        "classical.check_tour": dict(tour=[2, 1, 3], n_nodes=4),
+        "instances.check_cvrp": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
         "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
         "cvrp.quantum_route": dict(
             D_full=inst.D, customers=[1, 2], qaoa_restarts=1, qaoa_shots=10, qaoa_maxiter=5
@@ -490,17 +498,13 @@ def good_args(modname: str = "") -> dict:
         "data.cache_dir": dict(path="/tmp/x"),
         "data.sha256_of": dict(path=__file__),
         "profile.get_profile": dict(name="small"),
+        "env.one_blas_thread": dict(func=len),
         "env.seed_everything": dict(seed=0),
         "env.setup": dict(tensorflow=False, seed=0, banner=False),
         "env.versions": dict(tensorflow=False),
         "results.load_results": dict(),
     }
-    if modname.startswith("learning.") and modname.split(".")[1] in (
-        "cnn",
-        "qcnn",
-        "qml",
-        "hybrid",
-    ):
+    if modname.rsplit(".", 1)[-1] in ("cnn", "qcnn", "qml", "hybrid"):
         over.update(learning_args(imgs, tmp))
     return by_name, over
 

@@ -21,7 +21,7 @@ def _assert_valid(inst, routes, cost):
 
 
 def _methods(inst):
-    yield "pyvrp", lambda: instances.pyvrp_solve(inst, seconds=0.2, seed=0)
+    yield "pyvrp", lambda: instances.pyvrp_solve(inst, iterations=200, seed=0)
     for method in ("sweep", "mip") if inst.coords is not None else ("mip",):
         yield method, lambda m=method: clustering.two_phase(inst, method=m)
         yield method + "+ls", lambda m=method: clustering.two_phase(inst, method=m, improve=True)
@@ -53,7 +53,7 @@ def test_every_method_respects_the_fleet_on_every_shipped_instance(name):
 def test_random_cvrps_respect_their_fleet():
     for n in (15, 30):
         inst = random_cvrp(n, 1000)
-        routes, cost = instances.pyvrp_solve(inst, seconds=0.2, seed=0)
+        routes, cost = instances.pyvrp_solve(inst, iterations=200, seed=0)
         _assert_valid(inst, routes, cost)
         clusters, _, _ = cvrp.best_clustering(inst)
         assert len(clusters) <= inst.n_vehicles

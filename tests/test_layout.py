@@ -115,3 +115,26 @@ def test_package_inits_import_nothing_heavy():
     for pkg in PACKAGES:
         tree = ast.parse((QBOOK / pkg / "__init__.py").read_text())
         assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))], pkg
+
+
+def test_api_reference_documents_every_module_once():
+    """book/api/<package>.md has one automodule per module of that package (a new module
+    appears in the API reference the day it is added, or this fails)."""
+    import re
+
+    api = QBOOK.parent / "book" / "api"
+    for pkg in PACKAGES:
+        text = (api / f"{pkg}.md").read_text()
+        documented = re.findall(r"^\.\. automodule:: (\S+)$", text, flags=re.M)
+        expected = [f"qbook.{pkg}"] + [
+            n for n in MODULES if n.startswith(f"qbook.{pkg}.") and MODULES[n].name != "__init__.py"
+        ]
+        assert sorted(documented) == sorted(expected), pkg
+        assert len(documented) == len(set(documented)), pkg
+
+
+def test_repo_root_is_the_repository_whatever_the_working_directory(tmp_path, monkeypatch):
+    from qbook.common import results
+
+    monkeypatch.chdir(tmp_path)
+    assert results.repo_root() == QBOOK.parent

@@ -11,6 +11,9 @@ from qbook.routing import constrained_circuit, generators, qaoa, tour_subspace
 from qbook.routing import qaoa_constrained as qc
 
 COVERED = [
+    "qbook.routing.tour_subspace.check_angles",
+    "qbook.routing.tour_subspace.check_n",
+    "qbook.routing.tour_subspace.check_space",
     "qbook.routing.qaoa.cost_layer",
     "qbook.routing.constrained_circuit.circuit_state",
     "qbook.routing.constrained_circuit.constrained_circuit",
@@ -366,3 +369,23 @@ def test_p_optimal_within_grows_with_shots_and_rejects_bad_shots(shots):
     for bad in (0, -1, 1.5, None, float("nan"), True):
         with pytest.raises((ValueError, TypeError)):
             r.p_optimal_within(bad)
+
+
+@pytest.mark.parametrize("bad", [None, "3", 2.5, True, -1, 0, 99])
+def test_subspace_checks_refuse_what_cannot_be_right(bad):
+    with pytest.raises((TypeError, ValueError)):
+        tour_subspace.check_n(bad, "n")
+    with pytest.raises((TypeError, ValueError)):
+        tour_subspace.check_angles([0.1, bad], [0.2, 0.3])
+    with pytest.raises(TypeError):
+        tour_subspace.check_space(bad)
+
+
+@FAST
+@given(g=st.lists(angle, min_size=1, max_size=4))
+def test_subspace_checks_pass_good_values_through(g):
+    gg, bb = tour_subspace.check_angles(g, g[::-1])
+    np.testing.assert_array_equal(gg, g)
+    assert tour_subspace.check_n(3, "n") == 3
+    space = tour_subspace.tour_space(generators.random_tsp(3, 0))
+    assert tour_subspace.check_space(space) is space

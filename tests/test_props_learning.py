@@ -213,7 +213,7 @@ def test_hidden_for_budget_is_closest(n_features, n_params):
     )
 
 
-@settings(max_examples=1)  # trains two small models
+@settings(max_examples=1, deadline=None)  # trains two small models
 @given(st.integers(0, 3))
 def test_models_build_train_save_and_load(seed):
     X = np.random.default_rng(seed).uniform(0, 1, (8, 32, 32, 1)).astype(np.float32)

@@ -10,6 +10,9 @@ from hypothesis.extra import numpy as hnp
 from qbook.routing import minimal, minimal_solve, qubo
 
 COVERED = [
+    "qbook.routing.minimal.check_qubo",
+    "qbook.routing.minimal.energies",
+    "qbook.routing.minimal.sample_candidates",
     "qbook.routing.minimal.n_qubits",
     "qbook.routing.minimal.probabilities",
     "qbook.routing.minimal.minimal_cost",
@@ -104,3 +107,17 @@ def test_solve_finds_the_optimum_of_a_small_qubo_and_the_worked_example():
     np.testing.assert_allclose(minimal.probabilities(psi, 4), [1, 0, 1, 1], atol=1e-6)
     c, syms = minimal.ansatz_circuit(3, 1)
     assert len(syms) == minimal.n_params(3, 1)
+
+
+@given(Q=hnp.arrays(np.float64, (3, 3), elements=st.floats(-5, 5)), seed=st.integers(0, 1000))
+def test_energies_and_candidates_agree_with_qubo_energy(Q, seed):
+    X = np.array([[int(b) for b in f"{k:03b}"] for k in range(8)])
+    np.testing.assert_allclose(minimal.energies(Q, X, 1.5), qubo.qubo_energy(Q, X, 1.5), atol=1e-9)
+    x, e, n, accepted = minimal.sample_candidates(Q, [0.5, 0.5, 0.5], 20, 0.0, seed)
+    assert e == pytest.approx(float(qubo.qubo_energy(Q, x, 0.0))) and 1 <= n <= 8
+    assert accepted == set()
+    np.testing.assert_array_equal(minimal.check_qubo(Q), Q)
+    with pytest.raises(ValueError):
+        minimal.energies(Q, X[:, :2])
+    with pytest.raises(ValueError):
+        minimal.check_qubo(np.zeros((0, 0)))

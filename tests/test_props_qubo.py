@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 from qbook.routing import qubo
 
 COVERED = [
+    "qbook.routing.qubo.check_ising",
     "qbook.routing.qubo.as_qubo",
     "qbook.routing.qubo.qubo_energy",
     "qbook.routing.qubo.qubo_to_ising",
@@ -94,3 +95,15 @@ def test_pauli_sum_diagonal_is_the_energy(qo):
     qs = cirq.LineQubit.range(len(Q))
     H = qubo.qubo_to_pauli_sum(qubo.as_qubo(Q), offset, qs)
     np.testing.assert_allclose(np.diag(H.matrix(qs)).real, qubo.all_energies(Q, offset), atol=1e-8)
+
+
+@given(h=hnp.arrays(np.float64, 3, elements=st.floats(-5, 5)))
+def test_check_ising_returns_the_upper_triangle(h):
+    J = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]])
+    h2, Ju = qubo.check_ising(h, J)
+    np.testing.assert_array_equal(h2, h)
+    assert np.all(np.tril(Ju) == 0) and np.isclose(
+        qubo.ising_energy(h, J, 0.0, [1, -1, 1]), qubo.ising_energy(h2, Ju, 0.0, [1, -1, 1])
+    )
+    with pytest.raises(ValueError):
+        qubo.check_ising(h, np.eye(3))

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from qbook.common import report, results
 
 COVERED = [
+    "qbook.common.results.read_jsonl_rows",
     "qbook.common.results.repo_root",
     "qbook.common.results.results_dir",
     "qbook.common.results.Recorder",
@@ -112,3 +113,14 @@ def test_read_json_rows_reads_lists_and_row_dicts_and_skips_malformed_files(tmp_
         assert results.read_json_rows(tmp_path / "c.json") == []
     with pytest.raises((TypeError, ValueError)):
         results.read_json_rows(None)
+
+
+@given(values=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=5))
+def test_read_jsonl_rows_returns_the_written_rows_and_skips_a_broken_line(values):
+    folder = Path(tempfile.mkdtemp(prefix="qbook-jsonl-"))
+    path = folder / "x.jsonl"
+    lines = [json.dumps({"value": v}) for v in values]
+    path.write_text("\n".join([*lines, "{broken"]) + "\n")
+    with pytest.warns(UserWarning, match=r"x\.jsonl:\d+"):
+        rows = results.read_jsonl_rows(path)
+    assert [r["value"] for r in rows] == values

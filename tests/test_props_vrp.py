@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from qbook.routing import classical, clustering, cvrp, instances, penalty, qubo, vrp_qubo
 
 COVERED = [
+    "qbook.routing.classical.check_tour",
+    "qbook.routing.instances.check_cvrp",
     "qbook.routing.instances.Instance",
     "qbook.routing.instances.instance_names",
     "qbook.routing.instances.euclidean_rounded",
@@ -160,7 +162,7 @@ def test_shipped_instances_cluster_and_solve(inst):
     routes, cost = clustering.two_phase(inst)
     instances.check_solution(inst, routes)
     assert cost >= inst.best_cost - 1e-9
-    routes, cost = instances.pyvrp_solve(inst, 0.2)
+    routes, cost = instances.pyvrp_solve(inst, 200)
     instances.check_solution(inst, routes)
     assert instances.plot_routes(inst, routes) is not None
     e13 = instances.read_instance("E-n13-k4")
@@ -201,3 +203,15 @@ def test_penalty_bisection_and_study():
     rows = penalty.penalty_study(build, opt, [p, upper], n_reads=4, n_sweeps=5)
     assert [r["ground_ok"] for r in rows] == [True, True]
     assert all(0 <= r["rel_gap"] <= 1 for r in rows)
+
+
+@given(perm=st.permutations([1, 2, 3, 4]))
+def test_check_tour_and_check_cvrp_accept_valid_parts_and_refuse_broken_ones(perm):
+    assert classical.check_tour(perm, 5) == list(perm)
+    with pytest.raises(ValueError):
+        classical.check_tour([*perm, perm[0]], 5)
+    D = np.ones((5, 5)) - np.eye(5)
+    D2, demands, cap, k = instances.check_cvrp(D, [0, 1, 2, 1, 1], 3, 2)
+    assert demands.dtype.kind == "i" and (cap, k) == (3, 2)
+    with pytest.raises(ValueError):
+        instances.check_cvrp(D, [0, 1, 4, 1, 1], 3, 2)  # a demand above the capacity

@@ -98,7 +98,7 @@ class Lookup:
 class Claim:
     """One quantitative claim of a source, and how the book tests it.
 
-    ``rule`` is one of :data:`RULES`: ``at_least``/``at_most``/``close`` compare the
+    ``rule`` is one of ``RULES``: ``at_least``/``at_most``/``close`` compare the
     measurement with ``target`` (``slack`` absorbs rounding in the source's figure), ``equal``
     asks for exactly ``target``, ``better`` asks that ``measure`` exceed ``versus``. ``data``,
     when set, is the data the claim is about (matched in the measurement's data source); on

@@ -16,11 +16,12 @@ The learning modules of qbook (``qbook.learning.cnn``, ``qbook.learning.qcnn``, 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import platform
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
 import numpy as np
@@ -160,6 +161,35 @@ def versions(tensorflow: bool | None = None) -> dict[str, str]:
     ):  # a learning module ran: say which simulator produced the numbers
         out["qml-backend"] = _backend
     return out
+
+
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's view of the BLAS libraries NumPy and SciPy load (found once, ~30 ms)."""
+    import scipy.linalg  # noqa: F401  (loads SciPy's own OpenBLAS, so it is limited too)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread(func: Callable) -> Callable:
+    """Decorate ``func`` to run with one BLAS thread, so its result does not depend on the cores.
+
+    OpenBLAS splits a dot product over more than about 10^4 entries across its threads (one per
+    core by default) and adds the partial sums, so the last bits of ``diag @ probs`` depend on
+    the thread count; an optimiser such as COBYLA or L-BFGS-B then turns a last-bit difference
+    into a different path, different angles and a different printed result. One thread makes
+    the sum, and everything after it, the same on a 1-, 2- or 64-core machine and at any load.
+    Uses threadpoolctl (0.1 ms per call). Introduced in chapter 9, QAOA (issue 22).
+    """
+    chk.callable_(func, "func")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def hardware() -> str:

@@ -18,5 +18,5 @@ BOOK_STYLE = {
 
 
 def use_book_style() -> None:
-    """Apply the book's matplotlib style (called by :func:`qbook.setup`)."""
+    """Apply the book's matplotlib style (called by :func:`qbook.setup <qbook.common.env.setup>`)."""
     matplotlib.rcParams.update(BOOK_STYLE)

@@ -81,7 +81,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         # Part II: optimisation
         "qubo": {"n_random": 6, "max_exhaustive_n": 10, "timing_sizes": (16, 18, 20, 22)},
         "vrp": {
-            "pyvrp_seconds": 1.0,
+            "pyvrp_iterations": 1000,
             "seeds": (0,),
             "sa_reads": 200,
             "sa_sweeps": 100,
@@ -221,7 +221,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         },
         "qubo": {"n_random": 20, "max_exhaustive_n": 14, "timing_sizes": (16, 18, 20, 22, 24)},
         "vrp": {
-            "pyvrp_seconds": 5.0,
+            "pyvrp_iterations": 5000,
             "seeds": (0, 1, 2),
             "sa_reads": 1000,
             "sa_sweeps": 300,

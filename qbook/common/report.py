@@ -243,7 +243,7 @@ def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
 
 
 def setting_labels(df: pd.DataFrame) -> pd.Series:
-    """One label per row from its :data:`CONDITION_KEYS` columns, e.g. ``"n_qubits=20, p=2"``.
+    """One label per row from its ``CONDITION_KEYS`` columns, e.g. ``"n_qubits=20, p=2"``.
 
     Introduced in chapter 13, results: :func:`summarise` averages only rows with equal labels.
     """

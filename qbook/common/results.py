@@ -46,7 +46,7 @@ RUN_FIELDS = ("run", "run_started")
 
 def repo_root() -> Path:
     """The repository root (the folder holding ``pyproject.toml``), or the working directory."""
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]  # qbook/common/results.py -> the repository
     if (here / "pyproject.toml").exists():
         return here
     return Path.cwd()

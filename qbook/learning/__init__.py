@@ -10,5 +10,5 @@
   qbook's own differentiable circuit simulator and its TFQ-compatible Keras layers (ch. 3).
 
 Importing this package imports no module and no TensorFlow; the modules that need TensorFlow
-import it on first use (after :func:`qbook.setup` has set ``TF_USE_LEGACY_KERAS``).
+import it on first use (after :func:`qbook.setup <qbook.common.env.setup>` has set ``TF_USE_LEGACY_KERAS``).
 """

@@ -9,7 +9,7 @@ Ganguly (2022), uses "Format 2": 32x32 colour crops centred on one digit, in MAT
 
 * :func:`load_svhn` returns SVHN from a verified local cache, downloads it (SHA-256 checked,
   written atomically) when the network allows, and otherwise falls back to
-  :func:`synthetic_svhn`, a deterministic generator of SVHN-like crops. The result always says
+  :func:`~qbook.learning.synthetic.synthetic_svhn`, a deterministic generator of SVHN-like crops. The result always says
   which one it is (``source`` is ``"svhn"`` or ``"synthetic"``).
 * The preprocessing steps carry the paper's names in snake case: :func:`format_array`
   (FormatArray), :func:`fix_label` (fixLabel), :func:`rgb2gray`, then :func:`normalise` and
@@ -500,7 +500,7 @@ def load_svhn(
 
     ``source="svhn"``: the real files (cached, else downloaded unless ``$QBOOK_OFFLINE=1``) or
     an error;
-    ``source="synthetic"``: :func:`synthetic_svhn`; ``source="auto"``: SVHN when it is cached,
+    ``source="synthetic"``: :func:`~qbook.learning.synthetic.synthetic_svhn`; ``source="auto"``: SVHN when it is cached,
     else a download attempt unless ``$QBOOK_OFFLINE=1``, else the stand-in with a one-line
     notice. ``n`` keeps that many images (a deterministic subsample of SVHN, the first ``n``
     synthetic images); ``None`` keeps all. Introduced in chapter 1.

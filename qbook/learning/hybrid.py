@@ -224,7 +224,7 @@ def quanv_random_layer(
 def quanv_circuit(seed: int = 0, n_gates: int = 8) -> cirq.Circuit:
     """Encoding ``ry(pi x_k)`` on qubit k (symbols ``x0..x3``), then :func:`quanv_random_layer`.
 
-    Pixel values x in [0, 1] map to rotations from |0> (x=0) to |1> (x=1). Chapter 6.
+    Pixel values x in [0, 1] map to rotations from ``|0>`` (x=0) to ``|1>`` (x=1). Chapter 6.
     """
     seed = chk.seed(seed)
     n_gates = chk.count(n_gates, "n_gates", lo=1, hi=10**5)

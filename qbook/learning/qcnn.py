@@ -7,7 +7,7 @@ quantum pooling (a 6-parameter two-qubit block that folds one qubit into another
 -> 1 qubits, read out as ``<Z>`` on the last qubit. 63 parameters in all.
 
 The circuit builders (:func:`cluster_state_circuit`, :func:`qcnn_circuit`, ...) use Cirq only;
-the Keras parts (:func:`build_qcnn_model`, :func:`hinge_accuracy`, :func:`train_qcnn`) import
+the Keras parts (:func:`build_qcnn_model`, :func:`hinge_accuracy`, :func:`train_model`) import
 TensorFlow on first use, after :func:`qbook.common.env.ensure_tensorflow_env`.
 """
 

@@ -1,7 +1,7 @@
 """Synthetic house numbers: a deterministic, offline stand-in for SVHN (chapter 1).
 
 Introduced in chapter 1, "House numbers: the SVHN data": when the real SVHN files are out of
-reach (always in CI), :func:`qbook.learning.data.load_svhn` falls back to :func:`synthetic_svhn`, which
+reach (always in CI), :func:`qbook.learning.data.load_svhn` falls back to :func:`~qbook.learning.synthetic.synthetic_svhn`, which
 draws SVHN-like 32x32 crops from matplotlib's own fonts: a centred digit with distractor digits,
 random colours, blur and noise, in SVHN's class frequencies. Every result built on it says so.
 Re-exported by :mod:`qbook.learning.data`. This module never imports TensorFlow.

@@ -58,7 +58,11 @@ def check_distance_matrix(D: np.ndarray | Sequence, symmetric: bool = True) -> n
 
 
 def check_tour(tour: Sequence[int], n_nodes: int, name: str = "tour") -> list[int]:
-    """Customers 1..n_nodes-1, each at most once, no depot (ValueError/TypeError otherwise)."""
+    """Customers 1..n_nodes-1, each at most once, no depot (ValueError/TypeError otherwise).
+
+    Introduced in chapter 8; the QUBO decoders of :mod:`qbook.routing.vrp_qubo` check with it.
+    """
+    n_nodes = chk.count(n_nodes, "n_nodes", lo=1)
     return chk.tour(tour, name, n_nodes - 1)
 
 

@@ -65,7 +65,7 @@ def sweep_clusters(
 
 
 def mip_clusters(
-    D: np.ndarray, demands: np.ndarray, capacity: int, n_vehicles: int, time_limit: float = 20.0
+    D: np.ndarray, demands: np.ndarray, capacity: int, n_vehicles: int, node_limit: int = 10_000
 ) -> list[list[int]]:
     """Capacitated ``K``-median clustering solved exactly as a small MIP (``scipy.optimize.milp``).
 
@@ -73,13 +73,19 @@ def mip_clusters(
     ``j``); minimise ``sum D_ij z_ij`` subject to ``sum_j z_ij = 1`` (each customer in one
     cluster), ``sum_j y_j = K``, ``z_ij <= y_j`` and ``sum_i d_i z_ij <= m y_j`` (capacity). It
     is the classical twin of the clustering Hamiltonian: the same one-hot and knapsack
-    constraints, solved by branch and bound (HiGHS) instead of as penalties. Chapter 8.
+    constraints, solved by branch and bound (HiGHS) instead of as penalties.
+
+    The budget is deterministic: at most ``node_limit`` branch-and-bound nodes and no time limit,
+    so the same input gives the same clusters on an idle or a busy machine (HiGHS's
+    branch and bound is deterministic; a wall-clock limit made phase one depend on the load).
+    Every shipped instance is solved to optimality at the root node; when the limit stops the
+    search first, the best clustering found so far is returned. Chapter 8.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import lil_matrix
 
     D, demands, capacity, K = check_cvrp(D, demands, capacity, n_vehicles)
-    time_limit = chk.positive(time_limit, "time_limit")
+    node_limit = chk.count(node_limit, "node_limit", lo=1)
     n = D.shape[0] - 1
     if K > n:
         K = n
@@ -114,12 +120,12 @@ def mip_clusters(
         constraints=LinearConstraint(A.tocsr(), lo, hi),
         integrality=np.ones(nv),
         bounds=Bounds(0, 1),
-        options={"time_limit": time_limit},
+        options={"node_limit": node_limit},
     )
     if res.x is None:
         raise ValueError(
             f"no capacity-respecting clustering into at most {K} clusters (the fleet) was found "
-            f"in {time_limit} s: the fleet cannot be met this way"
+            f"within {node_limit} branch-and-bound nodes: the fleet cannot be met this way"
         )
     z = np.round(res.x[:nz]).reshape(n, n)
     clusters = [[i + 1 for i in range(n) if z[i, j] > 0.5] for j in range(n)]
@@ -160,7 +166,7 @@ def cluster(
 ) -> list[list[int]]:
     """Phase one: split the customers into clusters that each fit in one vehicle.
 
-    ``inst_or_coords`` is an :class:`Instance` (then the other arguments default to its own) or
+    ``inst_or_coords`` is an :class:`~qbook.routing.instances.Instance` (then the other arguments default to its own) or
     an ``(N, 2)`` coordinate array. The fleet is a hard limit: never more than ``n_vehicles``
     clusters. ``method="sweep"`` tries every start and both directions of the sweep and keeps,
     among the splits with at most ``n_vehicles`` clusters, the one with the smallest total tour
@@ -213,7 +219,7 @@ def improve_clusters(
     capacity: int,
     max_passes: int = 20,
 ) -> list[list[int]]:
-    """Local search on a clustering, scored by exact route costs (:func:`held_karp`).
+    """Local search on a clustering, scored by exact route costs (:func:`~qbook.routing.classical.held_karp`).
 
     Moves one customer to another cluster, or swaps two customers of different clusters,
     whenever that keeps both loads within capacity and shortens the two optimal routes;
@@ -266,7 +272,7 @@ def improve_clusters(
 def two_phase(
     inst: Instance, method: str = "sweep", improve: bool = False
 ) -> tuple[list[list[int]], float]:
-    """Phase one :func:`cluster`, phase two an exact TSP per cluster (:func:`held_karp`).
+    """Phase one :func:`cluster`, phase two an exact TSP per cluster (:func:`~qbook.routing.classical.held_karp`).
 
     ``improve=True`` refines the clusters with :func:`improve_clusters` before routing.
     Returns ``(routes, cost)``. Introduced in chapter 8.

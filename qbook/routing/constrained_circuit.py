@@ -158,8 +158,8 @@ def constrained_circuit(
     must be run from :func:`embed_state` of the uniform state (what :func:`circuit_state` does; a
     device needs a preparation circuit for it). Cost layer: chapter 9's ``Rz`` and ``ZZ``
     rotations of the QUBO :func:`qbook.routing.vrp_qubo.tsp_qubo` with angle ``gamma / sd``
-    (:class:`TourSpace`), on tours ``exp(-i gamma scaled)`` up to a global phase. Mixer: the
-    partial mixers of :func:`layer_order`, each as :func:`mixer_operations` of ``form``.
+    (:class:`~qbook.routing.tour_subspace.TourSpace`), on tours ``exp(-i gamma scaled)`` up to a global phase. Mixer: the
+    partial mixers of :func:`~qbook.routing.tour_subspace.layer_order`, each as :func:`mixer_operations` of ``form``.
     Introduced in chapter 10.
     """
     import cirq

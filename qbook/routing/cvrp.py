@@ -313,7 +313,7 @@ def quantum_route(
     tour of each stage as an extra candidate when ``decode_likely``; clusters of more than
     ``big_cluster`` customers use ``big_restarts`` restarts when given).
     ``method`` says which routine ran. The repaired column applies :func:`repair_tour` (if
-    infeasible) and :func:`two_opt`; ``null_cost`` is :func:`null_tour`'s cost with the same
+    infeasible) and :func:`~qbook.routing.classical.two_opt`; ``null_cost`` is :func:`null_tour`'s cost with the same
     seed, and ``null_sampled_cost`` the best of ``samples`` uniformly random tours
     (:func:`null_sampled_tour`), the raw column's null. ``optimal_cost`` is the cluster's exact tour cost (Held-Karp).
     Introduced in chapter 12, CVRP end to end.

@@ -103,19 +103,24 @@ def euclidean_rounded(coords: np.ndarray) -> np.ndarray:
 
 
 _BEST_RE = re.compile(
-    r"(?:optimal|best(?:\s+known)?)\s+(?:value|cost|solution)\s*[:=]?\s*(\d+)", re.I
+    r"(?:optimal|best(?:\s+known)?)\s+(?:value|cost|solution)\s*[:=]?\s*(\d+(?:\.\d+)?)", re.I
 )
 
 
-def best_cost_from_comment(comment: str) -> int | None:
+def best_cost_from_comment(comment: str) -> int | float | None:
     """The best-known cost a CVRPLIB COMMENT states ("Optimal value: 211", "Best value: 1073").
 
-    None when the comment states none. Introduced in chapter 8.
+    Exactly as stated: an int for a whole number ("211" -> 211), a float where the comment has
+    decimals ("Best value: 5623.47" -> 5623.47). None when the comment states none. Introduced
+    in chapter 8.
     """
     if not isinstance(comment, str):
         raise TypeError(f"comment must be a str, got {type(comment).__name__}")
     m = _BEST_RE.search(comment)
-    return int(m.group(1)) if m else None
+    if m is None:
+        return None
+    text = m.group(1)
+    return float(text) if "." in text else int(text)
 
 
 def read_instance(path_or_name: str | Path) -> Instance:
@@ -239,21 +244,23 @@ def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def pyvrp_solve(inst: Instance, seconds: float, seed: int = 0) -> tuple[list[list[int]], float]:
-    """Solve with PyVRP's iterated local search for ``seconds``; return ``(routes, cost)``.
+def pyvrp_solve(inst: Instance, iterations: int, seed: int = 0) -> tuple[list[list[int]], float]:
+    """Solve with PyVRP's iterated local search for ``iterations``; return ``(routes, cost)``.
 
-    The model is built from the instance's own integer matrix ``inst.D`` (CVRPLIB's rounded
-    distances), its demands and capacity, and a fleet of ``inst.n_vehicles`` vehicles
-    (``num_available=k``; one per customer only when the instance names no fleet), so the
-    answer never uses more routes than the instance allows. The cost is recomputed with
+    The budget is a count of PyVRP iterations (``pyvrp.stop.MaxIterations``), not seconds, so the
+    same instance, budget and seed give the same routes on an idle or a busy machine and on a
+    fast or a slow one. The model is built from the instance's own integer matrix ``inst.D``
+    (CVRPLIB's rounded distances), its demands and capacity, and a fleet of ``inst.n_vehicles``
+    vehicles (``num_available=k``; one per customer only when the instance names no fleet), so
+    the answer never uses more routes than the instance allows. The cost is recomputed with
     ``inst.D`` as a check. Introduced in chapter 8.
     """
     from pyvrp import Model
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxIterations
 
     if not isinstance(inst, Instance):
         raise TypeError("pyvrp_solve needs an Instance (see read_instance)")
-    seconds = chk.positive(seconds, "seconds")
+    iterations = chk.count(iterations, "iterations", lo=1, hi=10**9)
     seed = chk.seed(seed)
     k = inst.n_vehicles if inst.n_vehicles is not None else inst.n_customers
     m = Model()
@@ -267,10 +274,11 @@ def pyvrp_solve(inst: Instance, seconds: float, seed: int = 0) -> tuple[list[lis
         for j, b in enumerate(locs):
             if i != j:
                 m.add_edge(a, b, distance=int(inst.D[i, j]))
-    res = m.solve(stop=MaxRuntime(seconds), seed=int(seed), display=False)
+    res = m.solve(stop=MaxIterations(iterations), seed=int(seed), display=False)
     if not res.best.is_feasible():
         raise ValueError(
-            f"PyVRP found no feasible solution for {inst.name} with {k} vehicles in {seconds} s"
+            f"PyVRP found no feasible solution for {inst.name} with {k} vehicles in {iterations} "
+            "iterations"
         )
     nd = 1  # one depot: client indices follow it, in the order they were added (node 1, 2, ...)
     routes = [[int(a.idx) + nd for a in r.schedule() if a.is_client()] for r in res.best.routes()]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qbook.common import checks as chk
+from qbook.common.env import one_blas_thread
 from qbook.routing.minimal import (
     ansatz_state,
     check_qubo,
@@ -68,6 +69,7 @@ def auto_layers(n_c: int) -> int:
     return max(4, math.ceil(n_c / nq) - 1)
 
 
+@one_blas_thread
 def solve(
     Q: np.ndarray,
     offset: float = 0.0,
@@ -103,7 +105,7 @@ def solve(
     feasibility check, accepted bitstrings come first; an infeasible ``x`` is still returned when
     nothing feasible was seen, never hidden). ``history`` is the eq. 25 cost per evaluation of the
     winning restart. ``decoder`` (optional) maps a stage's ``P1`` to candidate bitstrings (rows)
-    that compete with the samples, e.g. :func:`qbook.routing.vrp_qubo.likely_tours`, the most likely
+    that compete with the samples, e.g. ``qbook.routing.vrp_qubo.likely_tours``, the most likely
     valid tours under the distribution. ``n_accepted_distinct`` counts the distinct accepted
     bitstrings that were evaluated over all restarts, the figure a random-search null baseline
     must match. Introduced in chapter 11, Minimal encoding.

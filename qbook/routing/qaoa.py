@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qbook.common import checks as chk
+from qbook.common.env import one_blas_thread
 
 __all__ = [
     "QAOAResult",
@@ -252,6 +253,7 @@ def _diagonal(diag: np.ndarray, name: str = "diag") -> np.ndarray:
     return diag
 
 
+@one_blas_thread
 def expectation(diag: np.ndarray, state: np.ndarray) -> float:
     """``<psi| H |psi> = sum_k diag_k |psi_k|^2`` (exact). Introduced in chapter 9, QAOA."""
     diag = chk.finite_array(diag, "diag", ndim=1, min_size=1)
@@ -284,6 +286,7 @@ def sample(state_or_probs: np.ndarray, shots: int, seed: int | np.random.Generat
     return rng.choice(probs.size, size=int(shots), p=probs)
 
 
+@one_blas_thread
 def cvar(diag: np.ndarray, probs: np.ndarray, alpha: float) -> float:
     """Exact CVaR_alpha: the mean energy of the lowest ``alpha`` fraction of the distribution.
 
@@ -333,6 +336,7 @@ def approximation_ratio(mean_energy: float, e_min: float, e_max: float) -> float
     return float((e_max - mean_energy) / (e_max - e_min))
 
 
+@one_blas_thread
 def qaoa_metrics(
     probs: np.ndarray,
     diag: np.ndarray,
@@ -424,6 +428,7 @@ def _objective_fn(diag: np.ndarray, objective: str, alpha: float) -> Callable:
     raise ValueError(f"objective must be 'energy' or 'cvar', got {objective!r}")
 
 
+@one_blas_thread
 def optimize(
     diag: np.ndarray,
     p_max: int = 3,
@@ -541,6 +546,7 @@ def default_gamma_scale(diag: np.ndarray) -> float:
     return float(np.pi / g) if g > 0 else float(np.pi)
 
 
+@one_blas_thread
 def landscape(
     diag: np.ndarray, gammas: np.ndarray, betas: np.ndarray, objective: str = "energy", alpha=0.1
 ) -> np.ndarray:

@@ -20,7 +20,7 @@ On a tour whose positions ``t, t+1`` hold ``(a, b)`` only the term ``{u, v} = {a
 gives the tour with ``a, b`` exchanged, so on the tour subspace ``H_t`` is a permutation matrix
 ``S_t`` with ``S_t^2 = 1`` and ``exp(-i beta S_t) = cos(beta) - i sin(beta) S_t``. Every operator
 of the circuit maps the span of the tours into itself, so the amplitudes outside it stay exactly
-zero and the state is fully described by ``n!`` amplitudes (:func:`subspace_state`).
+zero and the state is fully described by ``n!`` amplitudes (:func:`~qbook.routing.tour_subspace.subspace_state`).
 
 How the simulation stores and gathers the tours, and why the cost layer uses standardised
 costs (so angles transfer between instances): :mod:`qbook.routing.tour_subspace`. The circuits on
@@ -185,7 +185,7 @@ def transfer_angles(
 ) -> np.ndarray:
     """Angles for depth ``p`` transferred from smaller instances (parameter concentration).
 
-    Optimises :func:`random_tsp` instances of every size in ``sizes`` and every seed in ``seeds``
+    Optimises :func:`~qbook.routing.generators.random_tsp` instances of every size in ``sizes`` and every seed in ``seeds``
     (use tuning seeds) layer by layer and returns the median of their depth-``p`` angles, as
     ``2p`` numbers for ``constrained_tsp(..., start=...)``. The standardised cost makes the
     angles comparable across instances. Introduced in chapter 10.

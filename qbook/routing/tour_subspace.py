@@ -141,7 +141,7 @@ class TourSpace:
         return np.take(np.exp(-1j * gamma * self.levels), self.level_of, mode="clip")
 
     def rank(self, tour: Sequence[int]) -> int:
-        """Row of ``tour`` (1-based customers) in :attr:`tours` (its lexicographic rank)."""
+        """Row of ``tour`` (1-based customers) in ``tours`` (its lexicographic rank)."""
         tour = [int(c) for c in tour]
         if sorted(tour) != list(range(1, self.n + 1)):
             raise ValueError(f"tour {tour} must visit each of the {self.n} customers once")
@@ -350,7 +350,7 @@ def _inner(a: np.ndarray, b: np.ndarray) -> complex:
 
 
 def memory_bytes(n_customers: int, precision: str = "single") -> int:
-    """Peak bytes of :func:`constrained_tsp` at ``n`` customers: everything scales with ``n!``.
+    """Peak bytes of :func:`~qbook.routing.qaoa_constrained.constrained_tsp` at ``n`` customers: everything scales with ``n!``.
 
     Per tour: up to eight complex vectors at once (state, adjoint, two gather buffers, the phase
     vector and temporaries: 8 bytes each in single precision, 16 in double), the standardised

@@ -362,7 +362,7 @@ def cvrp_qubo(
       + sum_i D_i0 x^r_{T-1,i}]`` (eq. 10): the travel cost, depot to depot.
 
     Every square ``(c + sum_k w_k y_k)^2`` expands to ``c^2 + sum_k (w_k^2 + 2 c w_k) y_k +
-    sum_{k<l} 2 w_k w_l y_k y_l`` (``y^2 = y``); :func:`_add_square` writes exactly that.
+    sum_{k<l} 2 w_k w_l y_k y_l`` (``y^2 = y``); ``_add_square`` writes exactly that.
     ``penalties`` is one number for all three or ``(p1, p2, p3)``; the default is
     :func:`cvrp_default_penalty`. ``n_steps`` defaults to the most customers one vehicle can
     carry. Returns a :class:`CVRPQubo` (``Q`` upper triangular, ``offset``, index map, decoder).
@@ -471,7 +471,7 @@ def cvrp_brute_force(
     """Optimal CVRP solution by enumeration (at most ``n_vehicles`` routes), for tiny instances.
 
     Tries every assignment of customers to vehicles (``R^n``), keeps those within capacity (and
-    ``max_per_route`` customers), and routes each vehicle optimally with :func:`held_karp`.
+    ``max_per_route`` customers), and routes each vehicle optimally with :func:`~qbook.routing.classical.held_karp`.
     Returns ``(cost, routes)``. Introduced in chapter 8.
     """
     D, demands, capacity, R = check_cvrp(D, demands, capacity, n_vehicles)
