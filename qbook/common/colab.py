@@ -26,9 +26,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 
+# The book's home, copied from _config.yml's `repository:` by `make home` (tools/home.py; this
+# file runs on Colab before qbook is installed, so it cannot read _config.yml). Edit it there.
 REPOSITORY = "https://github.com/qbook-dev/qbook"
 BRANCH = "main"
-RAW_URL = f"https://raw.githubusercontent.com/qbook-dev/qbook/{BRANCH}/qbook/common/colab.py"
+RAW_URL = (
+    REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/", 1)
+    + f"/{BRANCH}/qbook/common/colab.py"
+)
 
 # Exactly the stack the book is tested with; each pin lies inside pyproject.toml's `learning`
 # extra and core dependencies (tests/test_colab.py checks).
