@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The tests never touch the network: data falls back to the synthetic stand-in.
 test: export QBOOK_OFFLINE := 1
 
-.PHONY: install static book browser test test313 lint format lab notebooks notebook sync bench clean
+.PHONY: install static book browser test test313 colab-check lint format lab notebooks notebook sync bench clean home colab
 
 # Offline reading: MathJax and the ipywidgets embedder are served from the book's own _static/
 # (copied there from the gitignored _offline/, see _config.yml), fetched from the npm registry
@@ -30,17 +30,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Python 3.13 with the newest TensorFlow and Keras 3 and no TFQ: chapters 2-6 on qbook's own
-# simulator (QBOOK_QML_BACKEND=qbook). Its own environment, .venv313; the book's stays as is.
+# Colab's default runtime (tests/colab/runtime.txt: Python 3.13, TensorFlow 2.20, Keras 3,
+# tf_keras, ipywidgets 7.7.1, numpy 2.1.3, no TFQ) in its own environment, .venv313, without
+# qbook: the chapters' first cells install it there, as on Colab. The book's .venv stays as is.
 # The first Python 3.13 that runs (pyenv's shim exists even where that version is not active).
 PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python) python3.13,$(shell $(p) -c "print('$(p)')" 2>/dev/null)))
 VENV313   := .venv313
-STAMP313  := $(VENV313)/.qbook-installed
+STAMP313  := $(VENV313)/.qbook-colab-runtime
 
-$(STAMP313): pyproject.toml
+$(STAMP313): tests/colab/runtime.txt
 	@test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
 	$(VENV313)/bin/python -m pip install -q --upgrade pip
-	$(VENV313)/bin/python -m pip install -q -e ".[keras3]" "nbval>=0.11,<0.12" "pytest>=8" "jupytext>=1.16,<2" ipykernel
+	$(VENV313)/bin/python -m pip install -q -r tests/colab/runtime.txt
 	@touch $(STAMP313)
 
 NPM     ?= $(shell command -v npm)
@@ -72,18 +73,23 @@ book: install static
 browser: install
 	QBOOK_HTML=_build/html $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
 
-## Lint, unit tests, then every chapter notebook under nbval, in the small profile; then test313.
+## Lint, unit tests (the HTML and JupyterLab browser tests included), then every chapter
+## notebook under nbval, in the small profile; then the Colab check.
 test: install static
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests book/*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
-	$(MAKE) test313
+	$(MAKE) colab-check
 
-## Chapters 2-6 under nbval on Python 3.13 + Keras 3 without TFQ (qbook's simulator), small profile.
-test313: export QBOOK_OFFLINE := 1
-test313: export QBOOK_QML_BACKEND := qbook
-test313: $(STAMP313)
-	env -u PYTHONPATH $(VENV313)/bin/python -m pytest book/0[2-6]_*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+## The Colab check (tests/colab/check.py): every Colab notebook in colab/ top to bottom through
+## its real first cell, on Colab's default runtime (.venv313) with a google.colab stand-in and the
+## book's home pointed at a snapshot of this checkout; seconds per chapter in _build/colab-check.json.
+colab-check: export QBOOK_OFFLINE := 1
+colab-check: $(STAMP313)
+	env -u PYTHONPATH -u QBOOK_QML_BACKEND $(VENV313)/bin/python -m pytest tests/colab/check.py -p no:cacheprovider -v
+
+## The former Python 3.13 check (chapters 2-6 on Keras 3 without TFQ) is part of the Colab check.
+test313: colab-check
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -91,21 +97,36 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-## JupyterLab with the .md chapters opening as notebooks (jupytext).
+## JupyterLab on the repository: chapters open as notebooks with their outputs, MyST rendered
+## (lab/jupyter_lab_config.py; tests/test_lab.py starts the same).
 lab: install
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab --config=lab/jupyter_lab_config.py
 
 ## Keep every .ipynb in step with its .md source (cells only, outputs kept).
 sync: install
 	$(BIN)/jupytext --sync book/[0-9]*.md
+	$(BIN)/python tools/colab_notebooks.py
 
 ## Re-execute one chapter and write its .ipynb with fresh outputs: make notebook NB=book/07_qubo_ising.md
 notebook: install
 	$(BIN)/jupytext --to ipynb --execute --set-kernel python3 $(NB)
+	$(BIN)/python tools/colab_notebooks.py
 
 ## Re-execute every chapter (the committed outputs come from this).
 notebooks: install
 	for f in book/[0-9]*.md; do $(BIN)/jupytext --to ipynb --execute --set-kernel python3 $$f || exit 1; done
+	$(BIN)/python tools/colab_notebooks.py
+
+## The notebooks the Colab button opens, colab/NN_name.ipynb: plain Markdown made from the
+## chapters, with their outputs (tools/colab_notebooks.py; a test fails when they are stale).
+colab: install
+	$(BIN)/python tools/colab_notebooks.py
+
+## After changing the book's home (_config.yml `repository:`): rewrite every copy of the address
+## (qbook/common/colab.py, pyproject.toml, the chapters' first cells), then the Colab notebooks.
+home: install
+	$(BIN)/python tools/home.py
+	$(BIN)/python tools/colab_notebooks.py
 
 ## Benchmarks: JSON results in benchmarks/results/.
 bench: install

@@ -11,6 +11,10 @@ Loaded by Jupyter Book through ``sphinx.local_extensions`` in ``_config.yml``; c
   HTML its source is folded away ("Show the Colab install cell"), as ``hide-input`` would do.
 * The embedder finds its own fonts relative to its RequireJS module paths
   (``@jupyter-widgets/...``): point those at ``_static/widgets`` where ``make static`` put them.
+* The Colab launch button opens ``colab/NN_name.ipynb`` (plain Markdown, made by ``make colab``)
+  instead of ``book/NN_name.ipynb`` (MyST, which Colab shows raw).
+* ``static/qbook.css``: long code lines wrap inside the column, wide display equations scroll
+  sideways on a phone instead of being cut.
 * Without npm, ``make static`` cannot fetch MathJax and the widget scripts into ``_offline/``:
   then the pages load the same versions from a CDN (:func:`use_cdn_without_offline_copies`), and
   the Makefile says so in one loud line.
@@ -29,6 +33,8 @@ CDN_MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
 CDN_REQUIRE = "https://cdn.jsdelivr.net/npm/requirejs@2.3.7/require.js"
 CDN_EMBED = "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/dist/embed-amd.js"
 OFFLINE = "_offline"
+COLAB_DIR = "colab"
+COLAB_URL = "https://colab.research.google.com/github/"
 
 COLAB_CELL = "# On Colab, install the book's pinned stack first"
 FOLDED_SHOW = "Show the Colab install cell (it does nothing outside Colab)"
@@ -101,6 +107,30 @@ class FoldColabCell(SphinxPostTransform):
                 node["prompt_hide"] = FOLDED_HIDE
 
 
+def _colab_to_colab_folder(app: Any, pagename: str, templatename: str, context: dict, doctree: Any):
+    """Point the Colab launch button at ``colab/<page>.ipynb`` (after sphinx-book-theme's 501)."""
+    stem = pagename.rsplit("/", 1)[-1]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            url = node.get("url")
+            if isinstance(url, str) and url.startswith(COLAB_URL) and url.endswith(".ipynb"):
+                head, _, _ = url.partition("/blob/")
+                branch = url.split("/blob/", 1)[1].split("/", 1)[0]
+                node["url"] = f"{head}/blob/{branch}/{COLAB_DIR}/{stem}.ipynb"
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(context.get("header_buttons", []))
+
+
+def _add_static(app: Any, config: Any) -> None:
+    config.html_static_path = [*config.html_static_path, str(Path(__file__).parent / "static")]
+
+
 def use_cdn_without_offline_copies(app: Any, config: Any) -> None:
     """No ``_offline/`` copies (no npm): MathJax and the widget scripts come from a CDN."""
     offline = Path(app.confdir) / OFFLINE
@@ -116,5 +146,8 @@ def use_cdn_without_offline_copies(app: Any, config: Any) -> None:
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", use_cdn_without_offline_copies)
     app.add_post_transform(FoldColabCell)
+    app.connect("config-inited", _add_static)
+    app.add_css_file("qbook.css")
     app.connect("html-page-context", _fix_scripts, priority=900)
+    app.connect("html-page-context", _colab_to_colab_folder, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,7 +16,9 @@ Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_constrained.py [quick|tuni
 ``benchmarks/results/bench_constrained.json`` (``quick``: 3 seeds per size, no 10 customers;
 ``tuning``: the evidence for the settings on the tuning seeds, ``bench_constrained_tuning.json``;
 ``speed``: the timings alone, ``bench_constrained_speed.json``; run it when the shared machine is
-quiet, the rows record the load average).
+quiet, the rows record the load average; ``big``: 10 customers x 10 and 11 customers x 5
+evaluation seeds at the transferred angles, p = 3, 200,000 shots, peak memory against
+``memory_bytes``, ``bench_constrained_big.json``).
 """
 
 from __future__ import annotations
@@ -166,6 +168,67 @@ def transfer(rows: Rows, sizes, seeds, p: int = 3) -> None:
             rows.add(f"transfer{n}", "transfer_n_evals", warm.n_evals, seed=seed, **ex)
 
 
+def big(rows: Rows, sizes=(10, 11), counts=(10, 5), p: int = 3, shots: int = 200_000) -> None:
+    """10 and 11 customers at the transferred angles (no optimisation at that size): P(optimal)
+    per shot against the random-tour probability, the optimum among ``shots`` shots, the
+    measured peak (tracemalloc) against ``memory_bytes``, the wall time."""
+    t0 = time.perf_counter()
+    angles = qc.transferred_angles(p)
+    rows.add(
+        "big",
+        "transfer_source_s",
+        time.perf_counter() - t0,
+        "s",
+        p=p,
+        angles=angles.tolist(),
+        sizes=list(qc.TRANSFER_SIZES),
+        tune_seeds=list(qc.TRANSFER_SEEDS),
+        load_average_1min=os.getloadavg()[0],
+    )
+    print(f"transferred angles (p = {p}): {np.round(angles, 3).tolist()}", flush=True)
+    for n, count in zip(sizes, counts, strict=True):
+        seeds = EVAL_SEEDS[:count]
+        hits, pops, walls, peaks, rand = 0, [], [], [], []
+        for seed in seeds:
+            D = generators.random_tsp(n, seed)
+            tracemalloc.start()
+            r = qc.constrained_tsp(D, p, shots, seed)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            n_opt = int(np.sum(r.space.costs <= r.optimal_cost + 1e-9))
+            p_rand = n_opt / r.space.size
+            hits += r.found_optimal
+            pops.append(r.p_optimal)
+            walls.append(r.wall_time)
+            peaks.append(peak / r.memory_bytes)
+            rand.append(p_rand)
+            ex = dict(n_customers=n, p=p, shots=shots, eval_seed=True, data_source=SRC)
+            rows.add(f"big{n}", "p_optimal_per_shot", r.p_optimal, seed=seed, **ex)
+            rows.add(f"big{n}", "random_tour_p_optimal", p_rand, seed=seed, **ex)
+            rows.add(f"big{n}", "found_optimal", float(r.found_optimal), seed=seed, **ex)
+            rows.add(f"big{n}", "wall_s", r.wall_time, "s", seed=seed, **ex)
+            rows.add(f"big{n}", "peak_memory_bytes", peak, "B", seed=seed, **ex)
+            rows.add(f"big{n}", "memory_bound_bytes", r.memory_bytes, "B", seed=seed, **ex)
+            print(
+                f"  {n} customers, seed {seed}: P(opt) {r.p_optimal:.2e} (random {p_rand:.1e}), "
+                f"found {r.found_optimal}, {r.wall_time:.0f} s, peak {peak / 2**20:.0f} MiB "
+                f"of {r.memory_bytes / 2**20:.0f} MiB (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+            rows.write()
+        lo, hi = wilson_interval(hits, len(seeds))
+        ex = dict(n_customers=n, p=p, shots=shots, seeds=list(seeds), eval_seed=True)
+        ex.update(data_source=SRC, n=len(seeds), wilson_lo=lo, wilson_hi=hi)
+        rows.add(f"big{n}", "optimal_found_count", hits, f"of {len(seeds)}", **ex)
+        rows.add(f"big{n}", "p_optimal_median", float(np.median(pops)), **ex)
+        rows.add(f"big{n}", "p_optimal_min", float(np.min(pops)), **ex)
+        rows.add(f"big{n}", "random_tour_p_optimal_median", float(np.median(rand)), **ex)
+        rows.add(f"big{n}", "wall_s_max", float(np.max(walls)), "s", **ex)
+        rows.add(f"big{n}", "peak_over_bound_min", float(np.min(peaks)), **ex)
+        rows.add(f"big{n}", "peak_over_bound_max", float(np.max(peaks)), **ex)
+        rows.write()
+
+
 def tuning(rows: Rows) -> None:
     """The settings' evidence, on the TUNING seeds 0-9: mixer order and extra random starts."""
     print("tuning seeds 0-9: parity vs sequential order (p = 1..4), 1 vs 3 starts (p = 3)")
@@ -209,6 +272,11 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "speed":  # timings alone, when the machine is quiet
         rows = Rows("bench_constrained_speed", "10_constrained_qaoa")
         speed(rows)
+        rows.write()
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "big":  # 10 and 11 customers, transferred angles
+        rows = Rows("bench_constrained_big", "10_constrained_qaoa")
+        big(rows)
         rows.write()
         return
     if len(sys.argv) > 1 and sys.argv[1] == "tuning":  # the tuning evidence, its own file

@@ -10,9 +10,15 @@ cost). The random CVRPs (``qbook.routing.generators.random_cvrp``) come from the
 ``heldout.eval_cvrp_seeds``: no setting was chosen on them. The shipped instances are not held
 out (the book was developed on them) and are reported separately.
 
+Cluster rows: for every cluster of more than 8 customers, whether the raw tour is at least as
+good as its null with the same budget (``ClusterResult.null_sampled_cost``), per routine.
+
 Run: ``PYTHONPATH=. [QBOOK_PROFILE=full] .venv/bin/python benchmarks/bench_cvrp.py
-[sizes=15,20,30,40,50] [instance_seeds=1000,1001] [solver_seeds=1000] [shipped=1]``; writes
-``benchmarks/results/bench_cvrp_<profile>.json``.
+[sizes=15,20,30,40,50] [instance_seeds=1000,1001] [solver_seeds=1000] [shipped=1]
+[long_routes=1] [tag=...]``; writes ``benchmarks/results/bench_cvrp_<profile>[_<tag>].json``.
+``long_routes=1`` draws the random CVRPs with capacity 200 (250 above 40 customers), so 20-50
+customers need 2-4 vehicles and routes hold 8-16 customers (issue 19's held-out set); an
+instance with a cluster past Held-Karp's exact reference (18 customers) is recorded as skipped.
 """
 
 from __future__ import annotations
@@ -37,12 +43,43 @@ def _ints(text: str) -> list[int]:
     return [int(v) for v in text.split(",") if v]
 
 
-def run(rows: Rows, inst, solver_seeds, settings, pyvrp_iterations, held_out: bool) -> list[dict]:
+def run(
+    rows: Rows, inst, solver_seeds, settings, pyvrp_iterations, held_out: bool, clusters: list
+) -> list[dict]:
     src = f"{'random CVRP (held out)' if held_out else 'CVRPLIB (not held out)'} {inst.name}"
     pv_routes, pv_cost = instances.pyvrp_solve(inst, pyvrp_iterations, seed=0)
     out = []
     for seed in solver_seeds:
-        row, res = cvrp.end_to_end(inst, seed, settings)
+        try:
+            row, res = cvrp.end_to_end(inst, seed, settings)
+        except ValueError as exc:  # a cluster past Held-Karp's exact reference
+            rows.add("end_to_end", "skipped", 1, seed=seed, data_source=src, reason=str(exc))
+            print(f"  {inst.name} seed {seed}: skipped ({exc})", flush=True)
+            continue
+        for c in res.clusters:
+            if len(c.customers) > 8:
+                ok = c.raw_cost is not None and c.raw_cost <= c.null_sampled_cost + 1e-9
+                clusters.append(dict(method=c.method.split(" ")[0], ok=ok))
+                rows.add(
+                    "cluster",
+                    "raw_at_least_as_good_as_null",
+                    float(ok),
+                    seed=seed,
+                    data_source=src,
+                    instance=inst.name,
+                    n_customers=len(c.customers),
+                    method=c.method,
+                    raw=c.raw_cost,
+                    null=c.null_sampled_cost,
+                    exact=c.optimal_cost,
+                    start=c.start_cost,
+                    exact_window=c.exact_window_cost,
+                )
+        print(
+            f"  {inst.name} seed {seed}: raw {row['raw']}, exact {row['exact']:g}, "
+            f"sizes {row['cluster_sizes']}, {row['seconds']:.0f} s",
+            flush=True,
+        )
         instances.check_solution(inst, res.repaired_routes)
         extra = dict(
             instance=inst.name,
@@ -72,8 +109,27 @@ def run(rows: Rows, inst, solver_seeds, settings, pyvrp_iterations, held_out: bo
     return out
 
 
+def cluster_summary(rows: Rows, label: str, clusters: list[dict], seeds: dict) -> None:
+    for method in sorted({c["method"] for c in clusters}):
+        oks = [c["ok"] for c in clusters if c["method"] == method]
+        lo, hi = wilson_interval(sum(oks), len(oks))
+        rows.add(
+            label,
+            f"clusters_over_8_raw_at_least_null_{method}",
+            sum(oks),
+            data_source=label,
+            n=len(oks),
+            wilson_lo=lo,
+            wilson_hi=hi,
+            **seeds,
+        )
+        print(f"  {label} clusters > 8, {method}: raw <= null {rate_text(sum(oks), len(oks))}")
+
+
 def summary(rows: Rows, label: str, runs: list[dict], seeds: dict) -> None:
     n = len(runs)
+    if not n:
+        return
     for metric, k in (
         ("raw_0_infeasible_runs", sum(r["infeasible"] == 0 for r in runs)),
         ("raw_within_2pct_of_exact_runs", sum(bool(r["raw_within_2pct"]) for r in runs)),
@@ -98,24 +154,34 @@ def main() -> None:
     solver_seeds = _ints(a.get("solver_seeds", str(H.eval_seeds[0])))
     assert not set(inst_seeds) & set(H.tune_seeds), "evaluation seeds must not be tuning seeds"
     settings = cvrp.route_settings(C)
-    rows = Rows(f"bench_cvrp_{prof.name}", "12_cvrp_end_to_end")
-    print(f"profile {prof.name}; settings {settings}")
-    held = []
+    long_routes = a.get("long_routes", "0") == "1"
+    tag = a.get("tag", "long_routes" if long_routes else "")
+    rows = Rows(f"bench_cvrp_{prof.name}" + (f"_{tag}" if tag else ""), "12_cvrp_end_to_end")
+    print(f"profile {prof.name}; settings {settings}; long routes {long_routes}")
+    held, held_cl = [], []
     for n in sizes:
         for s in inst_seeds:
+            cap = (200 if n <= 40 else 250) if long_routes else 100
+            inst = random_cvrp(n, s, capacity=cap)
             held += run(
-                rows, random_cvrp(n, s), solver_seeds, settings, prof.vrp.pyvrp_iterations, True
+                rows, inst, solver_seeds, settings, prof.vrp.pyvrp_iterations, True, held_cl
             )
             rows.write()
-    seeds = dict(sizes=sizes, instance_seeds=inst_seeds, solver_seeds=solver_seeds)
+    seeds = dict(
+        sizes=sizes, instance_seeds=inst_seeds, solver_seeds=solver_seeds, long_routes=long_routes
+    )
     summary(rows, "heldout_random_cvrp", held, seeds)
+    cluster_summary(rows, "heldout_random_cvrp", held_cl, seeds)
     if a.get("shipped", "1") == "1":
-        shipped = []
+        shipped, ship_cl = [], []
         for name in C.instances:
             inst = instances.read_instance(name)
-            shipped += run(rows, inst, solver_seeds, settings, prof.vrp.pyvrp_iterations, False)
+            shipped += run(
+                rows, inst, solver_seeds, settings, prof.vrp.pyvrp_iterations, False, ship_cl
+            )
             rows.write()
         summary(rows, "shipped_cvrplib", shipped, dict(instances=list(C.instances), **seeds))
+        cluster_summary(rows, "shipped_cvrplib", ship_cl, dict(instances=list(C.instances)))
     rows.write()
 
 

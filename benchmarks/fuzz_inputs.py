@@ -36,14 +36,16 @@ MODULES = (
     "common.profile common.env common.colab common.figures common.stats common.claims "
     "routing.qubo routing.qaoa routing.qaoa_tsp routing.minimal routing.minimal_solve "
     "routing.instances routing.classical routing.vrp_qubo routing.clustering routing.penalty "
-    "routing.evaluation routing.generators routing.cvrp learning.cnn learning.qcnn learning.qml "
-    "learning.hybrid"
+    "routing.evaluation routing.generators routing.cvrp routing.local_search "
+    "routing.tour_subspace routing.constrained_circuit routing.qaoa_constrained common.cache "
+    "learning.cnn learning.qcnn learning.qml learning.hybrid"
 ).split()
 HERE = Path(__file__).resolve().parent
 #: Workers run here, so files the bad calls create land outside the repository.
 SCRATCH = tempfile.mkdtemp(prefix="qbook-fuzz-cwd-")
 CALL_LIMIT_S = 20  # a hang is a call that takes longer (the machine may be busy)
 STALL_LIMIT_S = 60  # the watchdog: no word from the worker for this long
+STARTUP_LIMIT_S = 600  # ... except before its first word (imports, good arguments; busy CPUs)
 WORKER_RETRIES = 3  # a worker killed from outside (the OOM killer) starts again
 #: Functions not called: they need a network, restart the kernel or start an interactive UI.
 SKIP = {
@@ -111,8 +113,8 @@ def _claims_args(tmp) -> dict:
         ]
     )
     m = claims.measure(rows, lk)
-    (tmp / "rows.json").write_text("[]")
-    (tmp / "rows.jsonl").write_text("")
+    (tmp / "rows.json").write_text('[{"chapter": "c", "value": 1.0}]')
+    (tmp / "rows.jsonl").write_text('{"chapter": "c", "value": 1.0}\n')
     return {
         "claims.load_origins": dict(build_dir=tmp, bench_dir=tmp),
         "claims.measure": dict(df=rows, lk=lk),
@@ -122,6 +124,48 @@ def _claims_args(tmp) -> dict:
         "results.read_jsonl_rows": dict(path=tmp / "rows.jsonl"),
         "claims.ledger": dict(df=rows, claims=[c]),
     }
+
+
+def _constrained_args(D4, tmp: Path) -> dict:
+    """Good calls of the tour-subspace modules (chapter 10) and of qbook.common.cache."""
+    import numpy as np
+
+    from qbook.routing import tour_subspace
+
+    space = tour_subspace.tour_space(D4)
+    circ = dict(D=D4, gammas=[0.1], betas=[0.2])
+    return {
+        "tour_subspace.check_space": dict(space=space),
+        "tour_subspace.cost_and_grad": dict(space=space, theta=[0.1, 0.2]),
+        "tour_subspace.initial_state": dict(space=space),
+        "tour_subspace.subspace_state": dict(space=space, gammas=[0.1], betas=[0.2]),
+        "tour_subspace.swap_table": dict(m=3),
+        "tour_subspace.bytes_text": dict(n_bytes=2**20),
+        "constrained_circuit.constrained_circuit": circ,
+        "constrained_circuit.circuit_state": dict(D=D4, circuit=_circuit(circ)),
+        "constrained_circuit.embed_state": dict(space=space, psi=np.full(6, 6**-0.5, complex)),
+        "constrained_circuit.mixer_operations": dict(n=3, t=0, beta=0.2, qubits=_qubits(9)),
+        "constrained_circuit.swap_term_paulis": dict(qubits=_qubits(4)),
+        "qaoa_constrained.optimize_angles": dict(space=space, p=1, maxiter=5, grid=2),
+        "qaoa_constrained.transfer_angles": dict(sizes=[3], seeds=[0], p=1),
+        "qaoa_constrained.constrained_tsp": dict(D=D4, p=1, shots=10, maxiter=5),
+        "cache.atomic_write": dict(
+            path=tmp / "atomic.txt", write=lambda p: Path(p).write_text("x")
+        ),
+        "cache.damaged": dict(what="a cache", path=tmp / "atomic.txt", exc=ValueError("x")),
+    }
+
+
+def _circuit(kwargs):
+    from qbook.routing import constrained_circuit
+
+    return constrained_circuit.constrained_circuit(**kwargs)
+
+
+def _qubits(n):
+    import cirq
+
+    return cirq.LineQubit.range(n)
 
 
 def good_args(modname: str = "") -> dict:
@@ -380,6 +424,7 @@ def good_args(modname: str = "") -> dict:
             max_passes=2,
         ),
         "instances.check_solution": dict(inst=inst, routes=inst.best_routes),
+        "instances.check_cvrp": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
         "instances.plot_routes": dict(inst=inst, routes=inst.best_routes),
         "penalty.smallest_working_penalty": dict(build=build, optimum=69.0, upper=120.0, iters=2),
         "instances.best_cost_from_comment": dict(comment="Optimal value: 211"),
@@ -397,17 +442,17 @@ def good_args(modname: str = "") -> dict:
         ),
         "classical.two_opt": dict(D=D4, tour=[2, 1, 3]),
         "classical.check_tour": dict(tour=[2, 1, 3], n_nodes=4),
-        "instances.check_cvrp": dict(D=D4, demands=[0, 1, 1, 1], capacity=2, n_vehicles=2),
         "cvrp.repair_tour": dict(x=np.eye(3).ravel(), n_customers=3, D=D4),
-        "cvrp.quantum_route": dict(
-            D_full=inst.D, customers=[1, 2], qaoa_restarts=1, qaoa_shots=10, qaoa_maxiter=5
-        ),
+        "cvrp.quantum_route": dict(D_full=inst.D, customers=[1, 2], qaoa_shots=10, constrained_p=1),
+        "local_search.window_matrix": dict(D=D4, tour=[2, 1, 3], start=1, width=2),
+        "local_search.window_starts": dict(n=5, width=3, stride=2),
+        "local_search.best_random_order": dict(D=D4, shots=10, seed=0),
+        "local_search.local_search": dict(D=D4, solver="null", width=2, shots=10),
         "cvrp.quantum_two_phase": dict(
             inst=inst,
             clusters=clustering.cluster(inst),
-            qaoa_restarts=1,
             qaoa_shots=10,
-            qaoa_maxiter=5,
+            constrained_p=1,
             samples=10,
             restarts=1,
         ),
@@ -503,6 +548,7 @@ def good_args(modname: str = "") -> dict:
         "env.setup": dict(tensorflow=False, seed=0, banner=False),
         "env.versions": dict(tensorflow=False),
         "results.load_results": dict(),
+        **_constrained_args(D4, tmp),
     }
     if modname.rsplit(".", 1)[-1] in ("cnn", "qcnn", "qml", "hybrid"):
         over.update(learning_args(imgs, tmp))
@@ -658,6 +704,204 @@ def mutations(name: str, good, has_default: bool, default):
 
 
 # --------------------------------------------------------------------------------------------
+# Generated bad inputs (issue 20): drawn, not listed
+# --------------------------------------------------------------------------------------------
+
+
+class RandomPick:
+    """The choices :func:`generated_bad` makes, from ``random.Random(seed)`` (the fuzzer's
+    fresh inputs; the property tests make the same choices with hypothesis)."""
+
+    def __init__(self, seed: int) -> None:
+        import random
+
+        self.r = random.Random(seed)
+
+    def choice(self, seq):
+        return seq[self.r.randrange(len(seq))]
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.r.randint(lo, hi)
+
+    def floating(self) -> float:
+        """Any finite float, of any size and sign."""
+        return self.r.choice((-1, 1)) * 10 ** self.r.uniform(-320, 308) * self.r.random()
+
+
+def _is_number(v) -> bool:
+    import numpy as np
+
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_)
+    )
+
+
+def _numeric_array(good):
+    """``good`` as a numeric ndarray when it is an array or a flat list/tuple of numbers."""
+    import numpy as np
+
+    if isinstance(good, np.ndarray) and good.dtype.kind in "iuf" and good.size:
+        return good
+    if isinstance(good, (list, tuple)) and good and all(_is_number(v) for v in good):
+        return np.asarray(good)
+    return None
+
+
+def _scalar_wrappers():
+    import numpy as np
+
+    return (float, np.float64, np.float32, np.array)
+
+
+def _malformed_file(good_path: Path, pick) -> Path:
+    """A copy of a good input file with its text damaged in a drawn way."""
+    raw = good_path.read_bytes() if good_path.is_file() else b""
+    how = pick.choice(("empty", "truncate", "junk-line", "bytes", "swap-number", "duplicate"))
+    lines = raw.split(b"\n")
+    if how == "empty":
+        raw = b""
+    elif how == "truncate":
+        raw = raw[: pick.integer(0, max(len(raw) - 1, 0))]
+    elif how == "junk-line" and lines:
+        k = pick.integer(0, len(lines) - 1)
+        lines[k] = pick.choice((b"nan nan", b"-1 -19", b"\xff\xfe", b"{", b"1e999", b"x : y"))
+        raw = b"\n".join(lines)
+    elif how == "duplicate" and lines:
+        k = pick.integer(0, len(lines) - 1)
+        raw = b"\n".join(lines[: k + 1] + lines[k:])
+    elif how == "swap-number":
+        import re
+
+        nums = list(re.finditer(rb"-?\d+(\.\d+)?", raw))
+        if nums:
+            m = pick.choice(nums)
+            new = pick.choice((b"-7", b"0", b"nan", b"1e400", b"99999999999999999999", b"2.5"))
+            raw = raw[: m.start()] + new + raw[m.end() :]
+    else:
+        raw = bytes(pick.integer(0, 255) for _ in range(pick.integer(1, 64)))
+    out = Path(tempfile.mkdtemp(prefix="qbook-fuzz-file-")) / good_path.name
+    out.write_bytes(raw)
+    return out
+
+
+def generated_bad(good, required: bool, pick):
+    """One drawn bad value for a parameter whose valid value is ``good``: ``(label, value,
+    surely_invalid)``. The classes: None, NaN and inf (Python, NumPy and 0-d), complex, bool
+    as a number, strings, huge and negative integers, non-integral floats, wrong types, and for
+    arrays an entry made NaN/inf/complex/None, a string or object dtype, a wrong shape, a
+    ragged list; for files, damaged file text."""
+    import numpy as np
+
+    nan, inf = float("nan"), float("inf")
+    if isinstance(good, (bool, np.bool_)):
+        kinds = ["str", "number", "none"]
+    elif _is_number(good):
+        kinds = ["nan", "inf", "complex", "bool", "str", "huge", "neg", "wrong-type", "none"]
+        if isinstance(good, (int, np.integer)):
+            kinds.append("frac")
+    elif _numeric_array(good) is not None:
+        kinds = ["nan-entry", "complex-entry", "none-entry", "str-dtype", "shape", "ragged"]
+        kinds += ["huge-entry", "neg-entry", "bool-array", "scalar", "none"]
+    elif isinstance(good, Path) or (isinstance(good, str) and os.path.isfile(good)):
+        kinds = ["file", "none", "number"]
+    elif isinstance(good, str):
+        kinds = ["number", "bytes", "text", "none"]
+    else:
+        kinds = ["str", "number", "none"]
+    kind = pick.choice(kinds)
+    if kind == "none":
+        return "None", None, required
+    if kind in ("nan", "inf"):
+        v = nan if kind == "nan" else pick.choice((inf, -inf))
+        return kind, pick.choice(_scalar_wrappers())(v), True
+    if kind == "complex":
+        wrap = pick.choice((complex, np.complex128, np.array))
+        return kind, wrap(complex(pick.floating(), pick.choice((1.0, -0.5, pick.floating())))), True
+    if kind == "bool":
+        return kind, pick.choice((True, False, np.True_, np.False_)), True
+    if kind == "str":
+        return kind, pick.choice(("x", "", "nan", "1", " 3 ")), _is_number(good)
+    if kind == "huge":
+        v = pick.choice((2**63, 10**30, 10**400, pick.integer(2**62, 2**200)))
+        return kind, pick.choice((1, -1)) * v, False
+    if kind == "neg":
+        return kind, -pick.integer(1, 2**31), False
+    if kind == "frac":
+        return kind, pick.choice((0.5, 2.5, np.float64(1.25), pick.floating())), False
+    if kind == "wrong-type":
+        return kind, pick.choice(([], {}, object(), b"1", (1, 2), np.array("3"))), True
+    if kind == "number":
+        return kind, pick.choice((12, 0.5, -1)), False
+    if kind == "bytes":
+        return kind, good.encode(), False
+    if kind == "text":
+        return kind, pick.choice(("", " ", "no-such-thing", "../x", "\x00", good.upper())), False
+    if kind == "file":
+        return kind, _malformed_file(Path(good), pick), False
+    arr = _numeric_array(good)
+    as_list = isinstance(good, (list, tuple)) and pick.choice((True, False))
+    if kind in ("nan-entry", "complex-entry", "none-entry", "huge-entry", "neg-entry"):
+        dtype = {"complex-entry": complex, "none-entry": object}.get(kind, float)
+        b = arr.astype(dtype).copy()
+        if kind == "neg-entry" and arr.dtype.kind in "iu":
+            b = arr.astype(np.int64).copy()
+        k = pick.integer(0, b.size - 1)
+        b.flat[k] = {
+            "nan-entry": pick.choice((nan, inf, -inf)),
+            "complex-entry": complex(float(arr.flat[k]), pick.choice((1.0, -2.0))),
+            "none-entry": None,
+            "huge-entry": pick.choice((1e308, -1e308, 2.0**64)),
+            "neg-entry": -pick.integer(1, 100),
+        }[kind]
+        sure = kind in ("nan-entry", "complex-entry", "none-entry")
+        label = "complex-array" if kind == "complex-entry" else kind  # (LEGIT's name for it)
+        return label, b.tolist() if as_list else b, sure
+    if kind == "str-dtype":
+        return kind, np.full(arr.shape, pick.choice(("a", "1"))), True
+    if kind == "shape":
+        how = pick.choice(("empty", "extra-dim", "flat", "transpose", "cut"))
+        if how == "empty":
+            return "shape-empty", np.zeros((0,) * pick.integer(1, 3)), False
+        if how == "extra-dim":
+            return "shape-extra", arr[None], False
+        if how == "flat":
+            return "shape-flat", arr.ravel()[: max(1, arr.size - 1)], False
+        if how == "transpose":
+            return "shape-T", arr.T[..., :1] if arr.ndim > 1 else arr[:, None], False
+        return "shape-cut", arr[: max(0, len(arr) - pick.integer(1, 3))], False
+    if kind == "ragged":
+        return kind, [[1.0, 2.0], [3.0]], False
+    if kind == "bool-array":
+        return kind, arr.astype(bool), False
+    return "scalar-for-array", arr.flat[0], False
+
+
+def numpy_valid(good, pick):
+    """A valid value the way NumPy users pass it (``np.int64(3)``, ``np.float64(0.5)``, a 0-d
+    array, a list of NumPy scalars) for a parameter whose valid value is ``good``, or None."""
+    import numpy as np
+
+    if isinstance(good, (bool, np.bool_)):
+        return None
+    if isinstance(good, int):
+        wraps = [np.int64, np.array, lambda v: np.float64(float(v))]
+        if -(2**31) <= good < 2**31:
+            wraps.append(np.int32)
+        if 0 <= good < 256:
+            wraps.append(np.uint8)
+        return pick.choice(wraps)(good)
+    if isinstance(good, float):
+        return pick.choice((np.float64, np.array))(good)
+    if isinstance(good, (list, tuple)) and good and all(_is_number(v) for v in good):
+        if all(isinstance(v, int) for v in good):
+            out = [pick.choice((np.int64, np.int32))(v) for v in good]
+        else:
+            out = [np.float64(v) for v in good]
+        return type(good)(out)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # The worker: one module
 # --------------------------------------------------------------------------------------------
 
@@ -678,7 +922,7 @@ def outcome(func, kwargs):
     except Hang:
         return "hang", ""
     except (ValueError, TypeError, FileNotFoundError) as exc:  # a missing file may say so
-        return "clean", type(exc).__name__
+        return "clean", f"{type(exc).__name__}: {str(exc)[:120]}"
     except Exception as exc:  # noqa: BLE001 - counting every other kind is the point
         return "crash", f"{type(exc).__name__}: {str(exc)[:120]}"
     finally:
@@ -688,8 +932,11 @@ def outcome(func, kwargs):
         plt.close("all")
 
 
-def cases(modname: str):
+def cases(modname: str, generated: int = 0, seed: int = 0):
+    """Each call: the good one, then the table's bad values (or, with ``generated``, that many
+    drawn bad values per parameter, plus one NumPy-scalar form of each valid number)."""
     module = importlib.import_module(f"qbook.{modname}")
+    pick = RandomPick(seed)
     by_name, over = good_args(modname)
     for qual, func in public_functions(module):
         if qual in SKIP:
@@ -705,18 +952,36 @@ def cases(modname: str):
                 continue
             has_default = p.default is not p.empty
             value = good.get(p.name, p.default)
+            if generated:
+                required = not has_default or p.default is not None
+                for _ in range(generated):
+                    label, bad, sure = generated_bad(value, required, pick)
+                    yield qual, f"{p.name}={label}", func, {**good, p.name: bad}, sure
+                valid = numpy_valid(value, pick)
+                if valid is not None:
+                    yield (
+                        qual,
+                        f"{p.name}=numpy:{type(valid).__name__}",
+                        func,
+                        {
+                            **good,
+                            p.name: valid,
+                        },
+                        "valid",
+                    )
+                continue
             for label, bad, sure in mutations(p.name, value, has_default, p.default):
                 yield qual, f"{p.name}={label}", func, {**good, p.name: bad}, sure
 
 
-def worker(modname: str, skip: int) -> None:
+def worker(modname: str, skip: int, generated: int = 0, seed: int = 0) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
     signal.signal(signal.SIGALRM, _alarm)
     devnull = open(os.devnull, "w")  # noqa: SIM115
     real_stdout = sys.stdout
-    for i, (qual, label, func, kwargs, sure) in enumerate(cases(modname)):
+    for i, (qual, label, func, kwargs, sure) in enumerate(cases(modname, generated, seed)):
         if i < skip:
             continue
         print(json.dumps({"start": i}), file=real_stdout, flush=True)
@@ -737,7 +1002,7 @@ def worker(modname: str, skip: int) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def run_module(modname: str) -> list[dict]:
+def run_module(modname: str, generated: int = 0, seed: int = 0) -> list[dict]:
     rows, skip, retries = [], 0, 0
     while True:
         cmd = [
@@ -747,12 +1012,16 @@ def run_module(modname: str) -> list[dict]:
             modname,
             "--skip",
             str(skip),
+            "--generated",
+            str(generated),
+            "--seed",
+            str(seed),
         ]
         env = {**os.environ, "PYTHONPATH": str(HERE.parent), "MPLBACKEND": "Agg"}
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=SCRATCH, env=env
         )
-        current, last = None, time.monotonic()
+        current, last, heard = None, time.monotonic(), False
         buf = ""
         killed = False
         while True:
@@ -760,7 +1029,7 @@ def run_module(modname: str) -> list[dict]:
             chunk = os.read(proc.stdout.fileno(), 1 << 16).decode() if ready else ""
             if chunk:
                 buf += chunk
-                last = time.monotonic()
+                last, heard = time.monotonic(), True
                 *lines, buf = buf.split("\n")
                 for line in lines:
                     if not line.startswith("{"):
@@ -773,7 +1042,7 @@ def run_module(modname: str) -> list[dict]:
                         current = None
             elif proc.poll() is not None:
                 break
-            elif time.monotonic() - last > STALL_LIMIT_S:
+            elif time.monotonic() - last > (STALL_LIMIT_S if heard else STARTUP_LIMIT_S):
                 proc.kill()
                 proc.wait()
                 killed = True
@@ -830,12 +1099,20 @@ def main() -> None:
     ap.add_argument("--json", help="write all rows to this file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--skip", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--generated",
+        type=int,
+        default=0,
+        metavar="K",
+        help="instead of the table: K drawn bad values per parameter (and NumPy scalars)",
+    )
+    ap.add_argument("--seed", type=int, default=0, help="seed of the drawn values")
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker, args.skip)
+        worker(args.worker, args.skip, args.generated, args.seed)
         return
     t0 = time.time()
-    totals = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0)
+    totals = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0, refused=0)
     allrows = []
     for m in args.modules:
         spec = importlib.util.find_spec(f"qbook.{m}")
@@ -843,9 +1120,10 @@ def main() -> None:
         if spec is None or not str(spec.origin).startswith(str(HERE.parent)):
             print(f"{m:8s} (no such module in this version of qbook)", flush=True)
             continue
-        rows = run_module(m)
+        rows = run_module(m, args.generated, args.seed)
         allrows += rows
-        counts = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0)
+        counts = dict(calls=0, crash=0, silent=0, hang=0, nogood=0, good_failed=0, refused=0)
+        good_ok = {r["func"] for r in rows if r["case"] == "(good)" and r["kind"] == "ok"}
         for r in rows:
             counts["calls"] += 1
             if r["case"] == "(good)":
@@ -855,6 +1133,10 @@ def main() -> None:
                 continue
             if r["kind"] in ("crash", "hang", "nogood"):
                 counts[r["kind"]] += 1
+            elif r["sure"] == "valid":  # a NumPy scalar where the plain number works
+                if r["kind"] == "clean" and r["func"] in good_ok:
+                    counts["refused"] += 1
+                    r["kind"] = "refused"
             elif r["kind"] == "ok" and r["sure"] and (r["func"], r["case"]) not in LEGIT:
                 counts["silent"] += 1
                 r["kind"] = "silent"
@@ -863,7 +1145,7 @@ def main() -> None:
         print(f"{m:8s} " + " ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
         if args.list:
             for r in rows:
-                if r["kind"] in ("crash", "hang", "silent", "nogood") or (
+                if r["kind"] in ("crash", "hang", "silent", "nogood", "refused") or (
                     r["case"] == "(good)" and r["kind"] != "ok"
                 ):
                     print(f"    {r['kind']:6s} {r['func']}({r['case']}) {r['detail']}")

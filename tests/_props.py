@@ -1,12 +1,16 @@
-"""Shared pieces of the property tests (``tests/test_props_*.py``; issue 11).
+"""Shared pieces of the property tests (``tests/test_props_*.py``; issues 11 and 20).
 
 :func:`bad_input_cases` turns the good calls of ``benchmarks/fuzz_inputs.py`` (one table for
 the fuzzer and the tests) into pytest parameters; :func:`check_bad_inputs` is the property
-every public function must have: for a generated bad argument (NaN, inf, None, complex, a
-string, a NaN or inf at a generated position of an array, an empty or wrongly shaped array,
-a negative or fractional count) the call raises ValueError or TypeError, or returns normally
-only where the input may be valid; never another exception, and quickly (the hypothesis
-deadline).
+every public function must have: for a bad argument the call raises ValueError or TypeError,
+or returns normally only where the input may be valid; never another exception, and quickly.
+The bad argument is drawn by hypothesis, not taken from a list: half the time one of the
+table's kinds with a drawn position and value, otherwise :func:`fuzz_inputs.generated_bad`
+driven by hypothesis's choices (NaN and inf as Python, NumPy and 0-d values, complex, bool as a
+number, strings, huge and negative integers, non-integral floats, wrong types, arrays with a
+bad entry at a drawn place, string and object dtypes, wrong shapes, ragged lists, damaged file
+text). And a valid number passed the NumPy way (``np.int64(3)``, ``np.float64(0.5)``, a 0-d
+array, a list of NumPy scalars) must be accepted wherever the plain number is.
 """
 
 from __future__ import annotations
@@ -104,14 +108,47 @@ def bad_value(data, muts):
     return name, label, bad, sure
 
 
+class DrawPick:
+    """The choices of :func:`fuzz_inputs.generated_bad`, made by hypothesis (so that it
+    explores and shrinks them)."""
+
+    def __init__(self, data) -> None:
+        self.data = data
+
+    def choice(self, seq):
+        return self.data.draw(st.sampled_from(list(seq)), label="choice")
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.data.draw(st.integers(lo, hi), label="integer")
+
+    def floating(self) -> float:
+        return self.data.draw(st.floats(allow_nan=False, allow_infinity=False), label="float")
+
+
+def generated_value(data, muts):
+    """One parameter and a drawn bad value for it (:func:`fuzz_inputs.generated_bad`)."""
+    params = {m[0]: m[4] for m in muts}
+    required = {m[0] for m in muts if m[1] == "None" and m[3]}
+    name = data.draw(st.sampled_from(sorted(params)), label="parameter")
+    label, bad, sure = fuzz().generated_bad(params[name], name in required, DrawPick(data))
+    return name, label, bad, sure
+
+
 def check_bad_inputs(qual, func, good, muts, data) -> None:
     """The bad-input property (see the module docstring)."""
     assert good is not None, f"{qual}: no good call in benchmarks/fuzz_inputs.py"
     if not muts:
         return
-    if qual in SLOW:  # inputs that may be valid would train a model: only surely bad ones
-        muts = [m for m in muts if m[3]] or muts
-    name, label, bad, sure = bad_value(data, muts)
+    how = data.draw(st.sampled_from(["table", "generated", "numpy"]), label="kind")
+    if how == "numpy" and qual not in SLOW:
+        check_numpy_scalars(qual, func, good, muts, data)
+        return
+    if how == "generated" and qual not in SLOW:
+        name, label, bad, sure = generated_value(data, muts)
+    else:
+        if qual in SLOW:  # inputs that may be valid would train a model: only surely bad ones
+            muts = [m for m in muts if m[3]] or muts
+        name, label, bad, sure = bad_value(data, muts)
     here = os.getcwd()
     os.chdir(_scratch())  # a bad path such as "x" must not create files in the repository
     try:
@@ -125,3 +162,33 @@ def check_bad_inputs(qual, func, good, muts, data) -> None:
         plt.close("all")
     legit = (qual, f"{name}={label}") in fuzz().LEGIT
     assert not sure or legit, f"{qual}({name}={label}) returned instead of raising"
+
+
+def check_numpy_scalars(qual, func, good, muts, data) -> None:
+    """A valid number given as a NumPy scalar, a 0-d array or a list of NumPy scalars is
+    accepted where the plain value is (no ValueError or TypeError that the good call lacks)."""
+    params = {m[0]: m[4] for m in muts}
+    pick = DrawPick(data)
+    forms = {n: fuzz().numpy_valid(v, pick) for n, v in sorted(params.items())}
+    forms = {n: v for n, v in forms.items() if v is not None}
+    if not forms:
+        return
+    name = data.draw(st.sampled_from(sorted(forms)), label="parameter")
+    here = os.getcwd()
+    os.chdir(_scratch())
+    try:
+        try:
+            func(**{**good, name: forms[name]})
+        except CLEAN as exc:
+            try:
+                func(**good)
+            except CLEAN:
+                return  # the good call itself fails here (e.g. offline): nothing to compare
+            raise AssertionError(
+                f"{qual}({name}={forms[name]!r}) refuses a valid NumPy value: {exc}"
+            ) from exc
+    finally:
+        os.chdir(here)
+        import matplotlib.pyplot as plt
+
+        plt.close("all")

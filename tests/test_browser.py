@@ -40,10 +40,13 @@ import yaml
 from qbook.common import report
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import home  # noqa: E402  (tools/home.py: the book's address, from _config.yml)
+
 CHROMIUM = os.environ.get("QBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("QBOOK_CHROMEDRIVER", "/usr/bin/chromedriver")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-COLAB = "https://colab.research.google.com/github/qbook-dev/qbook/blob/main/book/{}.ipynb"
+COLAB = home.home().colab(home.COLAB_DIR + "/{}.ipynb")  # the notebooks `make colab` writes
 CHAPTER_PAGE = re.compile(r"^book/(\d\d_[^/]+)\.html$")
 LOG_NOISE = (
     "cuda_dnn",
@@ -119,6 +122,8 @@ def build_without_execution(dest: Path, toc_path: Path = ROOT / "_toc.yml") -> t
     (src / "book").mkdir()
     for f in (ROOT / "book").glob("*.bib"):
         shutil.copy(f, src / "book" / f.name)
+    # The Colab button points at colab/NN_name.ipynb (_ext/qbook_html.py)
+    shutil.copytree(ROOT / home.COLAB_DIR, src / home.COLAB_DIR)
     if (ROOT / "book" / "bib").is_dir():
         shutil.copytree(ROOT / "book" / "bib", src / "book" / "bib")
     for name in _toc_files(toc):
@@ -260,13 +265,8 @@ def server(built_book):
     httpd.server_close()
 
 
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    why = _missing_browser()
-    if why:
-        warnings.warn(why, stacklevel=1)
-        print(why)
-        pytest.skip(why)
+def chromium(profile: Path, timeout: float = 60):
+    """Headless Chromium through selenium (the browser test and tests/test_lab.py)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -285,14 +285,25 @@ def browser(tmp_path_factory):
         "--no-first-run",
         "--no-default-browser-check",
         "--metrics-recording-only",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        "--window-size=1366,900",
+        f"--user-data-dir={profile}",
     ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(60)
+    driver.set_page_load_timeout(timeout)
+    driver.set_script_timeout(timeout)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    why = _missing_browser()
+    if why:
+        warnings.warn(why, stacklevel=1)
+        print(why)
+        pytest.skip(why)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 
@@ -351,6 +362,17 @@ const launch = document.querySelector('.dropdown-launch-buttons button, .dropdow
 out.colabFolded = Array.from(document.querySelectorAll('details summary'))
   .some(e => e.textContent.includes('Colab install cell'));
 out.launchVisible = !!launch && launch.getBoundingClientRect().width > 0;
+// Code that scrolls sideways or is cut, display math cut off (it may scroll, never be cut).
+out.codeBlocks = article.querySelectorAll('div.cell_input pre, div.highlight pre').length;
+out.codeOverflow = Array.from(article.querySelectorAll('div.cell_input pre, div.highlight pre'))
+  .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 60));
+const box = article.getBoundingClientRect();
+out.mathCut = Array.from(article.querySelectorAll('mjx-container[display="true"]'))
+  .filter(m => {
+    const b = m.getBoundingClientRect();
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(m).overflowX);
+    return b.right > box.right + 1 || (m.scrollWidth > m.clientWidth + 1 && !scrolls);
+  }).map(m => (m.getAttribute('aria-label') || m.textContent).slice(0, 60));
 return out;
 """
 
@@ -489,6 +511,37 @@ def test_internal_links_and_anchors_resolve(visited, server):
                 problems.append(f"{page}: {link} -> no element with id {frag!r}")
     assert status, "no internal links were found"
     assert not problems, "broken internal links:\n" + "\n".join(problems[:40])
+
+
+def test_code_wraps_and_math_is_never_cut(visited):
+    """At desktop width no code block scrolls sideways and no display equation is cut."""
+    for page, info in visited.items():
+        assert not info["codeOverflow"], f"{page}: code lines overflow: {info['codeOverflow'][:5]}"
+        assert not info["mathCut"], f"{page}: display equations cut: {info['mathCut'][:5]}"
+
+
+PHONE_PAGES = ("book/08_vrp_hamiltonians.html", "book/10_constrained_qaoa.html")
+
+
+def test_on_a_phone_equations_scroll_instead_of_being_cut(browser, server, visited):
+    """At a phone's width (390 px) display equations fit or scroll; screenshots *_phone.png."""
+    browser.set_window_size(390, 844)
+    try:
+        for page in PHONE_PAGES:
+            if page not in visited:
+                continue
+            browser.get(server + page)
+            assert browser.execute_async_script(WAIT_READY) == "ok"
+            info = browser.execute_script(INSPECT)
+            assert info["mjx"] > 0, f"{page}: no math typeset at phone width"
+            assert not info["mathCut"], f"{page}: equations cut on a phone: {info['mathCut'][:5]}"
+            assert not info["codeOverflow"], f"{page}: code overflows on a phone"
+            first = browser.find_element("css selector", 'mjx-container[display="true"]')
+            browser.execute_script("arguments[0].scrollIntoView()", first)
+            stem = CHAPTER_PAGE.match(page).group(1)
+            browser.save_screenshot(str(SCREENSHOTS / f"{stem}_phone.png"))
+    finally:
+        browser.set_window_size(1366, 900)
 
 
 def test_each_chapter_has_its_colab_button(visited):

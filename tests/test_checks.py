@@ -91,3 +91,61 @@ def test_choice_probability_and_learning_rate():
         chk.labels([3, 10], "y", 10)
     with pytest.raises(ValueError, match="symmetric"):
         chk.square_matrix([[0, 1], [2, 0]], "D", symmetric=True)
+
+
+# ------------------------------------------------------------------------- issue 20
+
+numpy_ints = st.integers(0, 10**6).flatmap(
+    lambda n: st.sampled_from(
+        [n, np.int64(n), np.int32(n), np.uint32(n), np.array(n), np.float64(n), np.array(float(n))]
+    )
+)
+
+
+@given(numpy_ints)
+def test_numpy_scalars_and_0d_arrays_are_numbers(n):
+    assert chk.integer(n, "n") == int(n) and type(chk.integer(n, "n")) is int
+    assert chk.real(n, "x") == float(n) and type(chk.real(n, "x")) is float
+
+
+@given(
+    st.one_of(
+        st.complex_numbers(allow_nan=False).filter(lambda z: z.imag != 0).map(np.complex128),
+        st.sampled_from([np.True_, np.array(True), np.array("3"), np.array([1]), np.float64(0.5)]),
+    )
+)
+def test_numpy_values_that_are_not_whole_numbers_are_refused_before_a_cast(x):
+    with pytest.raises(BAD):
+        chk.integer(x, "n")
+
+
+def test_the_issue_20_examples():
+    import time
+
+    from qbook.common import stats
+    from qbook.routing import evaluation, generators, instances
+
+    assert stats.rate_text(np.int64(3), 10) == stats.rate_text(3, 10)
+    assert generators.random_tsp(np.float64(4.0), 0).shape == (5, 5)
+    t0 = time.monotonic()
+    assert evaluation.random_search_probability(10**7, 1, 5 * 10**6) == pytest.approx(0.5)
+    assert time.monotonic() - t0 < 5
+    with pytest.raises(ValueError, match="n must be <="):
+        stats.wilson_interval(1, 10**400)
+    with pytest.raises(ValueError, match="tightness"):
+        generators.random_cvrp(6, 0, tightness=1e-300)
+    with pytest.raises(ValueError, match="min\\(n_optimal, n_tried\\)"):
+        evaluation.random_search_probability(2**60, 2**59, 2**40)
+    inst = instances.read_instance("E-n13-k4")
+    with pytest.raises(ValueError, match="seed must be <= 4294967295"):
+        instances.pyvrp_solve(inst, 10, seed=2**32)
+
+
+@given(st.integers(1, 40), st.data())
+def test_random_search_probability_matches_the_exact_ratio(n_tours, data):
+    from qbook.routing import evaluation
+
+    k = data.draw(st.integers(1, n_tours))
+    t = data.draw(st.integers(0, n_tours))
+    exact = 1 - math.comb(n_tours - k, t) / math.comb(n_tours, t)
+    assert evaluation.random_search_probability(n_tours, k, t) == pytest.approx(exact, rel=1e-12)

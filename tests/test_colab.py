@@ -24,8 +24,8 @@ from qbook.common import colab
 
 ROOT = Path(__file__).resolve().parent.parent
 COLAB_PY = ROOT / "qbook" / "common" / "colab.py"
-QBOOK_LEARNING = "qbook[learning] @ git+https://github.com/qbook-dev/qbook@main"
-QBOOK_CORE = "qbook @ git+https://github.com/qbook-dev/qbook@main"
+QBOOK_LEARNING = f"qbook[learning] @ git+{colab.REPOSITORY}@{colab.BRANCH}"
+QBOOK_CORE = f"qbook @ git+{colab.REPOSITORY}@{colab.BRANCH}"
 
 
 def _python(minor: int) -> str:

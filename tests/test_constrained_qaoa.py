@@ -195,8 +195,85 @@ def test_nearest_start_stays_feasible_and_transfer_start_works():
 
 
 def test_memory_bytes_counts_the_amplitudes():
-    assert tour_subspace.memory_bytes(9) >= math.factorial(9) * 64
-    assert tour_subspace.memory_bytes(10) < 2**30
+    assert tour_subspace.memory_bytes(9) >= math.factorial(9) * 5 * 8  # five complex64 vectors
+    assert tour_subspace.memory_bytes(11) < 1.2 * 2**30  # 11 customers, transferred angles
+
+
+@pytest.mark.parametrize("optimise", [True, False])
+def test_measured_peak_is_within_the_stated_bound(optimise):
+    import tracemalloc
+
+    D = generators.random_tsp(8, 21)
+    start = np.array([-0.6, -0.9, 1.1, 0.8])
+    tracemalloc.start()
+    r = qc.constrained_tsp(D, 2, 5000, 0, optimise=optimise, start=start, maxiter=5)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert r.memory_bytes == tour_subspace.memory_bytes(8, "single", optimise, 5000)
+    assert peak <= r.memory_bytes
+
+
+def test_blockwise_costs_equal_the_full_table(monkeypatch):
+    D = generators.random_tsp(6, 5)
+    full = tour_subspace.tour_space(D)
+    monkeypatch.setattr(tour_subspace, "BLOCK_CUSTOMERS", 3)  # 5 x 4 x 3 prefixes of 3! tours
+    blocks = tour_subspace.tour_space(D)
+    assert np.array_equal(full.costs, blocks.costs)
+    T = full.tours
+    assert np.allclose(full.costs, [classical.tour_cost(D, t) for t in T])
+    for r in (0, 1, 77, 719):
+        assert full.tour(r) == T[r].tolist() and full.rank(full.tour(r)) == r
+
+
+def test_fixed_angles_need_no_optimisation_and_match_the_state():
+    D = generators.random_tsp(7, 3)
+    angles = np.array([-0.6, -0.95, -1.3, 1.1, 0.8, 0.4])
+    r = qc.constrained_tsp(D, 3, 3000, 1, optimise=False, start=angles)
+    assert r.runs == [] and r.n_evals == 0
+    space = tour_subspace.tour_space(D, "single")
+    psi = tour_subspace.subspace_state(space, angles[:3], angles[3:])
+    assert np.allclose(r.probabilities, np.abs(psi) ** 2 / np.sum(np.abs(psi) ** 2), atol=1e-7)
+    assert r.p_optimal > 20 * np.mean(space.costs == space.opt_cost)
+    assert r.cost == pytest.approx(classical.tour_cost(D, r.tour))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: tour_subspace.cost_and_grad(s, [0.1 + 1j, 0.2]),
+        lambda s: tour_subspace.cost_and_grad(s, np.array([0.1, 0.2], complex)),
+        lambda s: tour_subspace.initial_state(s, [True, 2, 3]),
+        lambda s: tour_subspace.initial_state(s, [1.5, 2.5, 3.5]),
+        lambda s: tour_subspace.initial_state(s, [1.0, 2.0, 2.0]),
+        lambda s: qc.constrained_tsp(s.D, 1, 10, 0, init=[1.5, 2.5, 3.5]),
+        lambda s: qc.constrained_tsp(s.D, 1, 10, 0, init=[True, 2, 3]),
+        lambda s: s.swap(tour_subspace.initial_state(s), -1),
+        lambda s: s.swap(tour_subspace.initial_state(s), 2),
+        lambda s: s.swap(tour_subspace.initial_state(s), True),
+        lambda s: s.swap(np.ones(6), 0),
+        lambda s: tour_subspace.subspace_state(s, [0.1], [0.2], np.zeros(6, complex)),
+        lambda s: tour_subspace.subspace_state(s, [0.1], [0.2], np.full(6, 1.0 + 0j)),
+        lambda s: tour_subspace.subspace_state(s, [0.1], [0.2], np.full(5, 0.5 + 0j)),
+        lambda s: qc.optimize_angles(s, 1, grid=10**5),
+        lambda s: qc.optimize_angles(s, 1, grid=2.5),
+        lambda s: qc.constrained_tsp(s.D, 1, 10**9, 0),
+        lambda s: qc.constrained_tsp(s.D, 1, 10, 0, optimise=1),
+        lambda s: qc.constrained_tsp(s.D, 1, 10, 0, start=[0.1 + 1j, 0.2]),
+        lambda s: qc.transfer_angles([3] * 300, [0], 1),
+    ],
+)
+def test_issue_20_inputs_are_refused(call):
+    space = tour_subspace.tour_space(generators.random_tsp(3, 0))
+    with pytest.raises((ValueError, TypeError)):
+        call(space)
+
+
+def test_a_normalised_start_state_is_accepted_and_not_changed():
+    space = tour_subspace.tour_space(generators.random_tsp(3, 0))
+    psi0 = np.full(6, 6**-0.5, dtype=complex)
+    keep = psi0.copy()
+    out = tour_subspace.subspace_state(space, [0.3], [0.2], psi0)
+    assert np.array_equal(psi0, keep) and np.sum(np.abs(out) ** 2) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +283,7 @@ def test_memory_bytes_counts_the_amplitudes():
         lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 0, 10, 0),
         lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 0, 0),
         lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 10, -1),
-        lambda: qc.constrained_tsp(generators.random_tsp(11, 0), 1, 10, 0),
+        lambda: qc.constrained_tsp(generators.random_tsp(12, 0), 1, 10, 0),
         lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 10, 0, init="bogus"),
         lambda: qc.constrained_tsp(generators.random_tsp(3, 0), 1, 10, 0, order="bogus"),
     ],

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from qbook.routing import classical, cvrp, instances
+from qbook.routing import classical, cvrp, instances, local_search
 
 
 def test_split_clusters_respects_capacity_and_covers_customers():
@@ -30,28 +30,42 @@ def test_two_opt_and_repair():
     assert sorted(fixed) == [1, 2, 3, 4, 5, 6]
 
 
-def test_quantum_route_small_cluster_is_a_tour():
-    inst = instances.read_instance("E-n13-k4")
-    r = cvrp.quantum_route(
-        inst.D, [8, 5], max_constrained_customers=0, qaoa_p=1, qaoa_restarts=1, seed=0
-    )
-    assert r.method.startswith("QAOA") and r.n_qubits == 4
-    assert r.raw_tour is not None and sorted(r.raw_tour) == [5, 8]
-    assert r.raw_cost == pytest.approx(classical.tour_cost(inst.D, r.raw_tour))
-    assert r.raw_cost >= r.optimal_cost
+ANGLES = np.array([-0.6, -0.95, 1.1, 0.8])  # p = 2, in place of the transferred angles
+
+
+@pytest.fixture
+def fixed_angles(monkeypatch):
+    from qbook.routing import qaoa_constrained
+
+    monkeypatch.setattr(qaoa_constrained, "transferred_angles", lambda p, *a: ANGLES[: 2 * p])
 
 
 def test_constrained_qaoa_routes_clusters_up_to_its_size_and_never_fails_to_decode():
     inst = instances.read_instance("E-n13-k4")
     for cl in ([8, 5, 2], [1, 3, 4, 6, 7]):
-        r = cvrp.quantum_route(inst.D, cl, max_constrained_customers=5, qaoa_shots=200, seed=0)
+        r = cvrp.quantum_route(
+            inst.D, cl, max_constrained_customers=5, constrained_p=2, qaoa_shots=200, seed=0
+        )
         assert r.method.startswith("constrained QAOA")
         assert r.raw_tour is not None and sorted(r.raw_tour) == sorted(cl)
         assert r.raw_cost >= r.optimal_cost and r.null_sampled_cost >= r.optimal_cost
-    r = cvrp.quantum_route(
-        inst.D, [1, 3, 4, 6, 7, 9], max_constrained_customers=5, samples=200, restarts=1, seed=0
-    )
-    assert r.method == "minimal"
+
+
+def test_longer_clusters_go_to_the_local_search_with_its_null_beside(fixed_angles):
+    inst = instances.read_instance("P-n19-k2")
+    cl = list(range(1, 11))
+    kw = dict(max_constrained_customers=5, constrained_p=2, window=5, qaoa_shots=300, seed=1)
+    r = cvrp.quantum_route(inst.D, cl, **kw)
+    assert r.method.startswith("local search w=5")
+    assert sorted(r.raw_tour) == cl and r.raw_cost >= r.optimal_cost - 1e-9
+    assert r.raw_cost <= r.start_cost + 1e-9  # accepts improvements only
+    assert r.exact_window_cost >= r.optimal_cost - 1e-9
+    sub = [0, *cl]
+    D = inst.D[np.ix_(sub, sub)]
+    null = local_search.local_search(D, solver="null", width=5, shots=300, seed=1, p=2)
+    assert r.null_sampled_cost == pytest.approx(null.cost)
+    m = cvrp.quantum_route(inst.D, cl[:4], routine="minimal", samples=100, restarts=1, seed=0)
+    assert m.method == "minimal" and m.null_sampled_cost >= m.optimal_cost - 1e-9
 
 
 def test_infeasible_decode_is_reported_not_hidden():
@@ -69,5 +83,13 @@ def test_bad_input():
         cvrp.quantum_two_phase(inst, [[1, 2]])
     with pytest.raises(ValueError):
         cvrp.quantum_route(inst.D, [])
+    for kw in (
+        {"routine": "qaoa"},
+        {"window": 1},
+        {"window": 12},
+        {"max_constrained_customers": 12},
+    ):
+        with pytest.raises(ValueError):
+            cvrp.quantum_route(inst.D, [1, 2], **kw)
     with pytest.raises(TypeError, match="Instance"):
         cvrp.split_clusters("E-n13-k4")

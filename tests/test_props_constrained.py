@@ -12,6 +12,7 @@ from qbook.routing import qaoa_constrained as qc
 
 COVERED = [
     "qbook.routing.tour_subspace.check_angles",
+    "qbook.routing.tour_subspace.bytes_text",
     "qbook.routing.tour_subspace.check_n",
     "qbook.routing.tour_subspace.check_space",
     "qbook.routing.qaoa.cost_layer",
@@ -36,6 +37,12 @@ COVERED = [
     "qbook.routing.tour_subspace.tour_space",
     "qbook.routing.tour_subspace.tour_table",
     "qbook.routing.qaoa_constrained.transfer_angles",
+    "qbook.routing.qaoa_constrained.transferred_angles",  # test_transferred_angles_are_cached
+    "qbook.routing.local_search.LocalSearchResult",  # tests/test_local_search.py
+    "qbook.routing.local_search.best_random_order",
+    "qbook.routing.local_search.local_search",
+    "qbook.routing.local_search.window_matrix",
+    "qbook.routing.local_search.window_starts",
 ]
 
 FAST = settings(max_examples=25, deadline=None)
@@ -97,7 +104,7 @@ def test_swap_table_is_a_fixed_point_free_involution(m):
     assert np.array_equal(s[s], np.arange(s.size)) and np.all(s != np.arange(s.size))
 
 
-@pytest.mark.parametrize("bad", [*BAD, 0, 1, 11])
+@pytest.mark.parametrize("bad", [*BAD, 0, 1, 12])
 def test_table_sizes_rejected(bad):
     with pytest.raises((ValueError, TypeError)):
         tour_subspace.swap_table(bad)
@@ -130,7 +137,7 @@ def test_tour_space_rejects_bad_matrices(D):
 
 def test_tour_space_rejects_too_many_customers_and_bad_precision():
     with pytest.raises(ValueError):
-        tour_subspace.tour_space(generators.random_tsp(11, 0))
+        tour_subspace.tour_space(generators.random_tsp(12, 0))
     with pytest.raises(ValueError):
         tour_subspace.tour_space(generators.random_tsp(3, 0), precision="half")
 
@@ -226,15 +233,17 @@ def test_transfer_angles_shape_and_bad_input():
 
 
 @FAST
-@given(n=st.integers(1, 10))
-def test_memory_bytes_grows_with_n_factorial(n):
+@given(n=st.integers(1, 11), shots=st.integers(0, 10**6))
+def test_memory_bytes_grows_with_n_factorial(n, shots):
     single, double = tour_subspace.memory_bytes(n), tour_subspace.memory_bytes(n, "double")
-    assert math.factorial(n) * 64 <= single < double
+    assert math.factorial(n) * 28 <= single < double
+    lean = tour_subspace.memory_bytes(n, optimise=False, shots=shots)
+    assert lean < tour_subspace.memory_bytes(n, optimise=True, shots=shots)
     if n > 1:
         assert single > tour_subspace.memory_bytes(n - 1)
 
 
-@pytest.mark.parametrize("bad", [*BAD, 0, 11])
+@pytest.mark.parametrize("bad", [*BAD, 0, 12])
 def test_memory_bytes_rejects_bad_input(bad):
     with pytest.raises((ValueError, TypeError)):
         tour_subspace.memory_bytes(bad)
@@ -371,12 +380,32 @@ def test_p_optimal_within_grows_with_shots_and_rejects_bad_shots(shots):
             r.p_optimal_within(bad)
 
 
+def test_transferred_angles_are_cached_and_checked(monkeypatch):
+    calls = []
+
+    def fake(sizes, seeds, p, init, order):
+        calls.append((tuple(sizes), tuple(seeds), p, init, order))
+        return np.arange(2.0 * p)
+
+    monkeypatch.setattr(qc, "transfer_angles", fake)
+    qc._transferred.cache_clear()
+    a = qc.transferred_angles(2)
+    a[0] = 99.0  # a fresh array each call: the cache cannot be changed from outside
+    assert qc.transferred_angles(2).tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert calls == [(qc.TRANSFER_SIZES, qc.TRANSFER_SEEDS, 2, "uniform", "parity")]
+    qc._transferred.cache_clear()
+    for bad in ((0,), (2.5,), (True,), (2, "bogus"), (2, "uniform", "random")):
+        with pytest.raises((ValueError, TypeError)):
+            qc.transferred_angles(*bad)
+
+
 @pytest.mark.parametrize("bad", [None, "3", 2.5, True, -1, 0, 99])
 def test_subspace_checks_refuse_what_cannot_be_right(bad):
     with pytest.raises((TypeError, ValueError)):
         tour_subspace.check_n(bad, "n")
-    with pytest.raises((TypeError, ValueError)):
-        tour_subspace.check_angles([0.1, bad], [0.2, 0.3])
+    if bad is None or isinstance(bad, (str, bool)):  # numbers are angles
+        with pytest.raises((TypeError, ValueError)):
+            tour_subspace.check_angles([0.1, bad], [0.2, 0.3])
     with pytest.raises(TypeError):
         tour_subspace.check_space(bad)
 
@@ -389,3 +418,25 @@ def test_subspace_checks_pass_good_values_through(g):
     assert tour_subspace.check_n(3, "n") == 3
     space = tour_subspace.tour_space(generators.random_tsp(3, 0))
     assert tour_subspace.check_space(space) is space
+
+
+@FAST
+@given(n=st.integers(0, 2**100))
+def test_bytes_text_reads_back_to_the_count(n):
+    text = tour_subspace.bytes_text(n)
+    if text.startswith("2^"):
+        assert 2 ** int(text[2:-2]) <= n
+        return
+    value, unit = text.split()
+    k = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB").index(unit)
+    assert float(value) >= 1 or n == 0
+    assert abs(float(value) * 1024**k - n) <= 0.01 * n + 1
+
+
+def test_bytes_text_examples_and_bad_input():
+    assert tour_subspace.bytes_text(2**28) == "256 MiB"
+    assert tour_subspace.bytes_text(512) == "512 B"
+    assert tour_subspace.bytes_text(3 * 2**29) == "1.5 GiB"
+    for bad in (-1, 2.5, None, "1", True, float("nan")):
+        with pytest.raises((ValueError, TypeError)):
+            tour_subspace.bytes_text(bad)

@@ -104,11 +104,12 @@ def test_results_dir_and_plot(monkeypatch, tmp_path):
 
 
 def test_read_json_rows_reads_lists_and_row_dicts_and_skips_malformed_files(tmp_path):
-    (tmp_path / "a.json").write_text(json.dumps([{"x": 1}, 3]))
-    (tmp_path / "b.json").write_text(json.dumps({"rows": [{"y": 2}]}))
+    (tmp_path / "a.json").write_text(json.dumps([{"value": 1}, 3], indent=1))
+    (tmp_path / "b.json").write_text(json.dumps({"rows": [{"value": 2.5}]}))
     (tmp_path / "c.json").write_text("{not json")
-    assert results.read_json_rows(tmp_path / "a.json") == [{"x": 1}]
-    assert results.read_json_rows(tmp_path / "b.json") == [{"y": 2}]
+    with pytest.warns(UserWarning, match=r"a\.json:5: .*not a JSON object"):
+        assert results.read_json_rows(tmp_path / "a.json") == [{"value": 1}]
+    assert results.read_json_rows(tmp_path / "b.json") == [{"value": 2.5}]
     with pytest.warns(UserWarning, match="malformed"):
         assert results.read_json_rows(tmp_path / "c.json") == []
     with pytest.raises((TypeError, ValueError)):

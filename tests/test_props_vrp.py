@@ -173,15 +173,14 @@ def test_shipped_instances_cluster_and_solve(inst):
 
 
 def test_quantum_routes_are_tours(inst):
-    res = cvrp.quantum_route(inst.D, [3, 5], qaoa_restarts=1, qaoa_shots=20, qaoa_maxiter=10)
+    res = cvrp.quantum_route(inst.D, [3, 5], qaoa_shots=20, constrained_p=1)
     assert isinstance(res, cvrp.ClusterResult)
     assert sorted(res.repaired_tour) == [3, 5] and res.repaired_cost >= res.optimal_cost - 1e-9
     two = cvrp.quantum_two_phase(
         inst,
         clustering.cluster(inst),
-        qaoa_restarts=1,
         qaoa_shots=10,
-        qaoa_maxiter=5,
+        constrained_p=1,
         samples=10,
         restarts=1,
     )

@@ -25,6 +25,12 @@ def _is_bool(x: Any) -> bool:
     return isinstance(x, (bool, np.bool_))
 
 
+def _brief(v: Any) -> str:
+    """A value for an error message, never thousands of digits long."""
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
 def real(
     x: Any,
     name: str,
@@ -75,10 +81,10 @@ def learning_rate(x: Any, name: str = "learning_rate") -> float:
 
 def integer(x: Any, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
     """A whole number in ``[lo, hi]``: ints, or floats with no fractional part; never a bool."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]  # the NumPy scalar (a bool stays a bool)
     if _is_bool(x):
         raise TypeError(f"{name} must be an integer, got the bool {x}")
-    if isinstance(x, np.ndarray) and x.ndim == 0:
-        x = x.item()
     if isinstance(x, (numbers.Integral, np.integer)):
         v = int(x)
     elif isinstance(x, (numbers.Real, np.floating)) and not np.iscomplexobj(x):
@@ -92,9 +98,9 @@ def integer(x: Any, name: str, *, lo: int | None = None, hi: int | None = None) 
         raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r:.60}")
     if lo is not None and v < lo:
         want = "non-negative" if lo == 0 else "positive" if lo == 1 else f">= {lo}"
-        raise ValueError(f"{name} must be {want}, got {v}")
+        raise ValueError(f"{name} must be {want}, got {_brief(v)}")
     if hi is not None and v > hi:
-        raise ValueError(f"{name} must be <= {hi}, got {v}")
+        raise ValueError(f"{name} must be <= {hi}, got {_brief(v)}")
     return v
 
 
@@ -104,11 +110,22 @@ def count(x: Any, name: str, *, lo: int = 0, hi: int | None = None) -> int:
     return integer(x, name, lo=lo, hi=2**62 if hi is None else hi)
 
 
-def seed(x: Any, name: str = "seed", *, allow_none: bool = False) -> int | None:
-    """A random seed: a non-negative int (or None where allowed)."""
+def seed(
+    x: Any, name: str = "seed", *, allow_none: bool = False, hi: int | None = None
+) -> int | None:
+    """A random seed: a non-negative int (or None where allowed), at most ``hi`` (e.g.
+    ``2**32 - 1`` for libraries that keep a 32-bit seed)."""
     if x is None and allow_none:
         return None
-    return integer(x, name, lo=0)
+    return integer(x, name, lo=0, hi=hi)
+
+
+def work(size: int, name: str, limit: int, what: str = "steps") -> int:
+    """Bound the work one call may be asked to do: ``size`` (already an int) at most ``limit``,
+    else a ValueError that says how much was asked for, so that nothing hangs."""
+    if size > limit:
+        raise ValueError(f"{name} asks for {_brief(size)} {what}; at most {limit} in one call")
+    return size
 
 
 def rng_or_seed(x: Any, name: str = "seed") -> int | np.random.Generator:
@@ -459,3 +476,15 @@ def path_like(x: Any, name: str) -> Any:
     if not isinstance(x, (str, os.PathLike)):
         raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(x).__name__}")
     return x
+
+
+def permutation(x: Any, name: str, n: int) -> list[int]:
+    """Each of ``1..n`` exactly once, as Python ints: whole numbers only, checked entry by entry
+    before any cast (a bool, ``2.5`` or a complex entry is refused, not rounded or coerced)."""
+    if x is None or isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{name} must be a sequence of customer numbers, got {type(x).__name__}")
+    items = x.tolist() if isinstance(x, np.ndarray) else list(x)
+    out = [integer(v, f"{name}[{k}]") for k, v in enumerate(items)]
+    if sorted(out) != list(range(1, n + 1)):
+        raise ValueError(f"{name} must visit each of the customers 1..{n} exactly once, got {out}")
+    return out

@@ -19,15 +19,21 @@ nothing. Introduced in the introduction ("Three ways to read this book").
 from __future__ import annotations
 
 import importlib.metadata as _md
+import numbers
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 
+# The book's home, copied from _config.yml's `repository:` by `make home` (tools/home.py; this
+# file runs on Colab before qbook is installed, so it cannot read _config.yml). Edit it there.
 REPOSITORY = "https://github.com/qbook-dev/qbook"
 BRANCH = "main"
-RAW_URL = f"https://raw.githubusercontent.com/qbook-dev/qbook/{BRANCH}/qbook/common/colab.py"
+RAW_URL = (
+    REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/", 1)
+    + f"/{BRANCH}/qbook/common/colab.py"
+)
 
 # Exactly the stack the book is tested with; each pin lies inside pyproject.toml's `learning`
 # extra and core dependencies (tests/test_colab.py checks).
@@ -118,10 +124,13 @@ def _check_version(value: object, name: str) -> tuple[int, int]:
     if (
         not isinstance(value, (tuple, list))
         or len(value) < 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value[:2])
+        or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
+            for v in value[:2]
+        )
     ):
         raise TypeError(f"{name} must be a (major, minor) pair of integers, got {value!r}")
-    return (value[0], value[1])
+    return (int(value[0]), int(value[1]))
 
 
 def qbook_requirement(learning: bool, branch: str = BRANCH) -> str:

@@ -14,8 +14,11 @@ returns the latest run of each chapter (or every run). Benchmarks write
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import errno
 import json
+import math
 import os
 import secrets
 import warnings
@@ -140,7 +143,10 @@ class Recorder:
 
 
 def _append_line(path: Path, line: str) -> None:
-    """Append one line with a single ``O_APPEND`` write, under an exclusive ``flock``."""
+    """Append one line whole, or raise: a single ``O_APPEND`` write under an exclusive
+    ``flock``, checked (a short write, as on a full disk, is cut off again so that no truncated
+    row stays in the file) and flushed to disk with ``fsync``."""
+    data = line.encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         try:
@@ -149,7 +155,23 @@ def _append_line(path: Path, line: str) -> None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except ImportError:  # pragma: no cover - Windows: O_APPEND alone
             pass
-        os.write(fd, line.encode())
+        size = os.fstat(fd).st_size
+        try:
+            written = os.write(fd, data)
+        except OSError as exc:
+            written, why = -1, exc
+        else:
+            why = None
+        if written != len(data):
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)  # take back the part of the row that got in
+            got = "nothing" if written < 0 else f"{written} of {len(data)} bytes"
+            raise OSError(
+                errno.ENOSPC if why is None else why.errno,
+                f"{path}: the result row was not recorded (wrote {got}"
+                f"{'' if why is None else f'; {why.strerror}'}); is the disk full?",
+            ) from why
+        os.fsync(fd)
     finally:
         os.close(fd)  # closing releases the lock
 
@@ -167,14 +189,18 @@ def load_results(*directories: str | os.PathLike, runs: str = "latest") -> list[
 
     ``runs="latest"`` keeps, for each chapter file, the rows of its most recently started run
     (rows written before runs had ids count as one older run); ``runs="all"`` keeps every row.
-    A malformed line is reported in one warning naming the file and line number, and skipped;
-    a malformed ``.json`` file is reported and skipped the same way.
+    A malformed line, or a row whose ``value`` is missing, not a number or not finite, is
+    reported in a warning naming the file and line number, and skipped; a malformed ``.json``
+    file is reported and skipped the same way. A folder given that does not exist is a
+    ValueError (the default folders may be missing: no results yet).
     """
     runs = chk.choice(runs, "runs", ("latest", "all"))
-    dirs = [Path(chk.path_like(d, "directories")) for d in directories] or [
-        results_dir(),
-        repo_root() / "benchmarks" / "results",
-    ]
+    dirs = [Path(chk.path_like(d, "directories")) for d in directories]
+    for d in dirs:
+        if not d.is_dir():
+            what = "is not a folder" if d.exists() else "does not exist"
+            raise ValueError(f"results folder {d} {what}")
+    dirs = dirs or [results_dir(), repo_root() / "benchmarks" / "results"]
     rows: list[dict[str, Any]] = []
     for d in dirs:
         if not d.is_dir():
@@ -187,38 +213,106 @@ def load_results(*directories: str | os.PathLike, runs: str = "latest") -> list[
     return rows
 
 
+def _row_problem(row: Any) -> str | None:
+    """Why a result row cannot be used, or None: a JSON object with a finite number as
+    ``value`` and, where present, strings as ``chapter``, ``experiment`` and ``metric``."""
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    if "value" not in row:
+        return "no value"
+    v = row["value"]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return f"value {v!r:.40} is not a number"
+    if not math.isfinite(v):
+        return f"value {v} is not finite"
+    for key in ("chapter", "experiment", "metric"):
+        if key in row and not isinstance(row[key], str):
+            return f"{key} {row[key]!r:.40} is not a string"
+    return None
+
+
+def _array_items(text: str) -> list[tuple[int, Any]] | None:
+    """``(line, item)`` for each item of the JSON file's row list (a top-level list, or the
+    list under ``"rows"``), or None when the text is not laid out that way."""
+    dec = json.JSONDecoder()
+    try:
+        top, _ = dec.raw_decode(text, len(text) - len(text.lstrip()))
+    except json.JSONDecodeError:
+        return None
+    if isinstance(top, list):
+        pos = text.index("[")
+    elif isinstance(top, dict) and isinstance(top.get("rows"), list):
+        import re
+
+        m = re.search(r'"rows"\s*:\s*\[', text)
+        if m is None:
+            return None
+        pos = m.end() - 1
+    else:
+        return None
+    out, pos = [], pos + 1
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            return out
+        try:
+            item, end = dec.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return None
+        out.append((text.count("\n", 0, pos) + 1, item))
+        pos = end
+
+
 def read_json_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of one benchmark result file (a list, or ``{"rows": [...]}``); a malformed file
-    is reported in one warning and gives no rows. Introduced in chapter 13, Results."""
+    is reported in one warning and gives no rows, a bad row (see :func:`load_results`) in a
+    warning naming ``<file>:<line>``, and is skipped. Introduced in chapter 13, Results."""
     path = Path(chk.path_like(path, "path"))
     try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
+        data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         warnings.warn(f"{path}: malformed JSON ({exc}); file skipped", stacklevel=3)
         return []
-    data = data if isinstance(data, list) else data.get("rows", [])
-    return [r for r in data if isinstance(r, dict)]
+    if not isinstance(data, list) and not (
+        isinstance(data, dict) and isinstance(data.get("rows", []), list)
+    ):
+        warnings.warn(f"{path}: not a list of rows; file skipped", stacklevel=3)
+        return []
+    items = _array_items(text)
+    if items is None:  # unusual layout: number the rows instead of the lines
+        listed = data if isinstance(data, list) else data.get("rows", [])
+        items = [(f"row {k}", r) for k, r in enumerate(listed)]
+    return _usable(path, [(line, row, None) for line, row in items])
 
 
-def read_jsonl_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The rows of one ``results/*.jsonl`` file; a malformed line is skipped with a warning that
-    names ``<file>:<line>``. Introduced in chapter 13, Results."""
-    path = Path(chk.path_like(path, "path"))
+def _usable(path: Path, items: list[tuple[Any, Any, str | None]]) -> list[dict[str, Any]]:
+    """The rows of ``(line, row, why not JSON)`` that :func:`_row_problem` passes; a warning
+    naming ``<file>:<line>`` for each other one."""
     rows = []
-    for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            row, why = None, str(exc)
-        else:
-            why = "not a JSON object"
-        if not isinstance(row, dict):
-            warnings.warn(f"{path}:{lineno}: malformed result line skipped ({why})", stacklevel=3)
+    for line, row, why in items:
+        why = why or _row_problem(row)
+        if why is not None:
+            warnings.warn(f"{path}:{line}: malformed result line skipped ({why})", stacklevel=4)
             continue
         rows.append(row)
     return rows
+
+
+def read_jsonl_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The rows of one ``results/*.jsonl`` file; a malformed line, or a bad row (see
+    :func:`load_results`), is skipped with a warning that names ``<file>:<line>``.
+    Introduced in chapter 13, Results."""
+    path = Path(chk.path_like(path, "path"))
+    items = []
+    for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        if line.strip():
+            try:
+                items.append((lineno, json.loads(line), None))
+            except json.JSONDecodeError as exc:
+                items.append((lineno, None, f"not JSON: {exc}"))
+    return _usable(path, items)
 
 
 def _latest_run(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

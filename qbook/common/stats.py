@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import math
 
+from qbook.common import checks as chk
+
 __all__ = ["wilson_interval", "rate_text"]
 
 
 def _check_counts(k: int, n: int) -> tuple[int, int]:
-    for name, v in (("k", k), ("n", n)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise TypeError(f"{name} must be a whole number, got {v!r}")
-        if int(v) != v:
-            raise ValueError(f"{name} must be a whole number, got {v!r}")
-    k, n = int(k), int(n)
+    k = chk.count(k, "k")
+    n = chk.count(n, "n")
     if n < 1:
         raise ValueError(f"n must be at least 1 (trials), got {n}")
-    if not 0 <= k <= n:
+    if k > n:
         raise ValueError(f"k must be in 0..n = 0..{n} (successes), got {k}")
     return k, n
 
@@ -34,8 +32,7 @@ def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float
     Introduced in chapter 11, The minimal encoding.
     """
     k, n = _check_counts(k, n)
-    if isinstance(z, bool) or not isinstance(z, int | float) or not math.isfinite(z) or z <= 0:
-        raise ValueError(f"z must be a positive finite number, got {z!r}")
+    z = chk.positive(z, "z")
     p = k / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -53,5 +50,6 @@ def rate_text(k: int, n: int) -> str:
 
     Introduced in chapter 11, The minimal encoding.
     """
+    k, n = _check_counts(k, n)
     lo, hi = wilson_interval(k, n)
-    return f"{int(k)} of {int(n)}, {100 * lo:.0f}-{100 * hi:.0f}%"
+    return f"{k} of {n}, {100 * lo:.0f}-{100 * hi:.0f}%"

@@ -393,28 +393,56 @@ def download(
         return _download(entry, dest, timeout, deadline)
 
 
+#: Bytes asked of the server per read: small, so the deadline is checked often however slowly
+#: the bytes come.
+READ_CHUNK = 1 << 16
+
+
+def _remaining(deadline: float, where: str) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError(f"{where}: not finished before the deadline")
+    return left
+
+
 def _download(entry: SvhnFile, dest: Path, timeout: float, deadline: float) -> Path:
+    """Fetch into a temporary file, verify, move in place. The socket timeout is never longer
+    than the time left, and each read returns what has arrived (``read1``), so a server that
+    stalls or trickles a byte a second cannot hold the call much past ``deadline``."""
+    import http.client
+
     from tqdm.auto import tqdm
 
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     where = f"download of {entry.url} to {dest}"
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(entry.url, timeout=timeout) as r:
+        first = min(timeout, _remaining(deadline, where))
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(entry.url, timeout=first) as r:
             announced = r.headers.get("Content-Length")
             if announced is not None and announced.isdigit() and int(announced) != entry.size:
                 raise ValueError(
                     f"{where}: the server announces {announced} bytes, the registry {entry.size}"
                 )
+            sock = getattr(getattr(getattr(r, "fp", None), "raw", None), "_sock", None)
+            read = getattr(r, "read1", r.read)
             got = 0
             with tqdm(total=entry.size, unit="B", unit_scale=True, desc=entry.filename) as bar:
-                while block := r.read(min(1 << 20, entry.size + 1 - got)):
+                while True:
+                    left = _remaining(deadline, where)
+                    if sock is not None:
+                        sock.settimeout(min(timeout, left))
+                    try:
+                        block = read(min(READ_CHUNK, entry.size + 1 - got))
+                    except TimeoutError:
+                        _remaining(deadline, where)  # the deadline's error when it has passed
+                        raise TimeoutError(f"{where}: no data for {timeout} s") from None
+                    if not block:
+                        break
                     out.write(block)
                     got += len(block)
                     bar.update(len(block))
                     if got > entry.size:
                         raise ValueError(f"{where}: more than the registry's {entry.size} bytes")
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{where}: not finished before the deadline")
             if got != entry.size:
                 raise ConnectionError(f"{where} interrupted: {got} of {entry.size} bytes")
         try:
@@ -424,6 +452,9 @@ def _download(entry: SvhnFile, dest: Path, timeout: float, deadline: float) -> P
                 f"{where}: {str(exc).replace(tmp_name, 'the downloaded file')}"
             ) from None
         os.replace(tmp_name, dest)
+    except http.client.HTTPException as exc:  # a broken response: not an OSError of its own
+        Path(tmp_name).unlink(missing_ok=True)
+        raise ConnectionError(f"{where}: bad HTTP response ({type(exc).__name__}: {exc})") from None
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
@@ -435,29 +466,32 @@ def fetch_svhn_file(
     folder: str | os.PathLike | None = None,
     registry: Mapping[str, SvhnFile] | None = None,
     download_ok: bool = True,
+    deadline_s: float = DOWNLOAD_DEADLINE_S,
 ) -> Path:
     """Path of a verified local copy of SVHN's ``split`` file, downloading it if needed.
 
     A cached file with the wrong size or hash is reported and fetched again. Processes that
     share the cache take turns through a lock file, so exactly one heals a damaged file and
     the others then find it verified. Raises FileNotFoundError when the file is not cached and
-    ``download_ok`` is False.
+    ``download_ok`` is False or ``$QBOOK_OFFLINE`` is set (for a network URL), TimeoutError when it is not in place within ``deadline_s``.
     """
     entry = _entry(split, registry)
     download_ok = chk.boolean(download_ok, "download_ok")
+    deadline_s = chk.positive(deadline_s, "deadline_s")
     if cache_dir(folder).exists() and not cache_dir(folder).is_dir():
         raise ValueError(f"folder {cache_dir(folder)} exists but is not a folder")
     path = cache_dir(folder) / entry.filename
     if _verified(path, entry, report=False):  # the common case needs no lock
         return path
-    deadline = time.monotonic() + DOWNLOAD_DEADLINE_S
+    deadline = time.monotonic() + deadline_s
     path.parent.mkdir(parents=True, exist_ok=True)
     with _cache_lock(path, deadline):
         _remove_stale_parts(path)
         if _verified(path, entry, report=True):  # another process healed it meanwhile
             return path
-        if not download_ok:
-            raise FileNotFoundError(f"{path} is not cached and downloading is not allowed")
+        if not download_ok or (is_offline() and not entry.url.startswith("file:")):
+            why = "offline ($QBOOK_OFFLINE)" if download_ok else "downloading is not allowed"
+            raise FileNotFoundError(f"{path} is not cached and {why}")
         return _download(entry, path, CONNECT_TIMEOUT_S, deadline)
 
 
@@ -495,6 +529,7 @@ def load_svhn(
     n: int | None = None,
     seed: int = 0,
     registry: Mapping[str, SvhnFile] | None = None,
+    deadline_s: float = DOWNLOAD_DEADLINE_S,
 ) -> SVHN:
     """Load one split of SVHN Format 2, or its synthetic stand-in; say which.
 
@@ -503,7 +538,9 @@ def load_svhn(
     ``source="synthetic"``: :func:`~qbook.learning.synthetic.synthetic_svhn`; ``source="auto"``: SVHN when it is cached,
     else a download attempt unless ``$QBOOK_OFFLINE=1``, else the stand-in with a one-line
     notice. ``n`` keeps that many images (a deterministic subsample of SVHN, the first ``n``
-    synthetic images); ``None`` keeps all. Introduced in chapter 1.
+    synthetic images); ``None`` keeps all. A download (and a wait for another process's) that
+    is not done within ``deadline_s`` seconds fails, and ``"auto"`` falls back. Introduced in
+    chapter 1.
     """
     if not isinstance(source, str) or source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
@@ -511,10 +548,13 @@ def load_svhn(
     if n is not None:
         n = chk.count(n, "n", lo=1)
     seed = chk.seed(seed)
+    deadline_s = chk.positive(deadline_s, "deadline_s")
     folder = cache_dir(data_dir)
     if source in ("svhn", "auto"):
         try:
-            path = fetch_svhn_file(split, folder, registry, download_ok=not is_offline())
+            path = fetch_svhn_file(
+                split, folder, registry, download_ok=not is_offline(), deadline_s=deadline_s
+            )
         except (OSError, ValueError) as exc:
             if source == "svhn":
                 raise

@@ -10,6 +10,8 @@
   :mod:`~qbook.routing.qaoa_constrained`: QAOA that never leaves the tours (ch. 10);
 * :mod:`~qbook.routing.minimal`, :mod:`~qbook.routing.minimal_solve`,
   :mod:`~qbook.routing.evaluation`: the minimal encoding on ``1 + log2(n)`` qubits (ch. 11);
-* :mod:`~qbook.routing.cvrp`, :mod:`~qbook.routing.generators`: the end-to-end pipeline and the
-  random instances that test it on cases it was not tuned on (ch. 12).
+* :mod:`~qbook.routing.cvrp`, :mod:`~qbook.routing.local_search`,
+  :mod:`~qbook.routing.generators`: the end-to-end pipeline, the quantum local search for routes
+  past the constrained QAOA's size, and the random instances that test them on cases they were
+  not tuned on (ch. 12).
 """

@@ -63,7 +63,7 @@ def check_tour(tour: Sequence[int], n_nodes: int, name: str = "tour") -> list[in
     Introduced in chapter 8; the QUBO decoders of :mod:`qbook.routing.vrp_qubo` check with it.
     """
     n_nodes = chk.count(n_nodes, "n_nodes", lo=1)
-    return chk.tour(tour, name, n_nodes - 1)
+    return chk.tour(tour, chk.string(name, "name"), n_nodes - 1)
 
 
 def tour_cost(D: np.ndarray, tour: Sequence[int]) -> float:

@@ -2,11 +2,13 @@
 
 Introduced in chapter 12, "CVRP end to end". Phase one is classical and respects capacity
 (:func:`qbook.routing.clustering.cluster` from chapter 8, or :func:`split_clusters` here, a route-first /
-cluster-second split after {cite}`beasley1983`); phase two solves each cluster's TSP with a
-quantum routine: QAOA in the complete encoding where the qubits fit (:mod:`qbook.routing.qaoa`), the
-minimal encoding otherwise (:mod:`qbook.routing.minimal`). The raw quantum tours and the tours after an
-optional classical repair / 2-opt are kept apart, and infeasible decodes are counted, never
-hidden.
+cluster-second split after {cite}`beasley1983`); phase two routes each cluster with a routine
+whose raw answer is always a tour: the constrained QAOA of chapter 10
+(:mod:`qbook.routing.qaoa_constrained`) up to its exact size, the quantum local search
+(:mod:`qbook.routing.local_search`) beyond. The minimal encoding (:mod:`qbook.routing.minimal`)
+stays available as a measured comparison (``routine="minimal"``). The raw quantum tours and the
+tours after an optional classical repair / 2-opt are kept apart, every raw column has its null
+with the same budget, and infeasible decodes are counted, never hidden.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from qbook.routing import (
     classical,
     clustering,
     instances,
+    local_search,
     minimal_solve,
     qaoa_constrained,
-    qaoa_tsp,
     vrp_qubo,
 )
 from qbook.routing.classical import two_opt
@@ -168,32 +170,24 @@ def null_tour(n_customers: int, D: np.ndarray, seed: int) -> list[int]:
 
 def null_sampled_tour(D: np.ndarray, shots: int, seed: int) -> list[int]:
     """The null baseline of the raw column for sampling decoders: the best of ``shots`` uniformly
-    random tours (no quantum state, no local search), drawn with ``seed``.
+    random tours (no quantum state, no local search), drawn with ``seed``
+    (:func:`qbook.routing.local_search.best_random_order`).
 
     A "best of the shots" decoder on a few customers sees most tours whatever the state; this
     is what it would find from a uniform distribution. Introduced in chapter 12.
     """
     D = classical.check_distance_matrix(D, symmetric=False)
-    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
-        raise ValueError(f"shots must be a positive int, got {shots!r}")
-    seed = chk.seed(seed)
-    if int(shots) > 10**7:
-        raise ValueError(f"shots must be at most 10**7, got {shots}")
-    n = D.shape[0] - 1
-    if n < 1:
+    if D.shape[0] < 2:
         raise ValueError("D needs at least one customer")
-    rng = np.random.default_rng(seed)
-    perms = np.argsort(rng.random((int(shots), n)), axis=1) + 1
-    legs = D[0, perms[:, 0]] + D[perms[:, -1], 0]
-    if n > 1:
-        legs = legs + D[perms[:, :-1], perms[:, 1:]].sum(1)
-    return [int(c) for c in perms[int(np.argmin(legs))]]
+    return local_search.best_random_order(D, shots, seed)[1]
 
 
 @dataclass
 class ClusterResult:
     """One cluster's quantum routing: raw decode (``raw_tour`` None when infeasible), repaired,
-    and the null baseline (repair and 2-opt from a random bitstring, same seed)."""
+    the null baseline of the repaired column (repair and 2-opt from a random bitstring, same
+    seed) and of the raw column (``null_sampled_cost``: the same budget without a quantum state),
+    and for the local search its start tour's cost and the exact-window search's cost."""
 
     customers: list[int]
     method: str
@@ -206,6 +200,8 @@ class ClusterResult:
     wall_time: float
     null_cost: float = float("nan")
     null_sampled_cost: float = float("nan")
+    start_cost: float = float("nan")
+    exact_window_cost: float = float("nan")
 
 
 @dataclass
@@ -258,19 +254,6 @@ class QuantumCVRPResult:
         return out
 
 
-def _route_qaoa(D: np.ndarray, n: int, p: int, restarts: int, shots: int, maxiter: int, seed: int):
-    """Complete-encoding QAOA, optimised on the state vector, then sampled: the best valid shot
-    (none valid: the lowest-energy shot, which decodes as infeasible)."""
-    from qbook.routing import qaoa
-
-    prob = qaoa_tsp.tsp_problem(D)
-    res = qaoa.optimize(prob.diag, p_max=p, restarts=restarts, seed=seed, maxiter=maxiter)
-    idx = qaoa.sample(res.runs[-1].probs, shots, seed=seed)
-    ok = prob.feasible[idx]
-    pick = idx[ok][np.argmin(prob.diag[idx[ok]])] if ok.any() else idx[np.argmin(prob.diag[idx])]
-    return qaoa.bitstrings(n * n)[pick]
-
-
 def _route_minimal(D: np.ndarray, n: int, seed: int, **options):
     """Minimal encoding on the cluster's TSP QUBO; valid sampled tours compete first."""
 
@@ -281,17 +264,19 @@ def _route_minimal(D: np.ndarray, n: int, seed: int, **options):
     return r.x, r.n_qubits
 
 
+ROUTINES = ("auto", "minimal")
+
+
 def quantum_route(
     D_full: np.ndarray,
     customers: Sequence[int],
     *,
     max_constrained_customers: int = 8,
-    constrained_p: int = 2,
-    max_qaoa_qubits: int = 9,
-    qaoa_p: int = 2,
-    qaoa_restarts: int = 3,
+    constrained_p: int = 3,
     qaoa_shots: int = 2000,
-    qaoa_maxiter: int = 120,
+    window: int = 8,
+    max_passes: int = 3,
+    routine: str = "auto",
     layers: int | None = None,
     restarts: int = 3,
     big_restarts: int | None = None,
@@ -301,21 +286,25 @@ def quantum_route(
     decode_likely: bool = True,
     seed: int = 0,
 ) -> ClusterResult:
-    """Solve one cluster's TSP with a quantum routine and decode it honestly.
+    """Solve one cluster's TSP with a quantum routine whose raw answer is a tour.
 
-    Routines, in order: a single customer needs none ("trivial"); up to
-    ``max_constrained_customers`` the constraint-preserving QAOA of chapter 10
-    (:func:`qbook.routing.qaoa_constrained.constrained_tsp`, depth ``constrained_p``, ``qaoa_shots`` shots, every
-    shot a tour, the best shot the raw answer); then, where ``n^2 <= max_qaoa_qubits``, QAOA in
-    the complete encoding with ``qaoa_p`` layers, optimised and *sampled* ``qaoa_shots`` times,
-    the best valid tour among the shots being the raw answer (none valid: infeasible); larger
-    clusters go to the minimal encoding (:func:`qbook.routing.minimal_solve.solve`, with the most likely valid
-    tour of each stage as an extra candidate when ``decode_likely``; clusters of more than
-    ``big_cluster`` customers use ``big_restarts`` restarts when given).
-    ``method`` says which routine ran. The repaired column applies :func:`repair_tour` (if
-    infeasible) and :func:`~qbook.routing.classical.two_opt`; ``null_cost`` is :func:`null_tour`'s cost with the same
-    seed, and ``null_sampled_cost`` the best of ``samples`` uniformly random tours
-    (:func:`null_sampled_tour`), the raw column's null. ``optimal_cost`` is the cluster's exact tour cost (Held-Karp).
+    ``routine="auto"``: a single customer needs none ("trivial"); up to
+    ``max_constrained_customers`` (at most 11) the constraint-preserving QAOA of chapter 10
+    (:func:`qbook.routing.qaoa_constrained.constrained_tsp`, depth ``constrained_p``,
+    ``qaoa_shots`` shots, every shot a tour, the best shot the raw answer; from 10 customers at
+    transferred angles); beyond, the quantum local search
+    (:func:`qbook.routing.local_search.local_search`: nearest-neighbour start tour, windows of
+    ``window`` positions, at most ``max_passes`` passes, ``qaoa_shots`` shots per window).
+    ``routine="minimal"``: the minimal encoding of chapter 11 instead, for every cluster of two
+    or more customers (:func:`qbook.routing.minimal_solve.solve` with ``layers``, ``restarts``,
+    ``big_restarts`` above ``big_cluster`` customers, ``anneal``, ``samples`` and the most likely
+    valid tour of each stage when ``decode_likely``): chapter 12's measured comparison.
+    ``method`` says which routine ran. The raw column's null, ``null_sampled_cost``, has the
+    routine's budget: the best of as many random tours as shots for a sampler, the same local
+    search with random window orders (:func:`qbook.routing.local_search.local_search`,
+    ``solver="null"``) for the local search. The repaired column applies :func:`repair_tour`
+    (if infeasible) and :func:`two_opt`; ``null_cost`` is :func:`null_tour`'s cost.
+    ``optimal_cost`` is the cluster's exact tour cost (Held-Karp, up to 18 customers).
     Introduced in chapter 12, CVRP end to end.
     """
     D_full = classical.check_distance_matrix(D_full, symmetric=False)
@@ -323,14 +312,13 @@ def quantum_route(
     if not cust:
         raise ValueError("a cluster needs at least one customer")
     max_constrained_customers = chk.count(
-        max_constrained_customers, "max_constrained_customers", hi=10
+        max_constrained_customers, "max_constrained_customers", hi=11
     )
-    constrained_p = chk.count(constrained_p, "constrained_p", lo=1)
-    max_qaoa_qubits = chk.count(max_qaoa_qubits, "max_qaoa_qubits", hi=26)
-    qaoa_p = chk.count(qaoa_p, "qaoa_p", lo=1)
-    qaoa_restarts = chk.count(qaoa_restarts, "qaoa_restarts", lo=0)
-    qaoa_shots = chk.count(qaoa_shots, "qaoa_shots", lo=1, hi=10**7)
-    qaoa_maxiter = chk.count(qaoa_maxiter, "qaoa_maxiter", lo=1)
+    constrained_p = chk.count(constrained_p, "constrained_p", lo=1, hi=10)
+    qaoa_shots = chk.count(qaoa_shots, "qaoa_shots", lo=1, hi=10**6)
+    window = chk.count(window, "window", lo=2, hi=11)
+    max_passes = chk.count(max_passes, "max_passes", lo=1, hi=100)
+    routine = chk.choice(routine, "routine", ROUTINES)
     if layers is not None:
         layers = chk.count(layers, "layers")
     restarts = chk.count(restarts, "restarts", lo=1)
@@ -344,19 +332,15 @@ def quantum_route(
     nodes = [0, *cust]
     D = D_full[np.ix_(nodes, nodes)]
     n = len(cust)
+    if n > 18:
+        raise ValueError(f"a cluster of {n} customers is past Held-Karp's exact reference (18)")
     opt_cost, _ = classical.held_karp(D)
     t0 = time.perf_counter()
     local: list[int] | None = None
+    x, shots, null_s, start, exact_w = None, qaoa_shots, None, float("nan"), float("nan")
     if n == 1:
-        method, nq, x = "trivial", 0, np.ones(1, dtype=int)
-    elif n <= max_constrained_customers:
-        r = qaoa_constrained.constrained_tsp(D, p=constrained_p, shots=qaoa_shots, seed=seed)
-        local, x = [int(c) for c in r.tour], None
-        method, nq = f"constrained QAOA p={constrained_p}", n * n
-    elif n * n <= max_qaoa_qubits:
-        x = _route_qaoa(D, n, qaoa_p, qaoa_restarts, qaoa_shots, qaoa_maxiter, seed)
-        method, nq = f"QAOA p={qaoa_p}", n * n
-    else:
+        method, nq, local = "trivial", 0, [1]
+    elif routine == "minimal":
         x, nq = _route_minimal(
             D,
             n,
@@ -367,7 +351,18 @@ def quantum_route(
             samples=samples,
             decoder=(lambda p1: vrp_qubo.likely_tour(p1, n + 1)) if decode_likely else None,
         )
-        method = "minimal"
+        method, shots = "minimal", samples
+    elif n <= max_constrained_customers:
+        r = qaoa_constrained.constrained_tsp(D, p=constrained_p, shots=qaoa_shots, seed=seed)
+        local = [int(c) for c in r.tour]
+        method, nq = f"constrained QAOA p={constrained_p}", n * n
+    else:
+        opts = dict(width=window, max_passes=max_passes, p=constrained_p, shots=qaoa_shots)
+        r = local_search.local_search(D, solver="qaoa", seed=seed, **opts)
+        local, start = r.tour, r.start_cost
+        null_s = local_search.local_search(D, solver="null", seed=seed, **opts).tour
+        exact_w = local_search.local_search(D, solver="exact", seed=seed, **opts).cost
+        method, nq = f"local search w={min(window, n)} p={constrained_p}", window * window
     wall = time.perf_counter() - t0
     if x is not None:
         local = vrp_qubo.decode_tour(x, n + 1)
@@ -375,8 +370,9 @@ def quantum_route(
     fixed_local = two_opt(D, local if local is not None else repair_tour(x, n, D))
     fixed = [nodes[i] for i in fixed_local]
     null = [nodes[i] for i in null_tour(n, D, seed)]
-    shots = samples if method == "minimal" else qaoa_shots
-    null_s = [nodes[i] for i in null_sampled_tour(D, int(shots), seed)]
+    if null_s is None:
+        null_s = local_search.best_random_order(D, int(shots), seed)[1]
+    null_s = [nodes[i] for i in null_s]
     return ClusterResult(
         customers=cust,
         method=method,
@@ -389,6 +385,8 @@ def quantum_route(
         wall_time=wall,
         null_cost=classical.tour_cost(D_full, null),
         null_sampled_cost=classical.tour_cost(D_full, null_s),
+        start_cost=float(start),
+        exact_window_cost=float(exact_w),
     )
 
 
@@ -458,8 +456,8 @@ def best_clustering(inst: instances.Instance) -> tuple[list[list[int]], str, dic
 ROUTE_SETTINGS = (
     "max_constrained_customers",
     "constrained_p",
-    "max_qaoa_qubits",
-    "qaoa_p",
+    "window",
+    "max_passes",
     "layers",
     "restarts",
     "big_restarts",

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from qbook.common import checks as chk
 from qbook.routing.instances import Instance, euclidean_rounded
 
 __all__ = ["random_tsp", "random_cvrp"]
@@ -25,12 +26,8 @@ __all__ = ["random_tsp", "random_cvrp"]
 GRID = 100
 
 
-def _check_int(name: str, value, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < lo:
-        raise ValueError(f"{name} must be at least {lo}, got {value}")
-    return int(value)
+#: The largest instance a generator builds (its distance matrix has (N + 1)**2 entries).
+MAX_CUSTOMERS = 5000
 
 
 def random_tsp(n_customers: int, seed: int) -> np.ndarray:
@@ -39,8 +36,8 @@ def random_tsp(n_customers: int, seed: int) -> np.ndarray:
     Integer coordinates uniform on the grid, CVRPLIB's rounded Euclidean distances; node 0 is
     the depot. Introduced in chapter 11, The minimal encoding.
     """
-    n = _check_int("n_customers", n_customers, 1)
-    seed = _check_int("seed", seed, 0)
+    n = chk.count(n_customers, "n_customers", lo=1, hi=MAX_CUSTOMERS)
+    seed = chk.seed(seed)
     xy = np.random.default_rng(seed).integers(0, GRID + 1, size=(n + 1, 2))
     return euclidean_rounded(xy)
 
@@ -70,20 +67,23 @@ def random_cvrp(
     known cost is None: nobody has solved it; compare with a classical solver instead.
     Introduced in chapter 12, CVRP end to end.
     """
-    n = _check_int("n_customers", n_customers, 1)
-    seed = _check_int("seed", seed, 0)
-    capacity = _check_int("capacity", capacity, 1)
-    max_demand = _check_int("max_demand", max_demand, 1)
+    n = chk.count(n_customers, "n_customers", lo=1, hi=MAX_CUSTOMERS)
+    seed = chk.seed(seed)
+    capacity = chk.count(capacity, "capacity", lo=1)
+    max_demand = chk.count(max_demand, "max_demand", lo=1)
     if max_demand > capacity:
         raise ValueError(f"max_demand {max_demand} exceeds the capacity {capacity}")
-    if isinstance(tightness, bool) or not isinstance(tightness, int | float):
-        raise TypeError(f"tightness must be a number, got {type(tightness).__name__}")
-    if not (math.isfinite(tightness) and 0 < tightness <= 1):
-        raise ValueError(f"tightness must be in (0, 1], got {tightness}")
+    tightness = chk.real(tightness, "tightness", lo=0.0, hi=1.0, lo_open=True)
     rng = np.random.default_rng(seed)
     xy = rng.integers(0, GRID + 1, size=(n + 1, 2)).astype(float)
     demands = np.concatenate([[0], rng.integers(1, max_demand + 1, size=n)]).astype(np.int64)
-    k = max(1, math.ceil(demands.sum() / (tightness * capacity)))
+    total = int(demands.sum())
+    if total > n * tightness * capacity:  # more vehicles than customers: no CVRP left
+        raise ValueError(
+            f"tightness {tightness} asks for more than one vehicle per customer "
+            f"(total demand {total}, capacity {capacity}, {n} customers); raise it"
+        )
+    k = max(1, math.ceil(total / (tightness * capacity)))
     k = max(k, _first_fit_decreasing(demands[1:], capacity))
     return Instance(
         name=f"rand-n{n + 1}-k{k}-s{seed}",

@@ -58,6 +58,9 @@ class Instance:
     path: str | None = field(default=None, repr=False)
     comment: str = field(default="", repr=False)  # the file's COMMENT line
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
     @property
     def n_nodes(self) -> int:
         return int(self.D.shape[0])
@@ -65,6 +68,97 @@ class Instance:
     @property
     def n_customers(self) -> int:
         return self.n_nodes - 1
+
+
+class _FieldError(ValueError):
+    """A bad Instance field; ``index`` is the node (or route) it concerns, where there is one."""
+
+    def __init__(self, field: str, message: str, index: int | None = None) -> None:
+        super().__init__(f"Instance.{field}: {message}")
+        self.field, self.index = field, index
+
+
+def _check_fields(inst: Instance) -> None:
+    """Check (and normalise) every field of ``inst``: raise :class:`_FieldError` naming it."""
+    if not isinstance(inst.name, str):
+        raise TypeError(f"Instance.name must be a str, got {type(inst.name).__name__}")
+    try:
+        D = chk.distance_matrix(inst.D, "Instance.D", min_nodes=1)
+    except ValueError as exc:
+        raise _FieldError("D", str(exc).removeprefix("Instance.D ")) from None
+    n = D.shape[0]
+    if np.any(np.diag(D) != 0):
+        raise _FieldError("D", "a node's distance to itself must be 0")
+    if not np.array_equal(D, D.T):
+        i, j = np.argwhere(D != D.T)[0]
+        raise _FieldError(
+            "D", f"not symmetric: D[{i}, {j}] = {D[i, j]:g}, D[{j}, {i}] = {D[j, i]:g}"
+        )
+    inst.D = D.astype(np.int64) if np.array_equal(D, np.round(D)) else D
+    capacity = inst.capacity
+    try:
+        inst.capacity = chk.count(capacity, "capacity", lo=1)
+    except ValueError as exc:
+        raise _FieldError("capacity", f"must be a positive whole number ({exc})") from None
+    try:
+        demands = chk.int_array(inst.demands, "demands", ndim=1)
+    except ValueError as exc:
+        raise _FieldError("demands", str(exc)) from None
+    if demands.shape != (n,):
+        raise _FieldError("demands", f"{demands.size} entries for {n} nodes")
+    for i, d in enumerate(demands.tolist()):
+        if d < 0:
+            raise _FieldError("demands", f"node {i} has a negative demand {d}", i)
+        if d > inst.capacity:
+            raise _FieldError(
+                "demands", f"node {i} has demand {d} above the capacity {inst.capacity}", i
+            )
+    if n and demands[0] != 0:
+        raise _FieldError("demands", f"the depot (node 0) has demand {demands[0]}, not 0", 0)
+    inst.demands = demands
+    if inst.coords is not None:
+        try:
+            inst.coords = chk.finite_array(inst.coords, "coords", shape=(n, 2))
+        except ValueError as exc:
+            raise _FieldError("coords", str(exc)) from None
+    if inst.n_vehicles is not None:
+        inst.n_vehicles = chk.count(inst.n_vehicles, "Instance.n_vehicles", lo=1)
+    if inst.best_cost is not None:
+        inst.best_cost = chk.real(inst.best_cost, "Instance.best_cost", lo=0.0)
+        if inst.best_cost == int(inst.best_cost):
+            inst.best_cost = int(inst.best_cost)
+    if chk.integer(inst.depot, "Instance.depot") != 0:
+        raise _FieldError("depot", f"only node 0 can be the depot, got {inst.depot}")
+    if inst.best_routes is not None:
+        inst.best_routes = _check_routes(inst, inst.best_routes, "best_routes")
+
+
+def _check_routes(inst: Instance, routes, field: str) -> list[list[int]]:
+    """``routes`` as a CVRP solution of ``inst`` (every customer once, loads within capacity,
+    fleet respected), else :class:`_FieldError` naming the route."""
+    if routes is None or isinstance(routes, (str, bytes)) or not hasattr(routes, "__iter__"):
+        raise TypeError(f"{field} must be a list of routes, got {type(routes).__name__}")
+    out = []
+    for k, r in enumerate(routes):
+        try:
+            out.append(chk.tour(r, f"route {k + 1}", inst.n_customers))
+        except ValueError as exc:
+            raise _FieldError(field, str(exc), k) from None
+    flat = [c for r in out for c in r]
+    if len(set(flat)) != len(flat):
+        raise _FieldError(field, "a customer is visited by more than one route")
+    used = [r for r in out if r]
+    if inst.n_vehicles is not None and len(used) > inst.n_vehicles:
+        raise _FieldError(
+            field, f"{len(used)} routes, but the fleet has only {inst.n_vehicles} vehicles"
+        )
+    if sorted(flat) != list(range(1, inst.n_nodes)):
+        raise _FieldError(field, "the routes do not visit every customer exactly once")
+    for k, r in enumerate(out):
+        load = int(inst.demands[r].sum())
+        if load > inst.capacity:
+            raise _FieldError(field, f"route {r} carries {load} > capacity {inst.capacity}", k)
+    return out
 
 
 def instance_names() -> list[str]:
@@ -123,6 +217,54 @@ def best_cost_from_comment(comment: str) -> int | float | None:
     return float(text) if "." in text else int(text)
 
 
+def _scan(text: str) -> tuple[dict[str, int], dict[str, list[tuple[int, list[str]]]]]:
+    """Line numbers of a CVRPLIB file's ``KEY : value`` entries and sections, and each
+    section's data rows as ``(line number, tokens)``."""
+    keys: dict[str, int] = {}
+    sections: dict[str, list[tuple[int, list[str]]]] = {}
+    current = None
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        head = stripped.split(":")[0].strip().upper()
+        if head.endswith("_SECTION") or head == "EOF" or ":" in stripped:
+            keys.setdefault(head, lineno)
+            current = sections.setdefault(head, []) if head.endswith("_SECTION") else None
+        elif current is not None:
+            current.append((lineno, stripped.split()))
+    return keys, sections
+
+
+def _check_node_ids(where: str, sections: dict, n: int) -> None:
+    """Each data row of the node sections names a node 1..n, each once."""
+    for sec in ("NODE_COORD_SECTION", "DEMAND_SECTION"):
+        seen: dict[str, int] = {}
+        for lineno, tokens in sections.get(sec, []):
+            node = tokens[0]
+            if not node.isdigit() or not 1 <= int(node) <= n:
+                raise ValueError(f"{where}:{lineno}: {sec}: node id {node!r} is not in 1..{n}")
+            if node in seen:
+                raise ValueError(
+                    f"{where}:{lineno}: {sec}: node id {node} repeated (first on line {seen[node]})"
+                )
+            seen[node] = lineno
+
+
+def _field_line(exc: _FieldError, keys: dict, sections: dict) -> int | None:
+    """The line of a .vrp file that a bad field came from, where it can be told."""
+    if exc.field == "demands" and exc.index is not None:
+        rows = sections.get("DEMAND_SECTION", [])
+        return rows[exc.index][0] if exc.index < len(rows) else keys.get("DEMAND_SECTION")
+    if exc.field == "D" and "EDGE_WEIGHT_SECTION" in keys:
+        for lineno, tokens in sections["EDGE_WEIGHT_SECTION"]:
+            if "negative" in str(exc) and any(t.startswith("-") for t in tokens):
+                return lineno
+        return keys["EDGE_WEIGHT_SECTION"]
+    section = {"capacity": "CAPACITY", "D": "NODE_COORD_SECTION", "coords": "NODE_COORD_SECTION"}
+    return keys.get(section.get(exc.field, ""), keys.get("DEMAND_SECTION"))
+
+
 def read_instance(path_or_name: str | Path) -> Instance:
     """Read a CVRPLIB ``.vrp`` file (and its ``.sol`` beside it, if any) with ``vrplib``.
 
@@ -131,71 +273,111 @@ def read_instance(path_or_name: str | Path) -> Instance:
 
     ``path_or_name`` is a path or a bare name such as ``"E-n13-k4"`` for a shipped copy.
     EUC_2D distances are rounded to the nearest integer as CVRPLIB does (vrplib 2.x returns
-    them unrounded); EXPLICIT instances give the matrix directly. A malformed file raises
-    ValueError. Introduced in chapter 8.
+    them unrounded); EXPLICIT instances give the matrix directly. A malformed file, or values
+    that cannot be right (a negative demand, one above the capacity, a capacity of 0, a depot
+    demand, repeated node ids, negative or asymmetric weights, a ``.sol`` naming a customer the
+    instance lacks or breaking a capacity), raise ValueError naming the file, line and field.
+    Introduced in chapter 8.
     """
     import vrplib
 
     path = _resolve(path_or_name)
     try:
+        text = path.read_text()
         raw = vrplib.read_instance(str(path))
     except Exception as exc:  # vrplib raises many kinds of errors on bad text
-        raise ValueError(f"malformed CVRPLIB file {path.name}: {exc}") from exc
+        raise ValueError(f"malformed CVRPLIB file {path}: {exc}") from exc
+    keys, sections = _scan(text)
     for key in ("dimension", "capacity", "demand"):
         if key not in raw:
-            raise ValueError(f"malformed CVRPLIB file {path.name}: no {key.upper()} entry")
-    n = int(raw["dimension"])
-    demands = np.asarray(raw["demand"], dtype=np.int64)
+            raise ValueError(f"malformed CVRPLIB file {path}: no {key.upper()} entry")
+    try:
+        n = chk.count(raw["dimension"], "DIMENSION", lo=1, hi=10**5)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}:{keys.get('DIMENSION')}: {exc}") from None
+    _check_node_ids(str(path), sections, n)
+    demands = np.asarray(raw["demand"])
     if demands.shape != (n,):
-        raise ValueError(f"{path.name}: DEMAND_SECTION has {demands.size} entries, expected {n}")
+        raise ValueError(f"{path}: DEMAND_SECTION has {demands.size} entries, expected {n}")
     depot = np.atleast_1d(raw.get("depot", [0]))
     if depot.size != 1 or int(depot[0]) != 0:
-        raise ValueError(f"{path.name}: only one depot, the first node, is supported")
+        raise ValueError(
+            f"{path}:{keys.get('DEPOT_SECTION')}: only one depot, the first node, is supported"
+        )
     coords = None
     ewt = str(raw.get("edge_weight_type", "")).upper()
     if ewt == "EUC_2D":
         if "node_coord" not in raw:
-            raise ValueError(f"{path.name}: EUC_2D without NODE_COORD_SECTION")
+            raise ValueError(f"{path}: EUC_2D without NODE_COORD_SECTION")
         coords = np.asarray(raw["node_coord"], dtype=float)
         if coords.shape != (n, 2):
-            raise ValueError(
-                f"{path.name}: coordinates have shape {coords.shape}, expected ({n}, 2)"
-            )
-        D = euclidean_rounded(coords)
+            raise ValueError(f"{path}: coordinates have shape {coords.shape}, expected ({n}, 2)")
+        try:
+            D = euclidean_rounded(coords)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{keys.get('NODE_COORD_SECTION')}: {exc}") from None
     elif ewt == "EXPLICIT":
         if "edge_weight" not in raw:
-            raise ValueError(f"{path.name}: EXPLICIT without EDGE_WEIGHT_SECTION")
-        W = np.asarray(raw["edge_weight"], dtype=float)
-        if W.shape != (n, n) or not np.allclose(W, np.round(W)):
-            raise ValueError(f"{path.name}: explicit weights are not an integer {n}x{n} matrix")
-        D = np.round(W).astype(np.int64)
+            raise ValueError(f"{path}: EXPLICIT without EDGE_WEIGHT_SECTION")
+        D = np.asarray(raw["edge_weight"], dtype=float)
+        if D.shape != (n, n) or not np.allclose(D, np.round(D)):
+            raise ValueError(
+                f"{path}:{keys.get('EDGE_WEIGHT_SECTION')}: explicit weights are not an "
+                f"integer {n}x{n} matrix"
+            )
         if "node_coord" in raw:
             coords = np.asarray(raw["node_coord"], dtype=float)
     else:
-        raise ValueError(f"{path.name}: unsupported EDGE_WEIGHT_TYPE {ewt!r}")
-    capacity = int(raw["capacity"])
+        raise ValueError(f"{path}: unsupported EDGE_WEIGHT_TYPE {ewt!r}")
     name = str(raw.get("name", path.stem))
     m = re.search(r"-k(\d+)", name)
-    inst = Instance(
-        name=name,
-        coords=coords,
-        demands=demands,
-        capacity=capacity,
-        D=D,
-        n_vehicles=int(m.group(1)) if m else None,
-        path=str(path),
-    )
+    try:
+        inst = Instance(
+            name=name,
+            coords=coords,
+            demands=demands,
+            capacity=raw["capacity"],
+            D=D,
+            n_vehicles=int(m.group(1)) if m and int(m.group(1)) > 0 else None,
+            path=str(path),
+        )
+    except _FieldError as exc:
+        raise ValueError(f"{path}:{_field_line(exc, keys, sections)}: {exc}") from None
+    except TypeError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     inst.comment = str(raw.get("comment", ""))
     inst.best_cost = best_cost_from_comment(inst.comment)
     sol = path.with_suffix(".sol")
     if sol.exists():
-        try:
-            s = vrplib.read_solution(str(sol))
-            inst.best_routes = [list(map(int, r)) for r in s["routes"]]
-            inst.best_cost = int(s["cost"])
-        except Exception as exc:
-            raise ValueError(f"malformed solution file {sol.name}: {exc}") from exc
+        _read_solution(inst, sol)
     return inst
+
+
+def _read_solution(inst: Instance, sol: Path) -> None:
+    """Set ``inst.best_routes`` and ``inst.best_cost`` from a CVRPLIB ``.sol`` file, checked."""
+    import vrplib
+
+    try:
+        s = vrplib.read_solution(str(sol))
+        routes = [list(map(int, r)) for r in s["routes"]]
+        cost = chk.real(s["cost"], "cost", lo=0.0)
+    except Exception as exc:  # vrplib raises many kinds of errors on bad text
+        raise ValueError(f"malformed solution file {sol}: {exc}") from exc
+    route_lines = [
+        k
+        for k, line in enumerate(sol.read_text(errors="replace").splitlines(), start=1)
+        if line.strip().lower().startswith("route")
+    ]
+    try:
+        inst.best_routes = _check_routes(inst, routes, "best_routes")
+    except (_FieldError, TypeError) as exc:
+        k = getattr(exc, "index", None)
+        line = route_lines[k] if k is not None and k < len(route_lines) else None
+        raise ValueError(f"{sol}:{line}: {exc}") from None
+    actual = route_cost(inst.D, inst.best_routes)
+    if abs(actual - cost) > 1e-6 * max(1.0, cost):
+        raise ValueError(f"{sol}: the file states cost {cost:g}, its routes cost {actual:g}")
+    inst.best_cost = int(cost) if cost == int(cost) else cost
 
 
 def check_cvrp(D, demands, capacity, n_vehicles) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -226,17 +408,12 @@ def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
     most ``inst.n_vehicles`` non-empty routes (the fleet). Chapter 8."""
     if not isinstance(inst, Instance):
         raise TypeError("check_solution needs an Instance (see read_instance)")
+    _check_fields(inst)  # fields may have been changed since it was built (capacity = nan)
     routes = chk.routes(routes, "routes", inst.n_customers)
-    used = [r for r in routes if len(r)]
-    if inst.n_vehicles is not None and len(used) > inst.n_vehicles:
-        raise ValueError(f"{len(used)} routes, but the fleet has only {inst.n_vehicles} vehicles")
-    visited = sorted(int(c) for r in routes for c in r)
-    if visited != list(range(1, inst.n_nodes)):
-        raise ValueError("routes do not visit every customer exactly once")
-    for r in routes:
-        load = int(inst.demands[list(r)].sum())
-        if load > inst.capacity:
-            raise ValueError(f"route {list(r)} carries {load} > capacity {inst.capacity}")
+    try:
+        _check_routes(inst, routes, "routes")
+    except _FieldError as exc:
+        raise ValueError(str(exc).removeprefix("Instance.routes: ")) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,7 +438,7 @@ def pyvrp_solve(inst: Instance, iterations: int, seed: int = 0) -> tuple[list[li
     if not isinstance(inst, Instance):
         raise TypeError("pyvrp_solve needs an Instance (see read_instance)")
     iterations = chk.count(iterations, "iterations", lo=1, hi=10**9)
-    seed = chk.seed(seed)
+    seed = chk.seed(seed, hi=2**32 - 1)  # PyVRP keeps a 32-bit seed
     k = inst.n_vehicles if inst.n_vehicles is not None else inst.n_customers
     m = Model()
     m.add_vehicle_type(num_available=int(k), capacity=[int(inst.capacity)])

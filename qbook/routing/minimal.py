@@ -77,6 +77,7 @@ def n_qubits(n_c: int) -> int:
 
 
 def _check_state(state: np.ndarray, n_c: int, name: str = "state") -> tuple[np.ndarray, np.ndarray]:
+    n_c = chk.count(n_c, "n_c", lo=1, hi=2**40)  # a NumPy n_c slices as a Python int
     nq = n_qubits(n_c)
     state = chk.complex_array(state, name, ndim=1)
     if not np.any(state.imag):

@@ -177,8 +177,9 @@ def cost_layer(h: Sequence[float], J: np.ndarray | Sequence, gamma, qubits) -> l
 
 
 def _resolver(gammas_sym, betas_sym, gammas, betas) -> dict:
-    gammas = np.atleast_1d(chk.finite_array(gammas, "gammas", ndim=(0, 1)))
-    betas = np.atleast_1d(chk.finite_array(betas, "betas", ndim=(0, 1)))
+    # (angles beyond 1e9 rad keep no digits of their value mod 2 pi; 1e308 overflows in Cirq)
+    gammas = np.atleast_1d(chk.finite_array(gammas, "gammas", ndim=(0, 1), lo=-1e9, hi=1e9))
+    betas = np.atleast_1d(chk.finite_array(betas, "betas", ndim=(0, 1), lo=-1e9, hi=1e9))
     if gammas.size != len(gammas_sym) or betas.size != len(betas_sym):
         raise ValueError(
             f"the circuit has p = {len(gammas_sym)}, got {gammas.size} gammas and {betas.size} betas"

@@ -29,14 +29,21 @@ costs (so angles transfer between instances): :mod:`qbook.routing.tour_subspace`
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from qbook.common import checks as chk
 from qbook.routing.generators import random_tsp
+
+# From TRANSFER_MIN_CUSTOMERS customers constrained_tsp does not optimise: it runs the angles
+# of transferred_angles (an optimisation at 10 customers took minutes, at 11 it would take most
+# of an hour; chapter 10 measured what transfer costs in P(optimal)).
 from qbook.routing.tour_subspace import (
+    TRANSFER_MIN_CUSTOMERS,
     TourSpace,
     check_n,
     check_space,
@@ -47,15 +54,22 @@ from qbook.routing.tour_subspace import (
     tour_space,
 )
 
-# The simulation lives in qbook.routing.tour_subspace and the circuits in qbook.routing.constrained_circuit;
-# their public names are re-exported here, where chapter 10 imports them.
 __all__ = [
+    "TRANSFER_SEEDS",
+    "TRANSFER_SIZES",
     "ConstrainedResult",
     "DepthRun",
     "constrained_tsp",
     "optimize_angles",
     "transfer_angles",
+    "transferred_angles",
 ]
+
+#: The instances the transferred angles come from: ``random_tsp(n, seed)`` for these sizes and
+#: the tuning seeds 0-9 (never an evaluation seed).
+TRANSFER_SIZES = (5, 6, 7)
+TRANSFER_SEEDS = tuple(range(10))
+MAX_GRID = 64  # a grid x grid scan per call at most (the chapters use 8)
 
 
 def _interp(theta: np.ndarray) -> np.ndarray:
@@ -106,10 +120,10 @@ def optimize_angles(
 
     space = check_space(space)
     p = check_n(p, "p", lo=1, hi=50)
-    if isinstance(restarts, bool) or not isinstance(restarts, (int, np.integer)) or restarts < 1:
-        raise ValueError(f"restarts must be a positive integer, got {restarts!r}")
-    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
-        raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
+    restarts = chk.count(restarts, "restarts", lo=1, hi=100)
+    maxiter = chk.count(maxiter, "maxiter", lo=1, hi=10_000)
+    grid = chk.count(grid, "grid", lo=0, hi=MAX_GRID)
+    seed = chk.seed(seed)
     psi0 = initial_state(space, init)
     rng = np.random.default_rng(seed)
     opt_mask = space.costs <= space.opt_cost + 1e-9 * max(1.0, abs(space.opt_cost))
@@ -140,10 +154,7 @@ def optimize_angles(
     for k in depths:
         t0, n_evals = time.perf_counter(), 0
         if start is not None:
-            s = np.asarray(start, dtype=float)
-            if s.shape != (2 * p,) or not np.all(np.isfinite(s)):
-                raise ValueError(f"start must hold 2p = {2 * p} finite angles, got {s.shape}")
-            starts = [s]
+            starts = [_check_start(start, p)]
         elif prev is None:
             starts = [_grid_start(space, psi0, order, grid)]
         else:
@@ -163,6 +174,13 @@ def optimize_angles(
     return runs
 
 
+def _check_start(start, p: int) -> np.ndarray:
+    s = chk.finite_array(start, "start", ndim=1)  # complex, NaN and inf refused before a cast
+    if s.shape != (2 * p,):
+        raise ValueError(f"start must hold 2p = {2 * p} angles, got shape {s.shape}")
+    return s
+
+
 def _grid_start(space, psi0, order, grid) -> np.ndarray:
     if not grid:
         return np.array([0.5, np.pi / 8])
@@ -170,7 +188,7 @@ def _grid_start(space, psi0, order, grid) -> np.ndarray:
     for g in np.linspace(-1.5, 1.5, grid):
         for b in np.linspace(0, np.pi / 2, grid + 1)[1:]:
             psi = subspace_state(space, [g], [b], psi0, order)
-            e = float(np.abs(psi) ** 2 @ space.scaled)
+            e = float((psi.real**2 + psi.imag**2) @ space.scaled)
             if e < best:
                 best, arg = e, np.array([g, b])
     return arg
@@ -191,17 +209,40 @@ def transfer_angles(
     angles comparable across instances. Introduced in chapter 10.
     """
     p = check_n(p, "p", lo=1, hi=50)
-    sizes, seeds = list(sizes), list(seeds)
+    if isinstance(sizes, (str, bytes)) or isinstance(seeds, (str, bytes)):
+        raise TypeError("sizes and seeds must be sequences of integers")
+    sizes = [check_n(n, "size", lo=3, hi=9) for n in sizes]
+    seeds = [chk.seed(s) for s in seeds]
     if not sizes or not seeds:
         raise ValueError("need at least one size and one seed")
+    if len(sizes) * len(seeds) > 200:
+        raise ValueError(f"at most 200 source instances, got {len(sizes) * len(seeds)}")
     found = []
     for n in sizes:
-        n = check_n(n, "size", lo=3)
         for seed in seeds:
             space = tour_space(random_tsp(n, seed), "single")
             run = optimize_angles(space, p, init, order, seed=int(seed))[-1]
             found.append(np.concatenate([run.gammas, run.betas]))
     return np.median(np.array(found), axis=0)
+
+
+@functools.lru_cache(maxsize=16)
+def _transferred(p: int, init: str, order: str) -> tuple[float, ...]:
+    return tuple(transfer_angles(TRANSFER_SIZES, TRANSFER_SEEDS, p, init, order).tolist())
+
+
+def transferred_angles(p: int, init: str = "uniform", order: str = "parity") -> np.ndarray:
+    """The depth-``p`` angles :func:`constrained_tsp` runs from ``TRANSFER_MIN_CUSTOMERS``
+    customers: :func:`transfer_angles` from ``TRANSFER_SIZES`` customers and the tuning seeds
+    ``TRANSFER_SEEDS``, computed once per process (seconds) and then cached. A fresh array each
+    call. Introduced in chapter 10.
+    """
+    p = check_n(p, "p", lo=1, hi=10)
+    if init not in ("uniform", "nearest"):
+        raise ValueError(f"transferred angles exist for init 'uniform' or 'nearest', got {init!r}")
+    if order not in ("sequential", "parity"):
+        raise ValueError(f"order must be 'sequential' or 'parity', got {order!r}")
+    return np.array(_transferred(p, init, order))
 
 
 @dataclass
@@ -247,6 +288,9 @@ class ConstrainedResult:
         return float(-np.expm1(shots * np.log1p(-self.p_optimal)))
 
 
+MAX_SHOTS = 10**7
+
+
 def constrained_tsp(
     D: np.ndarray,
     p: int = 3,
@@ -259,42 +303,59 @@ def constrained_tsp(
     maxiter: int = 200,
     start: np.ndarray | None = None,
     precision: str = "single",
+    optimise: bool | None = None,
 ) -> ConstrainedResult:
-    """Solve a TSP (depot 0, 1..10 customers) with constraint-preserving QAOA of depth ``p``.
+    """Solve a TSP (depot 0, 1..11 customers) with constraint-preserving QAOA of depth ``p``.
 
-    Optimises the angles for the expected tour cost (:func:`optimize_angles`: layer-by-layer,
-    L-BFGS-B, adjoint gradient), computes the exact distribution over the ``n!`` tours, draws
-    ``shots`` shots with ``seed`` and returns the best sampled tour. Every shot is a valid tour.
-    ``start`` (``2p`` angles) skips the depth-by-depth search and starts from given angles, e.g.
-    angles transferred from smaller instances. Introduced in chapter 10, Constrained QAOA.
+    With ``optimise`` (the default below ``TRANSFER_MIN_CUSTOMERS`` = 10 customers) the angles
+    minimise the expected tour cost (:func:`optimize_angles`: layer by layer, L-BFGS-B, adjoint
+    gradient; ``start``, ``2p`` angles, replaces the layer-by-layer search by one run from
+    there). Without it (the default from 10 customers) the circuit runs at fixed angles:
+    ``start`` if given, else :func:`transferred_angles`, so a 10- or 11-customer solve is one
+    forward pass. Then the exact distribution over the ``n!`` tours, ``shots`` shots drawn
+    with ``seed``, and the best sampled tour. Every shot is a valid tour. Peak memory:
+    :func:`qbook.routing.tour_subspace.memory_bytes` (about 1.1 GB at 11 customers in single
+    precision). Introduced in chapter 10, Constrained QAOA.
     """
     t0 = time.perf_counter()
     p = check_n(p, "p", lo=1, hi=50)
-    shots = check_n(shots, "shots", lo=1, hi=10**9)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    shots = check_n(shots, "shots", lo=1, hi=MAX_SHOTS)
+    seed = chk.seed(seed)
+    if optimise is not None:
+        optimise = chk.boolean(optimise, "optimise")
+    if isinstance(init, str) and init not in ("uniform", "nearest"):
+        raise ValueError(f"init must be 'uniform', 'nearest' or a tour, got {init!r}")
+    if order not in ("sequential", "parity"):
+        raise ValueError(f"order must be 'sequential' or 'parity', got {order!r}")
+    theta = _check_start(start, p) if start is not None else None
     space = tour_space(D, precision)
+    if not isinstance(init, str):
+        init = chk.permutation(init, "init", space.n)
+    if optimise is None:
+        optimise = space.n < TRANSFER_MIN_CUSTOMERS
+    runs: list[DepthRun] = []
     if space.n == 1 or space.max_cost - space.opt_cost <= 1e-12 * max(1.0, space.max_cost):
-        runs = []  # one tour or all tours equally good: nothing to optimise
-        gammas, betas = np.zeros(p), np.zeros(p)
-    else:
+        gammas, betas = np.zeros(p), np.zeros(p)  # one tour or all equally good: nothing to do
+    elif optimise:
         runs = optimize_angles(space, p, init, order, restarts, seed, maxiter, start)
         gammas, betas = runs[-1].gammas, runs[-1].betas
-    psi = subspace_state(space, gammas, betas, initial_state(space, init), order)
-    probs = np.abs(psi).astype(float) ** 2
-    probs /= probs.sum()
-    rng = np.random.default_rng(seed)
-    idx = rng.choice(space.size, size=shots, p=probs)
+    else:
+        if theta is None:
+            if not isinstance(init, str):
+                raise ValueError("fixed angles from a given start tour need start= (2p angles)")
+            theta = transferred_angles(p, init, order)
+        gammas, betas = theta[:p], theta[p:]
+    probs = _probabilities(subspace_state(space, gammas, betas, init, order))
+    idx = _sample(probs, shots, np.random.default_rng(seed))
     best = int(idx[np.argmin(space.costs[idx])])
     tol = 1e-9 * max(1.0, abs(space.opt_cost))
-    opt_mask = space.costs <= space.opt_cost + tol
     energy = float(probs @ space.costs)
     spread = space.max_cost - space.opt_cost
     return ConstrainedResult(
-        tour=[int(c) for c in space.tours[best]],
+        tour=space.tour(best),
         cost=float(space.costs[best]),
         optimal_cost=space.opt_cost,
-        p_optimal=float(probs[opt_mask].sum()),
+        p_optimal=float(probs[space.costs <= space.opt_cost + tol].sum()),
         valid_fraction=1.0,
         energy=energy,
         approx_ratio=float((space.max_cost - energy) / spread) if spread > 0 else 1.0,
@@ -308,8 +369,27 @@ def constrained_tsp(
         found_optimal=bool(space.costs[best] <= space.opt_cost + tol),
         wall_time=time.perf_counter() - t0,
         n_evals=sum(r.n_evals for r in runs),
-        memory_bytes=memory_bytes(space.n, precision),
+        memory_bytes=memory_bytes(space.n, precision, optimise, shots),
         runs=runs,
         probabilities=probs,
         space=space,
     )
+
+
+def _probabilities(psi: np.ndarray) -> np.ndarray:
+    """``|psi|^2`` as float64, normalised, in chunks (no complex or float32 temporary of the
+    whole state)."""
+    probs = np.empty(psi.size)
+    step = 1 << 18
+    for s in range(0, psi.size, step):
+        v = psi[s : s + step]
+        probs[s : s + step] = v.real.astype(float) ** 2 + v.imag.astype(float) ** 2
+    probs /= probs.sum()
+    return probs
+
+
+def _sample(probs: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """``shots`` indices drawn from ``probs`` (inverse transform on the cumulative sum)."""
+    cdf = np.cumsum(probs)
+    idx = np.searchsorted(cdf, rng.random(shots) * cdf[-1], side="right")
+    return np.minimum(idx, probs.size - 1)

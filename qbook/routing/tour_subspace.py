@@ -21,6 +21,7 @@ transfer). On a device this is ``exp(-i (gamma/sd) H_C)`` up to a global phase.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,10 @@ import numpy as np
 from qbook.common import checks as chk
 
 __all__ = [
+    "MAX_CUSTOMERS",
+    "TRANSFER_MIN_CUSTOMERS",
     "TourSpace",
+    "bytes_text",
     "check_angles",
     "check_n",
     "check_space",
@@ -44,18 +48,25 @@ __all__ = [
     "tour_table",
 ]
 
-MAX_CUSTOMERS = 10  # 10! = 3,628,800 amplitudes (58 MB); 11! would need 0.6 GB per vector
+MAX_CUSTOMERS = 11  # 11! = 39,916,800 amplitudes: 320 MB per complex64 state
+#: The largest size whose costs are computed from a full table in one go; larger sizes are
+#: built in blocks of this many trailing positions (no n! x n table is ever held).
+BLOCK_CUSTOMERS = 9
+#: Amplitudes per chunk when the cost-layer phases are applied (bounds the temporaries).
+PHASE_CHUNK = 1 << 18
 ORDERS = ("sequential", "parity")
+#: From this many customers the constrained QAOA runs transferred angles instead of optimising
+#: (:func:`qbook.routing.qaoa_constrained.constrained_tsp`): one forward pass, no adjoint.
+TRANSFER_MIN_CUSTOMERS = 10
 
 
 def check_n(n: int, name: str, lo: int = 1, hi: int = MAX_CUSTOMERS) -> int:
-    """A customer count between ``lo`` and ``hi`` as a Python int (TypeError/ValueError
-    otherwise). Introduced in chapter 10, Constrained QAOA."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(n).__name__}")
-    if not lo <= n <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, got {n}")
-    return int(n)
+    """A customer count between ``lo`` and ``hi`` as a Python int, through the shared
+    :func:`qbook.common.checks.integer` (NumPy integers and whole floats accepted; bools,
+    fractions and complex refused). Introduced in chapter 10."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    return chk.integer(n, name, lo=chk.integer(lo, "lo"), hi=chk.integer(hi, "hi"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,18 +109,38 @@ def swap_table(m: int) -> np.ndarray:
     return out
 
 
+def _tour_costs(D: np.ndarray, n: int) -> np.ndarray:
+    """The costs of all ``n!`` tours in lexicographic order, built in blocks: every prefix of
+    ``n - BLOCK_CUSTOMERS`` customers (in lexicographic order) followed by the permutations
+    of the rest, so no table of all tours is held (439 MB of int8 at 11 customers)."""
+    m = min(n, BLOCK_CUSTOMERS)
+    base = tour_table(m)  # suffix permutations of m symbols, reused by every block
+    costs = np.empty(math.factorial(n))
+    size = len(base)
+    for b, prefix in enumerate(itertools.permutations(range(1, n + 1), n - m)):
+        rest = np.array(sorted(set(range(1, n + 1)) - set(prefix)), dtype=np.intp)
+        nodes = [0, *prefix]
+        head = sum(D[nodes[k], nodes[k + 1]] for k in range(len(nodes) - 1))
+        R = D[np.ix_(rest, rest)]
+        block = costs[b * size : (b + 1) * size]
+        block[:] = head + D[nodes[-1], rest[base[:, 0]]] + D[rest[base[:, -1]], 0]
+        for t in range(m - 1):
+            block += R[base[:, t], base[:, t + 1]]
+    return costs
+
+
 @dataclass
 class TourSpace:
     """A TSP's tour subspace: tours in lexicographic order, their costs and the swap tables.
 
-    ``tours`` holds 1-based customers (row ``r`` is tour ``r``), ``costs`` the tour costs,
-    ``scaled`` the standardised costs ``(c - mean) / sd`` the cost layer uses, ``swaps[t]`` the
-    permutation of :func:`swap_table` for positions ``t, t+1`` with its reshape ``shapes[t]``.
+    ``costs`` holds the tour costs (row ``r`` is tour ``r``), ``scaled`` the standardised costs
+    ``(c - mean) / sd`` the cost layer uses, ``swaps[t]`` the permutation of :func:`swap_table`
+    for positions ``t, t+1`` with its reshape ``shapes[t]``. The tours themselves are not
+    stored: :meth:`tour` unranks any row, :attr:`tours` builds the whole table on request.
     """
 
     D: np.ndarray = field(repr=False)
     n: int
-    tours: np.ndarray = field(repr=False)
     costs: np.ndarray = field(repr=False)
     scaled: np.ndarray = field(repr=False)
     mean: float
@@ -118,8 +149,6 @@ class TourSpace:
     max_cost: float
     swaps: list = field(repr=False)
     shapes: list = field(repr=False)
-    levels: np.ndarray = field(repr=False)
-    level_of: np.ndarray = field(repr=False)
     dtype: type = np.complex128
 
     @property
@@ -127,24 +156,72 @@ class TourSpace:
         """Number of tours, ``n!``."""
         return int(self.costs.size)
 
+    @property
+    def tours(self) -> np.ndarray:
+        """All tours, ``(n!, n)`` int8 with 1-based customers (built on each access: 439 MB at
+        11 customers; use :meth:`tour` for single rows)."""
+        table = tour_table(self.n)
+        table += 1
+        return table
+
+    def check_state(self, psi: np.ndarray, name: str = "psi") -> np.ndarray:
+        """``psi`` when it is a 1-D numpy array of ``n!`` finite complex amplitudes of this
+        space's precision (TypeError/ValueError otherwise; nothing is copied)."""
+        if not isinstance(psi, np.ndarray) or psi.dtype != self.dtype:
+            got = psi.dtype if isinstance(psi, np.ndarray) else type(psi).__name__
+            raise TypeError(
+                f"{name} must be a numpy array of dtype {np.dtype(self.dtype)}, got {got}"
+            )
+        if psi.shape != (self.size,):
+            raise ValueError(f"{name} must hold {self.size} amplitudes, got shape {psi.shape}")
+        return psi
+
     def swap(self, psi: np.ndarray, t: int, out: np.ndarray | None = None) -> np.ndarray:
         """``S_t psi``: the amplitudes with the customers at positions ``t, t+1`` exchanged."""
-        v = psi.reshape(self.shapes[t])
+        t = chk.integer(t, "t", lo=0, hi=self.n - 2)
+        psi = self.check_state(psi)
         if out is None:
             out = np.empty_like(psi)
+        out = self.check_state(out, "out")
+        v = psi.reshape(self.shapes[t])
         # mode="clip" (the indices are valid anyway) lets numpy write into ``out`` unbuffered
         np.take(v, self.swaps[t], axis=1, out=out.reshape(v.shape), mode="clip")
         return out
 
     def phases(self, gamma: float) -> np.ndarray:
-        """``exp(-i gamma scaled)`` per tour, from one exponential per distinct cost level."""
-        return np.take(np.exp(-1j * gamma * self.levels), self.level_of, mode="clip")
+        """``exp(-i gamma scaled)`` per tour (a new vector; see :meth:`apply_phases`)."""
+        return np.exp((-1j * chk.real(gamma, "gamma")) * self.scaled)
+
+    def apply_phases(self, psi: np.ndarray, gamma: float) -> np.ndarray:
+        """Multiply ``psi`` in place by ``exp(-i gamma scaled)``, ``PHASE_CHUNK`` tours at a time
+        (no full-length phase vector; cos and sin of real arrays, several times faster than a
+        complex exponential). Returns ``psi``."""
+        g = chk.real(gamma, "gamma")
+        psi = self.check_state(psi)
+        real = self.scaled.dtype
+        ph = np.empty(min(PHASE_CHUNK, self.size), dtype=self.dtype)
+        x = np.empty(ph.size, dtype=real)
+        for s in range(0, self.size, PHASE_CHUNK):
+            k = min(PHASE_CHUNK, self.size - s)
+            np.multiply(self.scaled[s : s + k], real.type(-g), out=x[:k])
+            np.cos(x[:k], out=ph.real[:k])
+            np.sin(x[:k], out=ph.imag[:k])
+            psi[s : s + k] *= ph[:k]
+        return psi
+
+    def tour(self, r: int) -> list[int]:
+        """Tour number ``r`` (its lexicographic rank) as 1-based customers: the inverse of
+        :meth:`rank`."""
+        r = chk.integer(r, "r", lo=0, hi=self.size - 1)
+        left, out = list(range(1, self.n + 1)), []
+        for k in range(self.n):
+            i, r = divmod(r, math.factorial(self.n - 1 - k))
+            out.append(left.pop(i))
+        return out
 
     def rank(self, tour: Sequence[int]) -> int:
-        """Row of ``tour`` (1-based customers) in ``tours`` (its lexicographic rank)."""
-        tour = [int(c) for c in tour]
-        if sorted(tour) != list(range(1, self.n + 1)):
-            raise ValueError(f"tour {tour} must visit each of the {self.n} customers once")
+        """Row of ``tour`` (1-based customers, each once) in lexicographic order."""
+        tour = chk.permutation(tour, "tour", self.n)
         left, r = list(range(1, self.n + 1)), 0
         for k, c in enumerate(tour):
             i = left.index(c)
@@ -154,11 +231,12 @@ class TourSpace:
 
 
 def tour_space(D: np.ndarray, precision: str = "double") -> TourSpace:
-    """Enumerate the tours of a TSP (depot 0, ``1 <= n <= 10`` customers) and their costs.
+    """Enumerate the tours of a TSP (depot 0, ``1 <= n <= 11`` customers) and their costs.
 
     ``precision="double"`` simulates in complex128, ``"single"`` in complex64 (half the memory
-    traffic, about twice as fast at 9 customers; amplitudes good to about 1e-6).
-    Introduced in chapter 10, Constrained QAOA.
+    traffic, about twice as fast at 9 customers; amplitudes good to about 1e-6). Holds 8 bytes
+    of cost and 4 (single) or 8 (double) of standardised cost per tour, nothing else that grows
+    with ``n!``. Introduced in chapter 10, Constrained QAOA.
     """
     if precision not in ("double", "single"):
         raise ValueError(f"precision must be 'double' or 'single', got {precision!r}")
@@ -167,16 +245,17 @@ def tour_space(D: np.ndarray, precision: str = "double") -> TourSpace:
 
     D = check_distance_matrix(D, symmetric=False).astype(float)
     n = check_n(D.shape[0] - 1, "the number of customers (size of D minus one)")
-    tours = tour_table(n)
-    tours += 1  # 1-based customers
-    costs = D[0, tours[:, 0]] + D[tours[:, -1], 0]  # column by column: no n! x n index copy
-    for t in range(n - 1):
-        costs += D[tours[:, t], tours[:, t + 1]]
-    mean, sd = float(costs.mean()), float(costs.std())
+    costs = _tour_costs(D, n)
+    mean = float(np.mean(costs))
+    sq = sum(
+        float(np.sum(np.square(costs[s : s + PHASE_CHUNK] - mean)))
+        for s in range(0, costs.size, PHASE_CHUNK)
+    )
+    sd = math.sqrt(sq / costs.size)
     scale = sd if sd > 1e-12 * max(1.0, abs(mean)) else 1.0
-    scaled = (costs - mean) / scale
-    # integer distances give few distinct tour costs: one exponential per level, then a gather
-    levels, level_of = np.unique(scaled, return_inverse=True)
+    scaled = np.empty(costs.size, dtype=real)
+    for s in range(0, costs.size, PHASE_CHUNK):  # chunked: no float64 temporary of n! entries
+        scaled[s : s + PHASE_CHUNK] = (costs[s : s + PHASE_CHUNK] - mean) / scale
     fact = math.factorial
     swaps, shapes = [], []
     for t in range(n - 1):
@@ -186,17 +265,14 @@ def tour_space(D: np.ndarray, precision: str = "double") -> TourSpace:
     return TourSpace(
         D=D,
         n=n,
-        tours=tours,
         costs=costs,
-        scaled=scaled.astype(real),
+        scaled=scaled,
         mean=mean,
         sd=scale,
         opt_cost=float(costs.min()),
         max_cost=float(costs.max()),
         swaps=swaps,
         shapes=shapes,
-        levels=levels.astype(real),
-        level_of=level_of.astype(np.intp),
         dtype=np.complex128 if precision == "double" else np.complex64,
     )
 
@@ -216,31 +292,36 @@ def layer_order(n: int, order: str = "parity") -> list[int]:
 
 
 def initial_state(space: TourSpace, init: str | Sequence[int] = "uniform") -> np.ndarray:
-    """The start state over the ``n!`` tours (complex128).
+    """The start state over the ``n!`` tours (in the space's precision).
 
     ``"uniform"``: every tour with amplitude ``1/sqrt(n!)``; ``"nearest"``: the nearest-neighbour
-    tour (:func:`qbook.routing.classical.nearest_neighbour_tour`); or a tour given as 1-based customers.
-    Introduced in chapter 10.
+    tour (:func:`qbook.routing.classical.nearest_neighbour_tour`); or a tour given as 1-based
+    customers, each exactly once (whole numbers only: no bools, no 2.5). Introduced in chapter 10.
     """
     from qbook.routing.classical import nearest_neighbour_tour
 
     space = check_space(space)
-    psi = np.zeros(space.size, dtype=space.dtype)
     if isinstance(init, str):
-        if init == "uniform":
-            psi[:] = 1 / math.sqrt(space.size)
-            return psi
-        if init != "nearest":
+        if init not in ("uniform", "nearest"):
             raise ValueError(f"init must be 'uniform', 'nearest' or a tour, got {init!r}")
+        if init == "uniform":
+            return np.full(space.size, 1 / math.sqrt(space.size), dtype=space.dtype)
         init = nearest_neighbour_tour(space.D)
-    psi[space.rank(init)] = 1.0
+    r = space.rank(init)
+    psi = np.zeros(space.size, dtype=space.dtype)
+    psi[r] = 1.0
     return psi
 
 
 def check_angles(
     gammas: np.ndarray | Sequence, betas: np.ndarray | Sequence
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Equally many finite real gammas and betas (at least one), as float arrays. Chapter 10."""
+    """Equally many finite real gammas and betas (at least one), as float arrays; complex,
+    NaN, inf and bools (as numbers) refused before any cast. Chapter 10."""
+    for name, x in (("gammas", gammas), ("betas", betas)):
+        a = np.asarray(x, dtype=object) if not isinstance(x, np.ndarray) else x
+        if a.dtype.kind == "b" or any(isinstance(v, (bool, np.bool_)) for v in a.ravel()):
+            raise TypeError(f"{name} must be real numbers, got a bool")
     g = np.atleast_1d(chk.finite_array(gammas, "gammas"))  # complex, NaN and inf refused
     b = np.atleast_1d(chk.finite_array(betas, "betas"))
     if g.ndim != 1 or g.shape != b.shape or g.size < 1:
@@ -269,16 +350,17 @@ def subspace_state(
     """The QAOA state over the tours: ``n!`` complex amplitudes, exactly.
 
     Per layer: the phases ``exp(-i gamma scaled_cost)``, then ``cos(beta) - i sin(beta) S_t``
-    for each ``t`` of :func:`layer_order`. ``init`` is as in :func:`initial_state` or a state
-    vector. Introduced in chapter 10.
+    for each ``t`` of :func:`layer_order`. ``init`` is as in :func:`initial_state` or a
+    normalised state vector of ``n!`` amplitudes (copied, never changed). Holds two complex
+    vectors (the state and one gather buffer). Introduced in chapter 10.
     """
     space = check_space(space)
     g, b = check_angles(gammas, betas)
-    psi = _start(space, init)
     ts = layer_order(space.n, order)
+    psi = _start(space, init)
     buf = np.empty_like(psi)
     for gk, bk in zip(g, b, strict=True):
-        psi *= space.phases(gk)
+        space.apply_phases(psi, gk)
         c, s = math.cos(bk), -1j * math.sin(bk)
         for t in ts:
             space.swap(psi, t, out=buf)
@@ -289,11 +371,22 @@ def subspace_state(
 
 
 def _start(space: TourSpace, init) -> np.ndarray:
-    if isinstance(init, np.ndarray) and init.ndim == 1 and init.size == space.size:
-        if not np.all(np.isfinite(init)):
-            raise ValueError("init state must be finite")
-        return init.astype(space.dtype)
-    return initial_state(space, init)
+    """A fresh start state: from :func:`initial_state`, or a copy of a given state vector that
+    is finite and normalised (a zero or unnormalised vector is refused, not rescaled)."""
+    if not isinstance(init, np.ndarray) or init.dtype.kind not in "fc" or init.ndim != 1:
+        return initial_state(space, init)
+    if init.size != space.size:
+        raise ValueError(f"init state must hold {space.size} amplitudes, got {init.size}")
+    psi = init.astype(space.dtype)  # a copy: the layers work in place
+    norm2 = sum(
+        float(np.sum(np.abs(psi[s : s + PHASE_CHUNK]).astype(float) ** 2))
+        for s in range(0, psi.size, PHASE_CHUNK)
+    )
+    if not math.isfinite(norm2):
+        raise ValueError("init state has NaN or infinite amplitudes")
+    if abs(norm2 - 1) > 1e-4:  # single-precision round-off is about 1e-6
+        raise ValueError(f"init state must be normalised, got squared norm {norm2:.6g}")
+    return psi
 
 
 def cost_and_grad(
@@ -304,15 +397,15 @@ def cost_and_grad(
 ) -> tuple[float, np.ndarray]:
     """Expected standardised cost ``<psi| C |psi>`` and its gradient by the adjoint method.
 
-    ``theta = (gamma_1..gamma_p, beta_1..beta_p)``. One forward pass, then one backward pass
-    that undoes each layer on the state and on ``lambda = C psi``: for the cost layer
-    ``d/d gamma = 2 Im <lambda| C psi>``, for a partial mixer ``d/d beta = 2 Im <lambda| S_t psi>``
-    (``d/d beta e^{-i beta S} = -i S e^{-i beta S}``). Costs about three gathers per partial mixer.
-    Introduced in chapter 10.
+    ``theta = (gamma_1..gamma_p, beta_1..beta_p)``, real and finite (complex refused before any
+    cast). One forward pass, then one backward pass that undoes each layer on the state and on
+    ``lambda = C psi``: for the cost layer ``d/d gamma = 2 Im <lambda| C psi>``, for a partial
+    mixer ``d/d beta = 2 Im <lambda| S_t psi>`` (``d/d beta e^{-i beta S} = -i S e^{-i beta S}``).
+    Costs about three gathers per partial mixer. Introduced in chapter 10.
     """
     space = check_space(space)
-    theta = np.asarray(theta, dtype=float)
-    if theta.ndim != 1 or theta.size < 2 or theta.size % 2:
+    theta = chk.finite_array(theta, "theta", ndim=1)
+    if theta.size < 2 or theta.size % 2:
         raise ValueError(f"theta must hold p gammas then p betas, got shape {theta.shape}")
     p = theta.size // 2
     g, b = check_angles(theta[:p], theta[p:])
@@ -337,32 +430,67 @@ def cost_and_grad(
             lam += s_lam
         np.multiply(c, psi, out=s_psi)
         grad[k] = 2 * np.imag(_inner(lam, s_psi))
-        phase = np.conjugate(space.phases(g[k]))
-        psi *= phase
-        lam *= phase
+        space.apply_phases(psi, -g[k])  # undo the cost layer: the conjugate phases
+        space.apply_phases(lam, -g[k])
     return energy, grad
 
 
 def _inner(a: np.ndarray, b: np.ndarray) -> complex:
-    """``<a|b>`` without BLAS: on a busy 2-core machine a threaded ``np.vdot`` waits for its second
-    thread (measured 2.7-8 ms against 0.15-0.6 ms for this einsum at 40,320-362,880 entries)."""
-    return complex(np.einsum("i,i->", a.conj(), b))
+    """``<a|b>`` without BLAS and without a conjugated copy of ``a``: chunks of ``PHASE_CHUNK``
+    (on a busy 2-core machine a threaded ``np.vdot`` waits for its second thread: measured
+    2.7-8 ms against 0.15-0.6 ms for this einsum at 40,320-362,880 entries)."""
+    return complex(
+        sum(
+            np.einsum("i,i->", a[s : s + PHASE_CHUNK].conj(), b[s : s + PHASE_CHUNK])
+            for s in range(0, a.size, PHASE_CHUNK)
+        )
+    )
 
 
-def memory_bytes(n_customers: int, precision: str = "single") -> int:
-    """Peak bytes of :func:`~qbook.routing.qaoa_constrained.constrained_tsp` at ``n`` customers: everything scales with ``n!``.
+#: Bytes per tour at the peak of :func:`qbook.routing.qaoa_constrained.constrained_tsp`, single
+#: precision, and how many complex vectors they include (double precision: 8 more bytes per
+#: complex vector and 4 more for the standardised cost).
+#: Optimised: the cost (8), the standardised cost (4), five complex vectors in the adjoint pass
+#: (start, state, adjoint, two gather buffers: 40) and the optimal-tour mask (1).
+#: Fixed angles: the cost and the standardised cost (12) and two complex vectors (the state and
+#: one gather buffer, later the distribution and its cumulative sum: 16).
+PER_TOUR = {True: (53, 5), False: (28, 2)}
+PER_SHOT = 32  # the uniform draws, their scaled copy, the indices (8 each) and their costs
+FIXED_BYTES = 4 * 2**20  # chunk buffers (PHASE_CHUNK amplitudes), swap tables, small arrays
 
-    Per tour: up to eight complex vectors at once (state, adjoint, two gather buffers, the phase
-    vector and temporaries: 8 bytes each in single precision, 16 in double), the standardised
-    cost (4 or 8), the cost, its level index and the sampling distribution (8 each), and the tour
-    table (``n`` int8); plus 256 KiB for everything that does not grow with ``n!`` (the
-    optimiser's small arrays, the swap tables of at most ``n(n-1)`` integers each). The depth
-    ``p`` does not enter: the backward pass undoes the layers instead of storing them.
-    ``benchmarks/bench_constrained.py`` checks the measured peak (tracemalloc) against this.
-    Introduced in chapter 10.
+
+def memory_bytes(
+    n_customers: int, precision: str = "single", optimise: bool | None = None, shots: int = 0
+) -> int:
+    """Peak bytes of :func:`qbook.routing.qaoa_constrained.constrained_tsp` at ``n`` customers.
+
+    ``n! * PER_TOUR + shots * PER_SHOT + FIXED_BYTES``: with ``optimise`` the adjoint pass of
+    the angle search, without it (transferred angles, the default from 10 customers, which
+    ``optimise=None`` follows) one forward pass. No table of all tours is held and the depth
+    ``p`` does not enter (the backward pass undoes the layers instead of storing them).
+    ``benchmarks/bench_constrained.py`` checks the measured peak (tracemalloc) against this
+    bound. Introduced in chapter 10.
     """
     n = check_n(n_customers, "n_customers")
     if precision not in ("double", "single"):
         raise ValueError(f"precision must be 'double' or 'single', got {precision!r}")
-    c, r = (8, 4) if precision == "single" else (16, 8)
-    return int(math.factorial(n) * (8 * c + r + 24 + n) + 256 * 1024)
+    optimise = n < TRANSFER_MIN_CUSTOMERS if optimise is None else chk.boolean(optimise, "optimise")
+    shots = chk.count(shots, "shots", hi=10**7)
+    per, vectors = PER_TOUR[optimise]
+    if precision == "double":
+        per += 8 * vectors + 4
+    return int(math.factorial(n) * per + PER_SHOT * shots + FIXED_BYTES)
+
+
+def bytes_text(n_bytes: int) -> str:
+    """A byte count in the largest binary unit that keeps it at least 1: ``"256 MiB"``,
+    ``"1.1 GiB"``, ``"512 B"`` (three significant figures). Chapter 10's memory table."""
+    n_bytes = chk.count(n_bytes, "n_bytes", hi=2**200)
+    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+    k = 0
+    while k + 1 < len(units) and n_bytes >= 1024 ** (k + 1):
+        k += 1
+    if k == len(units) - 1 and n_bytes >= 1024**k * 1000:
+        return f"2^{n_bytes.bit_length() - 1} B"
+    v = n_bytes / 1024**k
+    return f"{v:.0f} {units[k]}" if k == 0 or v >= 100 else f"{v:.3g} {units[k]}"

@@ -166,9 +166,7 @@ def likely_tour(p1: np.ndarray | Sequence[float], n_nodes: int) -> np.ndarray:
     """
     from scipy.optimize import linear_sum_assignment
 
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, int | np.integer) or n_nodes < 2:
-        raise ValueError(f"n_nodes must be an int >= 2, got {n_nodes!r}")
-    n = int(n_nodes) - 1
+    n = chk.count(n_nodes, "n_nodes", lo=2) - 1
     p = chk.finite_array(p1, "p1").ravel()
     if p.size != n * n:
         raise ValueError(f"p1 has {p.size} entries, expected (n_nodes-1)^2 = {n * n}")
