@@ -240,7 +240,11 @@ def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
 
 
 def pyvrp_solve(inst: Instance, seconds: float, seed: int = 0) -> tuple[list[list[int]], float]:
-    """Solve with PyVRP's iterated local search for ``seconds``; return ``(routes, cost)``.
+    """Solve with PyVRP for ``seconds``; return ``(routes, cost)``.
+
+    PyVRP's solver (``Model.solve``) is an iterated local search in the releases qbook
+    installs (0.14: ``pyvrp.solve`` runs ``IteratedLocalSearch``); PyVRP began as an
+    implementation of Vidal's hybrid genetic search, which older releases ran.
 
     The model is built from the instance's own integer matrix ``inst.D`` (CVRPLIB's rounded
     distances), its demands and capacity, and a fleet of ``inst.n_vehicles`` vehicles
