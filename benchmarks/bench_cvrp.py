@@ -12,7 +12,7 @@ out (the book was developed on them) and are reported separately.
 
 Run: ``PYTHONPATH=. [QBOOK_PROFILE=full] .venv/bin/python benchmarks/bench_cvrp.py
 [sizes=15,20,30,40,50] [instance_seeds=1000,1001] [solver_seeds=1000] [shipped=1]``; writes
-``benchmarks/results/bench_cvrp_<profile>.json``.
+``qbook/common/recorded/benchmarks/bench_cvrp_<profile>.json``.
 """
 
 from __future__ import annotations
