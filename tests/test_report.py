@@ -101,7 +101,7 @@ def test_rows_for_the_page_are_compact(rows):
         "py 3.11.7, cirq 1.5.0"
     )
     html = report.styled_rows(df).to_html()
-    assert "table-layout: fixed" in html and "02 classical cnn" in html
+    assert "table-layout: fixed" in html and "02_classical_cnn" in html
     assert "qbook 0.1.0" not in html and "nowrap" not in html  # wraps to the page width
     assert report.styled_rows(report.results_frame([])).to_html()  # empty still renders
     prov = report.styled(report.provenance(df)).to_html()

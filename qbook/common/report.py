@@ -275,8 +275,6 @@ def styled_rows(df: pd.DataFrame) -> Html:
     df = _frame(df, "df", ("versions", "seed"))
     view = df[[c for c in ROW_COLUMNS if c in df.columns]].copy()
     view["seed"] = view["seed"].astype(object).where(view["seed"].notna(), "")
-    if "chapter" in view.columns:
-        view["chapter"] = view["chapter"].astype(str).str.replace("_", " ")
     widths = dict(zip(ROW_COLUMNS, (11, 14, 16, 7, 4, 5, 19, 6, 18), strict=True))
     return html_table(view, widths=[widths[c] for c in view.columns])
 
