@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The tests never touch the network: data falls back to the synthetic stand-in.
 test: export QBOOK_OFFLINE := 1
 
-.PHONY: install static book browser test test313 colab-check lint format lab notebooks notebook sync bench clean home colab
+.PHONY: install static book browser test test313 colab-check lint format lab notebooks notebook sync bench record clean home colab
 
 # Offline reading: MathJax and the ipywidgets embedder are served from the book's own _static/
 # (copied there from the gitignored _offline/, see _config.yml), fetched from the npm registry
@@ -128,9 +128,15 @@ home: install
 	$(BIN)/python tools/home.py
 	$(BIN)/python tools/colab_notebooks.py
 
-## Benchmarks: JSON results in benchmarks/results/.
+## Benchmarks: JSON results in qbook/common/recorded/benchmarks/ (installed with the package).
 bench: install
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+## After `make notebooks`: copy each chapter's latest run (results/*.jsonl) into the package,
+## qbook/common/recorded/chapters/, the book's recorded figures that chapter 13 shows on a fresh
+## runtime (Colab) for the chapters that have not run there. Commit the folder.
+record: install
+	$(BIN)/python benchmarks/record_book.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -13,10 +13,12 @@ sys.path.insert(0, str(ROOT))
 
 from qbook.common.env import hardware, versions  # noqa: E402
 from qbook.common.profile import profile_name  # noqa: E402
+from qbook.common.results import bench_results_dir  # noqa: E402
 
 
 class Rows:
-    """Collect benchmark rows and write ``benchmarks/results/<name>.json``."""
+    """Collect benchmark rows and write ``qbook/common/recorded/benchmarks/<name>.json``
+    (installed with the package: the book's recorded figures)."""
 
     def __init__(self, name: str, chapter: str) -> None:
         self.name, self.chapter, self.rows = name, chapter, []
@@ -42,7 +44,7 @@ class Rows:
         return row
 
     def write(self) -> Path:
-        out = ROOT / "benchmarks" / "results" / f"{self.name}.json"
+        out = bench_results_dir() / f"{self.name}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(self.rows, indent=1))
         print(f"wrote {len(self.rows)} rows to {out}")

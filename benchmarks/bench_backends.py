@@ -15,7 +15,7 @@ backend with the quartiles and the extremes, the median over rounds of the ratio
 differences). Needs TFQ (run it in the book's Python 3.11 environment).
 
 Run: ``PYTHONPATH=. QBOOK_QML_BACKEND=tfq .venv/bin/python benchmarks/bench_backends.py``
-(about 4 minutes on 2 cores); writes ``benchmarks/results/bench_backends.json``.
+(about 4 minutes on 2 cores); writes ``qbook/common/recorded/benchmarks/bench_backends.json``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Time qbook.routing.qubo.brute_force on random QUBOs with 16..24 variables (chapter 7's claim).
 
 Targets on the book's 2-core machine: 20 variables in <= 1 s, 24 variables in <= 20 s.
-Writes benchmarks/results/brute_force.json (rows in the qbook.common.results format).
+Writes qbook/common/recorded/benchmarks/brute_force.json (rows in the qbook.common.results format).
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_brute_force.py
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
 from qbook.common.env import hardware, versions
 from qbook.common.profile import profile_name
+from qbook.common.results import bench_results_dir
 from qbook.routing.qubo import brute_force
 
 SIZES = range(16, 25)
@@ -55,7 +55,7 @@ def main() -> list[dict]:
                 "repeats": REPEATS,
             }
         )
-    out = Path(__file__).resolve().parent / "results" / "brute_force.json"
+    out = bench_results_dir() / "brute_force.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=1) + "\n")
     print(f"wrote {out}")

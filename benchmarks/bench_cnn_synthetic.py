@@ -2,7 +2,7 @@
 
 Trains the chapter-2 models (qbook.learning.cnn) on all 73,257 synthetic training images (80/20 split:
 58,605 / 14,652) and tests on all 26,032 synthetic test images. Writes
-benchmarks/results/cnn_synthetic.json. Takes about 15 minutes on two CPU cores with the
+qbook/common/recorded/benchmarks/cnn_synthetic.json. Takes about 15 minutes on two CPU cores with the
 defaults; ``--epochs`` and ``--n-train`` make it shorter.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_cnn_synthetic.py --epochs 15 --threads 1
@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 import qbook
 
@@ -31,7 +30,7 @@ if args.threads:  # read by TensorFlow when it starts
     os.environ["TF_NUM_INTEROP_THREADS"] = str(args.threads)
 qbook.setup(tensorflow=True)
 
-from qbook.common.results import Recorder  # noqa: E402
+from qbook.common.results import Recorder, bench_results_dir  # noqa: E402
 from qbook.learning import cnn, data  # noqa: E402
 
 t0 = time.perf_counter()
@@ -48,7 +47,7 @@ def prep(X):
 X_tr, X_va, y_tr, y_va = data.train_val_split(prep(train.X), train.y, seed=args.seed)
 X_te = prep(test.X)
 rows = []
-out = Path(__file__).resolve().parent / "results"
+out = bench_results_dir()
 rec = Recorder("bench_cnn_synthetic", directory=out)
 for name, build in (("cnn", cnn.build_cnn), ("logreg", cnn.build_logreg)):
     model = build(seed=args.seed)

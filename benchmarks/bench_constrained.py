@@ -13,7 +13,7 @@ chosen):
   against the layer-by-layer search from scratch (time and P(optimal)).
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_constrained.py [quick|tuning|speed]``; writes
-``benchmarks/results/bench_constrained.json`` (``quick``: 3 seeds per size, no 10 customers;
+``qbook/common/recorded/benchmarks/bench_constrained.json`` (``quick``: 3 seeds per size, no 10 customers;
 ``tuning``: the evidence for the settings on the tuning seeds, ``bench_constrained_tuning.json``;
 ``speed``: the timings alone, ``bench_constrained_speed.json``; run it when the shared machine is
 quiet, the rows record the load average; ``big``: 10 customers x 10 and 11 customers x 5

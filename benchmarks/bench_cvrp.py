@@ -15,7 +15,8 @@ good as its null with the same budget (``ClusterResult.null_sampled_cost``), per
 
 Run: ``PYTHONPATH=. [QBOOK_PROFILE=full] .venv/bin/python benchmarks/bench_cvrp.py
 [sizes=15,20,30,40,50] [instance_seeds=1000,1001] [solver_seeds=1000] [shipped=1]
-[long_routes=1] [tag=...]``; writes ``benchmarks/results/bench_cvrp_<profile>[_<tag>].json``.
+[long_routes=1] [tag=...]``; writes
+``qbook/common/recorded/benchmarks/bench_cvrp_<profile>[_<tag>].json``.
 ``long_routes=1`` draws the random CVRPs with capacity 200 (250 above 40 customers), so 20-50
 customers need 2-4 vehicles and routes hold 8-16 customers (issue 19's held-out set); an
 instance with a cluster past Held-Karp's exact reference (18 customers) is recorded as skipped.

@@ -6,7 +6,7 @@ training image of the two classes (all 73,257 SVHN training images, or the synth
 of the same size offline), once each way.
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_distinct_epoch.py`` (about 8 minutes on
-2 cores); writes ``benchmarks/results/bench_distinct_epoch.json``.
+2 cores); writes ``qbook/common/recorded/benchmarks/bench_distinct_epoch.json``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """QAOA benchmarks (chapter 9): qsimcirq vs cirq.Simulator, and QAOA quality vs p.
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_qaoa.py``; writes
-``benchmarks/results/bench_qaoa.json``. Takes a few minutes on 2 cores.
+``qbook/common/recorded/benchmarks/bench_qaoa.json``. Takes a few minutes on 2 cores.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ drift flips no prediction (``benchmarks/probe_keras2_keras3.py`` measures the dr
 Run (from the repository root, both environments present):
 ``PYTHONPATH=. .venv/bin/python benchmarks/compare_py313.py``
 runs both sides (each in its own process) and writes
-``benchmarks/results/compare_py313.json``. ``--side tfq|py313 --out FILE`` runs one side
+``qbook/common/recorded/benchmarks/compare_py313.json``. ``--side tfq|py313 --out FILE`` runs one side
 only (what the driver calls); ``--sides A.json B.json`` compares two saved sides.
 """
 

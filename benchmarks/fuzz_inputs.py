@@ -119,7 +119,6 @@ def _claims_args(tmp) -> dict:
         "claims.load_origins": dict(build_dir=tmp, bench_dir=tmp),
         "claims.measure": dict(df=rows, lk=lk),
         "claims.verdict": dict(claim=c, m=m),
-        "claims.welch_half_width": dict(a=m, b=m),
         "results.read_json_rows": dict(path=tmp / "rows.json"),
         "results.read_jsonl_rows": dict(path=tmp / "rows.jsonl"),
         "claims.ledger": dict(df=rows, claims=[c]),

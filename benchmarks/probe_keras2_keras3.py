@@ -21,7 +21,7 @@ Measured in each process, for a CNN, the Dense model, the QCNN and the 1-filter 
    on the whole training set, and the weights after one Adam step.
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/probe_keras2_keras3.py``; writes
-``benchmarks/results/probe_keras2_keras3.json`` (the largest absolute difference of every
+``qbook/common/recorded/benchmarks/probe_keras2_keras3.json`` (the largest absolute difference of every
 quantity between every pair of processes).
 """
 

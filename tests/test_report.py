@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def rows(tmp_path, monkeypatch):
     monkeypatch.setenv("QBOOK_RESULTS_DIR", str(tmp_path))
-    # only these rows: no benchmark results from the repository
-    monkeypatch.setattr("qbook.common.results.repo_root", lambda: tmp_path)
+    # only these rows: no benchmark results from the package
+    monkeypatch.setattr("qbook.common.results.bench_results_dir", lambda: tmp_path / "none")
     rec = Recorder("02_classical_cnn")
     for seed, acc in zip((0, 1, 2), (0.80, 0.84, 0.88), strict=True):
         rec.add("cnn", "test_accuracy", acc, seed=seed, data_source="synthetic", n_params=99)
@@ -76,8 +76,8 @@ def test_comparisons_and_plots(rows):
     df = report.results_frame()
     assert report.comparable_metrics(df) == [("02_classical_cnn", "test_accuracy")]
     ax = report.plot_metric(df, "02_classical_cnn", "test_accuracy")
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["cnn", "logreg"]
-    assert "synthetic" in ax.get_title()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["cnn", "logreg"]
+    assert "synthetic" in ax.get_title(loc="left")
     with pytest.raises(ValueError, match="no results"):
         report.plot_metric(df, "02_classical_cnn", "nope")
     prov = report.provenance(df)
@@ -101,16 +101,16 @@ def test_rows_for_the_page_are_compact(rows):
         "py 3.11.7, cirq 1.5.0"
     )
     html = report.styled_rows(df).to_html()
-    assert "white-space: nowrap" in html and "02_classical_cnn" in html
-    assert "qbook 0.1.0" not in html
+    assert "table-layout: fixed" in html and "02_classical_cnn" in html
+    assert "qbook 0.1.0" not in html and "nowrap" not in html  # wraps to the page width
     assert report.styled_rows(report.results_frame([])).to_html()  # empty still renders
     prov = report.styled(report.provenance(df)).to_html()
-    assert "nowrap" in prov and "+00:00" not in prov  # dates shown to the minute
+    assert "table-layout: fixed" in prov and "+00:00" not in prov  # dates shown to the minute
 
 
 def test_summarise_never_averages_different_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("QBOOK_RESULTS_DIR", str(tmp_path))
-    monkeypatch.setattr("qbook.common.results.repo_root", lambda: tmp_path)
+    monkeypatch.setattr("qbook.common.results.bench_results_dir", lambda: tmp_path / "none")
     rec = Recorder("09_qaoa")
     for n, ratio in ((12, 1.0), (20, 11.0)):
         rec.add("simulators", "speedup", ratio, unit="x", n_qubits=n, p=2)

@@ -1,50 +1,57 @@
 """The claims ledger: do the sources' quantitative claims hold? (chapter 13, Results).
 
-Each :class:`Claim` is data: what a source or an anchor says, where the book measures the same
-thing (a :class:`Lookup` into the recorded results), and the rule that turns the measurement
-into a verdict. Nothing here holds a measured number: :func:`ledger` looks every figure up in
-the rows the chapters recorded in this build (``results/*.jsonl``) and, beside it, in the
-committed full-profile benchmark results (``benchmarks/results/*.json``), each labelled with
-its profile, seeds, data source and whether the seeds were held out.
+Each :class:`~qbook.common.evidence.Claim` (the list is ``CLAIMS``, in :mod:`qbook.common.claim_table`) is data:
+what a source says, where the book measures the same thing (a :class:`~qbook.common.evidence.Lookup` into the
+recorded results), and the rule that turns the measurement into a verdict. Nothing here holds
+a measured number: :func:`ledger` looks every figure up in the rows the chapters recorded
+(``results/*.jsonl``; for a chapter that has not run in this copy, the book's own recorded run
+installed with the package) and in the committed benchmark results, each labelled with its
+profile, seeds, data source, whether the seeds were held out, and the file it came from.
 
-Verdicts:
+The rule (``RULE``, printed above the ledger in chapter 13): a verdict rests on a 95%
+interval that stays inside the range of the quantity (a Wilson interval for a count, a
+percentile bootstrap over the seeds or instances for a mean, and for a difference of two means
+the bootstrap of the difference). ``holds`` when the whole interval supports the claim,
+``does not hold`` when the whole interval contradicts it, ``inconclusive`` otherwise, and
+always ``inconclusive`` on fewer than ``MIN_SEEDS`` seeds or ``MIN_INSTANCES``
+instances. A quality claim with a null (random search with as many tries) holds only when the
+interval is above the null too. ``not comparable``: the book measured other data than the
+claim is about. Exact claims (a count of qubits) are checked exactly.
 
-* ``holds``: the measured figure (mean over seeds, or share of successes) meets the claim,
-  within the claim's own rounding; for a claimed difference, Welch's 95% interval of the
-  difference lies above zero;
-* ``does not hold``: even the far end of the 95% interval (Student's t over seeds, Wilson for
-  a count) misses the claim, or a claimed difference goes the other way;
-* ``inconclusive``: in between: the figure misses the claim but its interval reaches it, or a
-  claimed difference goes the claimed way within the noise (or rests on single runs);
-* ``not comparable``: the book measured on other data than the claim is about.
-
-A claim with no recorded measurement in this build is an error (:class:`MissingMeasurement`):
-the ledger never shows a row without a figure behind it. Never imports TensorFlow.
+A claim with no recorded measurement is an error (:class:`MissingMeasurement`): the ledger
+never shows a row without a figure behind it. Never imports TensorFlow.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
 
 from qbook.common import checks as chk
+from qbook.common.claim_table import CLAIMS
+from qbook.common.evidence import (
+    MIN_INSTANCES,
+    MIN_SEEDS,
+    RULES,
+    Claim,
+    Lookup,
+    Measurement,
+)
+from qbook.common.report import source_label
 from qbook.common.results import (
+    bench_results_dir,
     load_results,
     read_json_rows,
     read_jsonl_rows,
-    repo_root,
+    recorded_chapters_dir,
     results_dir,
 )
-from qbook.common.stats import wilson_interval
 
 __all__ = [
     "CLAIMS",
@@ -52,174 +59,88 @@ __all__ = [
     "Lookup",
     "Measurement",
     "MissingMeasurement",
+    "MIN_INSTANCES",
+    "MIN_SEEDS",
+    "RULE",
     "RULES",
     "VERDICTS",
     "ledger",
     "load_origins",
     "measure",
     "verdict",
-    "welch_half_width",
 ]
 
 VERDICTS = ("holds", "does not hold", "inconclusive", "not comparable")
-RULES = ("at_least", "at_most", "close", "equal", "better")
 BUILD = "this build"
+RECORDED = "the book's recorded run"
+BENCH = "benchmark "  # origin of a benchmark row: "benchmark <file name>"
+
+#: The rule, as chapter 13 prints it above the ledger (Markdown).
+RULE = (
+    "**How a verdict is reached.** Each figure comes with a 95% interval that stays inside the"
+    " range of the quantity: a Wilson interval for a count of successes, a percentile bootstrap"
+    " over the seeds (or instances) for a mean, and for a claimed difference the bootstrap of"
+    " the difference of the two means.\n\n"
+    "* **holds**: the whole interval supports the claim (above the claimed figure less the"
+    " rounding of the source's own number; for a difference, above zero);\n"
+    "* **does not hold**: the whole interval contradicts it;\n"
+    "* **inconclusive**: the interval reaches both sides, or the figure rests on fewer than"
+    f" {MIN_SEEDS} seeds or {MIN_INSTANCES} instances (the ledger then uses committed benchmark"
+    " rows with enough of them where there are any, and names the file);\n"
+    "* **not comparable**: the book measured other data than the claim is about.\n\n"
+    "A quality claim that has a null (random search with as many tries) holds only when its"
+    " interval is also above the null's rate. A claim about a deterministic count (the qubits of"
+    " a built circuit) is checked exactly: no seed is involved."
+)
 
 
 class MissingMeasurement(ValueError):
     """A claim of the ledger has no recorded measurement behind it."""
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """Where a measurement is recorded: rows of one chapter, experiment and metric.
-
-    ``experiment`` and ``metric`` are names, or with ``regex=True`` regular expressions matched
-    in full; when several metrics match (say
-    ``p_feasible_p1`` ... ``p_feasible_p3``), the one with the highest mean is taken
-    (``pick="max"``) or the lowest (``pick="min"``). ``count=True`` reads the value as a count
-    of successes out of the row's ``n`` trials. ``relative_to`` names a second metric of the
-    same experiment and data source: the measurement is then ``value / reference - 1`` per
-    pair (a relative gap). ``file`` limits the lookup to one benchmark result file.
-    """
-
-    chapter: str
-    experiment: str
-    metric: str
-    label: str
-    pick: str = "max"
-    count: bool = False
-    relative_to: str | None = None
-    file: str | None = None
-    regex: bool = False
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One quantitative claim of a source, and how the book tests it.
-
-    ``rule`` is one of ``RULES``: ``at_least``/``at_most``/``close`` compare the
-    measurement with ``target`` (``slack`` absorbs rounding in the source's figure), ``equal``
-    asks for exactly ``target``, ``better`` asks that ``measure`` exceed ``versus``. ``data``,
-    when set, is the data the claim is about (matched in the measurement's data source); on
-    other data the verdict is ``not comparable``. ``bench`` and ``bench_versus`` look the same
-    quantities up in committed full-profile benchmark results, where there are any.
-    """
-
-    key: str
-    cite: str
-    source: str
-    text: str
-    rule: str
-    measure: Lookup
-    target: float | None = None
-    slack: float = 0.0
-    versus: Lookup | None = None
-    bench: Lookup | None = None
-    bench_versus: Lookup | None = None
-    data: str | None = None
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        chk.choice(self.rule, "rule", RULES)
-        if self.rule == "better" and self.versus is None:
-            raise ValueError(f"claim {self.key}: rule 'better' needs a 'versus' lookup")
-        if self.rule != "better" and self.target is None:
-            raise ValueError(f"claim {self.key}: rule {self.rule!r} needs a target")
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """A looked-up figure: mean, sample sd and count over seeds (or a count of successes)."""
-
-    mean: float
-    sd: float
-    n: int
-    successes: int | None
-    trials: int | None
-    seeds: tuple[int, ...]
-    data_source: str
-    profile: str
-    held_out: str
-    origin: str
-
-    def __post_init__(self) -> None:
-        chk.real(self.mean, "mean")
-        if not (math.isnan(self.sd) or (math.isfinite(self.sd) and self.sd >= 0)):
-            raise ValueError(f"sd must be a non-negative number or NaN (one run), got {self.sd!r}")
-        chk.count(self.n, "n", lo=1)
-        if (self.successes is None) != (self.trials is None):
-            raise ValueError("successes and trials go together")
-        if self.trials is not None:
-            chk.count(self.trials, "trials", lo=1)
-            chk.count(self.successes, "successes", lo=0, hi=self.trials)
-
-    @property
-    def se(self) -> float:
-        """Standard error of the mean over seeds (0 with one seed: no spread to use)."""
-        return self.sd / math.sqrt(self.n) if self.n > 1 and math.isfinite(self.sd) else 0.0
-
-    def half_width(self) -> float:
-        """Half the 95% t-interval of the mean (Student, n - 1 degrees of freedom); 0 for one run."""
-        return float(student_t.ppf(0.975, self.n - 1)) * self.se if self.n > 1 else 0.0
-
-    def text(self) -> str:
-        """``"0.938 +/- 0.088 (2 seeds 0-1; excitations; small; not held out; this build)"``."""
-        if self.trials is not None:
-            lo, hi = wilson_interval(self.successes, self.trials)
-            value = f"{self.successes} of {self.trials}, {100 * lo:.0f}-{100 * hi:.0f}%"
-        elif self.n > 1:
-            value = f"{self.mean:.3g} +/- {self.sd:.2g}"
-        else:
-            value = f"{self.mean:.4g}"
-        seeds = _seed_text(self.seeds, self.n)
-        return (
-            f"{value} ({seeds}; {self.data_source}; {self.profile}; {self.held_out}; {self.origin})"
-        )
-
-
-def _seed_text(seeds: Sequence[int], n: int) -> str:
-    rows = f"{n} row{'s' if n != 1 else ''}"
-    if not seeds:
-        return f"{rows}, no seed"
-    s = sorted(set(seeds))
-    span = f"{s[0]}-{s[-1]}" if len(s) > 2 and s[-1] - s[0] == len(s) - 1 else ",".join(map(str, s))
-    label = f"seed{'s' if len(s) != 1 else ''} {span}"
-    return f"{len(s)} {label}" if len(s) == n else f"{rows}, {label}"
-
-
 def load_origins(
-    build_dir: str | Path | None = None, bench_dir: str | Path | None = None
+    build_dir: str | Path | None = None,
+    bench_dir: str | Path | None = None,
+    recorded_dir: str | Path | None = None,
 ) -> pd.DataFrame:
-    """All recorded rows with an ``origin`` column: ``"this build"`` or the benchmark file.
+    """All recorded rows with an ``origin`` column.
 
-    ``build_dir`` defaults to ``results/`` (the chapters' latest runs), ``bench_dir`` to
-    ``benchmarks/results/`` (committed benchmark results).
+    Chapter rows come from ``build_dir`` (default ``results/``: this copy's latest run of each
+    chapter, origin ``"this build"``); a chapter with no rows there is taken from
+    ``recorded_dir`` (default: the book's own recorded run, installed with the package; origin
+    ``"the book's recorded run"``), so a fresh runtime still has every figure. Benchmark rows
+    come from ``bench_dir`` (default: the committed benchmark results installed with the
+    package; origin ``"benchmark <file>"``). Data sources are spelled one way
+    (:func:`qbook.common.report.source_label`).
     """
     build = Path(chk.path_like(build_dir, "build_dir")) if build_dir is not None else results_dir()
     bench = (
         Path(chk.path_like(bench_dir, "bench_dir"))
         if bench_dir is not None
-        else repo_root() / "benchmarks" / "results"
+        else bench_results_dir()
+    )
+    recorded = (
+        Path(chk.path_like(recorded_dir, "recorded_dir"))
+        if recorded_dir is not None
+        else recorded_chapters_dir()
     )
     rows = [{**r, "origin": BUILD} for r in (load_results(build) if build.is_dir() else [])]
+    ran = {r.get("chapter") for r in rows}
+    if recorded.is_dir():
+        rows += [
+            {**r, "origin": RECORDED} for r in load_results(recorded) if r.get("chapter") not in ran
+        ]
     if bench.is_dir():
         for f in sorted([*bench.glob("*.json"), *bench.glob("*.jsonl")]):
-            rows += [{**r, "origin": f"benchmarks/results/{f.name}"} for r in _load_one(f)]
+            rows += [{**r, "origin": f"{BENCH}{f.name}"} for r in _load_one(f)]
     df = pd.DataFrame(rows)
-    for col in (
-        "chapter",
-        "experiment",
-        "metric",
-        "value",
-        "seed",
-        "data_source",
-        "profile",
-        "n",
-        "origin",
-    ):
+    for col in ("chapter", "experiment", "metric", "value", "seed", "data_source", "profile"):
         if col not in df.columns:
             df[col] = pd.Series(dtype=object)
+    for col in ("n", "origin"):
+        if col not in df.columns:
+            df[col] = pd.Series(dtype=object)
+    df["data_source"] = [source_label(s) if isinstance(s, str) else s for s in df.data_source]
     return df
 
 
@@ -227,7 +148,7 @@ def _load_one(path: Path) -> list[dict[str, Any]]:
     return read_jsonl_rows(path) if path.suffix == ".jsonl" else read_json_rows(path)
 
 
-def _held_out(sources: Iterable[str]) -> str:
+def _held_out(sources: Sequence[str]) -> str:
     text = " ".join(sources).lower()
     if "e-n13-k4" in text:  # Part II's settings were first chosen on this instance
         return "not held out (tuning instance)"
@@ -238,13 +159,16 @@ def _held_out(sources: Iterable[str]) -> str:
     return "no tuning split"
 
 
-def _rows(df: pd.DataFrame, lk: Lookup, origin: str) -> pd.DataFrame:
+def _is_bench(df: pd.DataFrame) -> pd.Series:
+    return df.origin.astype(str).str.startswith(BENCH)
+
+
+def _select(df: pd.DataFrame, lk: Lookup, origin: str) -> pd.DataFrame:
+    """The rows of ``lk``'s chapter and experiment from chapter runs or benchmarks."""
     sel = df[(df.chapter == lk.chapter) & _matches(df.experiment, lk.experiment, lk.regex)]
-    sel = sel[sel.origin == origin] if origin == BUILD else sel[sel.origin != BUILD]
+    sel = sel[_is_bench(sel)] if origin == "bench" else sel[~_is_bench(sel)]
     if lk.file is not None:
-        sel = sel[sel.origin == f"benchmarks/results/{lk.file}"]
-    if origin != BUILD:
-        sel = sel[sel.profile == "full"]
+        sel = sel[sel.origin == f"{BENCH}{lk.file}"]
     return sel
 
 
@@ -255,39 +179,62 @@ def _matches(column: pd.Series, pattern: str, regex: bool) -> pd.Series:
     return column.astype(str).map(lambda v: compiled.fullmatch(v) is not None)
 
 
+def _where(lk: Lookup, origin: str) -> str:
+    return f"{lk.label} ({lk.chapter}: {lk.experiment}/{lk.metric}, {origin} rows)"
+
+
 def measure(df: pd.DataFrame, lk: Lookup, origin: str = BUILD) -> Measurement | None:
-    """The measurement ``lk`` points at, from this build's rows or (``origin="bench"``) the
-    committed full-profile benchmark rows; ``None`` when nothing was recorded."""
+    """The measurement ``lk`` points at, from the chapters' rows (``origin="this build"``: this
+    copy's run, or the book's recorded run for a chapter that has not run) or from committed
+    benchmark rows (``origin="bench"``); ``None`` when nothing was recorded.
+
+    Raises ``ValueError`` naming the lookup when the rows cannot give the figure: a count
+    without an ``n`` column, a ``per_seed`` list that does not match its seeds, a benchmark
+    lookup that matches rows of several files.
+    """
     if not isinstance(df, pd.DataFrame) or "origin" not in df.columns:
         raise TypeError("df must be the frame of load_origins()")
     if not isinstance(lk, Lookup):
         raise TypeError(f"lk must be a Lookup, got {type(lk).__name__}")
     origin = chk.choice(origin, "origin", (BUILD, "bench"))
-    sel = _rows(df, lk, origin)
+    sel = _select(df, lk, origin)
     sel_m = sel[_matches(sel.metric, lk.metric, lk.regex)]
     if sel_m.empty:
         return None
+    if origin == "bench" and sel_m.origin.nunique() > 1:
+        raise ValueError(
+            f"{_where(lk, origin)} matches rows of several benchmark files"
+            f" ({', '.join(sorted(set(sel_m.origin)))}): name one with Lookup.file"
+        )
     if lk.relative_to is not None:
         ref = sel[sel.metric == lk.relative_to][["experiment", "data_source", "value"]]
         sel_m = sel_m.merge(ref, on=["experiment", "data_source"], suffixes=("", "_ref"))
         if sel_m.empty:
             return None
         sel_m = sel_m.assign(value=sel_m.value.astype(float) / sel_m.value_ref.astype(float) - 1)
-    means = sel_m.groupby("metric").value.mean()
+    if lk.per_seed is not None:
+        sel_m = _per_seed_rows(sel_m, lk, origin)
+    keys = ["metric"] if lk.setting is None else ["metric", lk.setting]
+    if lk.setting is not None and lk.setting not in sel_m.columns:
+        raise ValueError(f"{_where(lk, origin)}: no column {lk.setting!r} (Lookup.setting)")
+    means = sel_m.assign(value=sel_m.value.astype(float)).groupby(keys).value.mean()
     chosen = means.idxmax() if lk.pick == "max" else means.idxmin()
-    rows = sel_m[sel_m.metric == chosen]
+    chosen = chosen if isinstance(chosen, tuple) else (chosen,)
+    rows = sel_m[np.logical_and.reduce([sel_m[k] == v for k, v in zip(keys, chosen, strict=True)])]
     values = rows.value.astype(float).to_numpy()
     successes = trials = None
     if lk.count:
-        successes, trials = int(values.sum()), int(pd.to_numeric(rows.n).sum())
-        mean, sd = successes / trials, float("nan")
+        successes, trials = _count(rows, values, lk, origin)
+        mean, sd, figures = successes / trials, float("nan"), ()
     else:
         mean = float(values.mean())
         sd = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
+        figures = tuple(float(v) for v in values)
     seeds = [int(s) for s in rows.seed if s is not None and not pd.isna(s)]
-    for listed in rows.get("seeds", pd.Series(dtype=object)):
-        if isinstance(listed, list | tuple):
-            seeds += [int(s) for s in listed]
+    if lk.per_seed is None:
+        for listed in rows.get("seeds", pd.Series(dtype=object)):
+            if isinstance(listed, list | tuple):
+                seeds += [int(s) for s in listed]
     sources = sorted(set(rows.data_source.fillna("n/a").astype(str)))
     return Measurement(
         mean=mean,
@@ -298,9 +245,55 @@ def measure(df: pd.DataFrame, lk: Lookup, origin: str = BUILD) -> Measurement | 
         seeds=tuple(seeds),
         data_source=_short_source(sources),
         profile=", ".join(sorted(set(rows.profile.fillna("?").astype(str)))),
-        held_out=_held_out(sources),
-        origin=", ".join(sorted(set(rows.origin))),
+        held_out=_held_out([*sources, *sorted(set(rows.experiment.astype(str)))]),
+        origin=", ".join(sorted(set(rows.origin.astype(str)))),
+        values=figures,
     )
+
+
+def _per_seed_rows(rows: pd.DataFrame, lk: Lookup, origin: str) -> pd.DataFrame:
+    """One row per entry of the ``lk.per_seed`` list, its seed from the row's ``seeds``."""
+    out = []
+    for _, r in rows.iterrows():
+        vals, seeds = r.get(lk.per_seed), r.get("seeds")
+        if not isinstance(vals, list | tuple) or not isinstance(seeds, list | tuple):
+            raise ValueError(f"{_where(lk, origin)}: {lk.per_seed!r} and 'seeds' must be lists")
+        if len(vals) != len(seeds) or not vals:
+            raise ValueError(
+                f"{_where(lk, origin)}: {len(vals)} values in {lk.per_seed!r} for"
+                f" {len(seeds)} seeds"
+            )
+        out += [{**r.to_dict(), "value": v, "seed": s} for v, s in zip(vals, seeds, strict=True)]
+    return pd.DataFrame(out)
+
+
+def _count(rows: pd.DataFrame, values: np.ndarray, lk: Lookup, origin: str) -> tuple[int, int]:
+    n = pd.to_numeric(rows["n"], errors="coerce") if "n" in rows.columns else None
+    if n is None or n.isna().any():
+        raise ValueError(
+            f"{_where(lk, origin)}: Lookup.count needs an 'n' column (the trials) on every row"
+        )
+    trials, successes = float(n.sum()), float(values.sum())
+    if trials < 1 or trials != int(trials) or successes != int(successes):
+        raise ValueError(
+            f"{_where(lk, origin)}: a count needs whole successes and trials, got"
+            f" {successes:g} of {trials:g}"
+        )
+    if not 0 <= successes <= trials:
+        raise ValueError(f"{_where(lk, origin)}: {successes:g} successes of {trials:g} trials")
+    return int(successes), int(trials)
+
+
+def _expected_rate(df: pd.DataFrame, lk: Lookup, origin: str) -> tuple[float, int] | None:
+    """``(expected successes, trials)`` of a null lookup (``value`` out of the row's ``n``)."""
+    sel = _select(df, lk, origin)
+    sel = sel[_matches(sel.metric, lk.metric, lk.regex)]
+    if sel.empty:
+        return None
+    n = pd.to_numeric(sel["n"], errors="coerce") if "n" in sel.columns else None
+    if n is None or n.isna().any() or n.sum() < 1:
+        raise ValueError(f"{_where(lk, origin)}: a null needs an 'n' column (the trials)")
+    return float(sel.value.astype(float).sum()), int(n.sum())
 
 
 def _short_source(sources: list[str]) -> str:
@@ -311,24 +304,26 @@ def _short_source(sources: list[str]) -> str:
     return f"{common or 'several data sources'} ({len(sources)} sources)"
 
 
-def welch_half_width(a: Measurement, b: Measurement) -> float:
-    """Half-width of Welch's 95% interval for the difference of two means over seeds
-    (Welch-Satterthwaite degrees of freedom); 0 when neither has any spread."""
-    if not isinstance(a, Measurement) or not isinstance(b, Measurement):
-        raise TypeError("welch_half_width needs two Measurements")
-    if a.n < 2 or b.n < 2:
-        raise ValueError("Welch's interval needs at least two seeds on each side")
-    se = math.hypot(a.se, b.se)
-    if se == 0:
-        return 0.0
-    df = se**4 / (a.se**4 / (a.n - 1) + b.se**4 / (b.n - 1))
-    return float(student_t.ppf(0.975, df)) * se
+def verdict(
+    claim: Claim,
+    m: Measurement,
+    versus: Measurement | None = None,
+    null: tuple[float, int] | None = None,
+) -> tuple[str, str]:
+    """``(verdict, reason)`` for one measurement of ``claim``; the rule is ``RULE``.
 
-
-def verdict(claim: Claim, m: Measurement, versus: Measurement | None = None) -> tuple[str, str]:
-    """``(verdict, reason)`` for one measurement of ``claim``; see the module docstring."""
+    ``versus`` is the other side of a ``better`` claim; ``null`` the ``(expected successes,
+    trials)`` of the claim's null method.
+    """
     if not isinstance(claim, Claim) or not isinstance(m, Measurement):
         raise TypeError("verdict needs a Claim and a Measurement")
+    if versus is not None and not isinstance(versus, Measurement):
+        raise TypeError(f"versus must be a Measurement or None, got {type(versus).__name__}")
+    if null is not None:
+        if not isinstance(null, tuple) or len(null) != 2:
+            raise TypeError(f"null must be a pair (expected successes, trials), got {null!r:.60}")
+        trials = chk.count(null[1], "null trials", lo=1)
+        null = (chk.real(null[0], "null expected successes", lo=0.0, hi=trials), trials)
     if claim.data and claim.data.lower() not in m.data_source.lower():
         return (
             "not comparable",
@@ -337,60 +332,92 @@ def verdict(claim: Claim, m: Measurement, versus: Measurement | None = None) -> 
     if claim.rule == "better":
         if versus is None:
             raise ValueError(f"claim {claim.key}: rule 'better' needs the versus measurement")
-        diff = m.mean - versus.mean
-        what = f"{m.mean:.3g} vs {versus.mean:.3g}"
-        if diff <= 0:
-            return "does not hold", f"{what}: not ahead on the same data"
-        if min(m.n, versus.n) < 2:
-            return (
-                "inconclusive",
-                f"{what}: ahead by {diff:.3g} in single runs (no spread to judge)",
-            )
-        noise = welch_half_width(m, versus)
-        if diff > noise:
-            return (
-                "holds",
-                f"{what}: ahead by {diff:.3g}, beyond Welch's 95% half-width {noise:.2g}",
-            )
-        return (
-            "inconclusive",
-            f"{what}: ahead by {diff:.3g}, within Welch's 95% half-width {noise:.2g}",
-        )
+        return _better(m, versus)
     t, slack = float(claim.target), claim.slack
+    if claim.rule == "equal":  # a deterministic figure: every row must be exactly the claim
+        figures = np.array(m.values or (m.mean,))
+        word = "holds" if bool(np.all(np.isclose(figures, t))) else "does not hold"
+        got = (
+            f"{figures[0]:.4g}"
+            if np.ptp(figures) == 0
+            else f"{figures.min():.4g}-{figures.max():.4g}"
+        )
+        return word, f"exact (deterministic, no seed): measured {got}, claimed {t:g}"
+    lo, hi = m.interval()
+    k, kind = m.units()
     if m.trials is not None:
-        lo, hi = wilson_interval(m.successes, m.trials)
+        band = f"{m.successes} of {m.trials}, 95% Wilson interval {100 * lo:.0f}-{100 * hi:.0f}%"
+    elif m.n == 2:
+        band = f"{m.mean:.3g} ({m.values[0]:.3g} and {m.values[1]:.3g})"
+    elif m.n > 2:
+        band = f"{m.mean:.3g}, 95% bootstrap interval over {k} {kind} {lo:.3g} to {hi:.3g}"
     else:
-        lo, hi = m.mean - m.half_width(), m.mean + m.half_width()
-    if m.trials is not None:
-        band = f"95% Wilson interval {100 * lo:.0f}-{100 * hi:.0f}%"
-    elif m.n > 1:
-        band = f"95% t-interval of the mean {lo:.3g} to {hi:.3g}"
+        band = f"{m.mean:.4g} in one run"
+    bound = {"at_least": t - slack, "at_most": t + slack}.get(claim.rule)
+    if claim.rule == "close":
+        supports, contradicts = (
+            t - slack <= lo and hi <= t + slack,
+            hi < t - slack or lo > t + slack,
+        )
+        wanted = f"about {t:g} (within {slack:.3g})"
+    elif claim.rule == "at_least":
+        supports, contradicts = lo >= bound, hi < bound
+        wanted = f"at least {t:g}" + (f" (less {slack:.3g} for rounding)" if slack else "")
     else:
-        band = f"one run: {m.mean:.4g}"
-    if claim.rule == "equal":
-        ok = bool(np.isclose(m.mean, t)) and (m.n == 1 or m.sd == 0 or math.isnan(m.sd))
-        return ("holds" if ok else "does not hold"), f"measured {m.mean:.4g}, claimed {t:g}"
-    meets = {  # the measured figure itself meets the claim
-        "at_least": m.mean >= t - slack,
-        "at_most": m.mean <= t + slack,
-        "close": abs(m.mean - t) <= slack,
-    }[claim.rule]
-    possible = {  # the interval still reaches the claim
-        "at_least": hi >= t - slack,
-        "at_most": lo <= t + slack,
-        "close": lo <= t + slack and hi >= t - slack,
-    }[claim.rule]
-    relation = {"at_least": "at least", "at_most": "at most", "close": "about"}[claim.rule]
-    word = "holds" if meets else "inconclusive" if possible else "does not hold"
-    return word, f"claimed {relation} {t:g}, measured {m.mean:.3g}; {band}"
+        supports, contradicts = hi <= bound, lo > bound
+        wanted = f"at most {t:g}" + (f" (plus {slack:.3g} for rounding)" if slack else "")
+    reason = f"claimed {wanted}; measured {band}"
+    beats_null = True
+    if null is not None:
+        expected, trials = null
+        rate = expected / trials
+        beats_null = lo > rate
+        reason += (
+            f"; random search with as many tries: {expected:.1f} of {trials} expected"
+            f" ({100 * rate:.0f}%), {'below' if beats_null else 'not below'} the whole interval"
+        )
+    if not m.enough():
+        return "inconclusive", f"too few {kind} ({k}; a verdict needs {_need(kind)}): {reason}"
+    if supports and beats_null:
+        return "holds", reason + ". The whole interval supports the claim"
+    if contradicts:
+        return "does not hold", reason + ". The whole interval contradicts the claim"
+    if supports:
+        return "inconclusive", reason + ". The interval supports the claim but not above the null"
+    return "inconclusive", reason + ". The interval reaches both sides of the claim"
+
+
+def _need(kind: str) -> str:
+    return f"{MIN_SEEDS} seeds" if kind == "seeds" else f"{MIN_INSTANCES} instances"
+
+
+def _better(m: Measurement, v: Measurement) -> tuple[str, str]:
+    from qbook.common.stats import bootstrap_interval
+
+    a = list(m.values) or [m.mean]
+    b = list(v.values) or [v.mean]
+    lo, hi = bootstrap_interval(a, versus=b)
+    what = f"{m.mean:.3g} vs {v.mean:.3g}, difference {m.mean - v.mean:+.3g}"
+    few = [x for x in (m, v) if not x.enough()]
+    if few:
+        k, kind = few[0].units()
+        return "inconclusive", f"{what}: too few {kind} ({k}; a verdict needs {_need(kind)})"
+    band = f"95% bootstrap interval of the difference {lo:+.3g} to {hi:+.3g}"
+    if lo > 0:
+        return "holds", f"{what}, {band}. Ahead beyond the noise"
+    if hi <= 0:
+        return "does not hold", f"{what}, {band}. The other side is ahead"
+    return "inconclusive", f"{what}, {band}. Within the noise"
 
 
 def ledger(df: pd.DataFrame | None = None, claims: Sequence[Claim] | None = None) -> pd.DataFrame:
-    """One row per claim: the claim, its source, this build's figure, the full-profile
-    benchmark figure (where one was recorded), the verdict and its one-line reason.
+    """One row per claim: the claim, its source, the verdict, what it rests on
+    (``basis``: ``"benchmark: 5 seeds"``), the chapters' figure, the benchmark figure (where
+    one was recorded), and the one-line reason.
 
-    The verdict is taken on the full-profile figure where there is one, else on this build's.
-    Raises :class:`MissingMeasurement` naming every claim that has no figure in this build.
+    The verdict is taken on the benchmark figure where it has enough seeds or instances, else
+    on the chapters' figure. Raises :class:`MissingMeasurement` naming every claim that has no
+    figure in the chapters' rows.
     """
     df = load_origins() if df is None else df
     claims = CLAIMS if claims is None else claims
@@ -410,18 +437,28 @@ def ledger(df: pd.DataFrame | None = None, claims: Sequence[Claim] | None = None
         mb = measure(df, c.bench, "bench") if c.bench else None
         vb = measure(df, c.bench_versus, "bench") if c.bench_versus else None
         use_bench = mb is not None and (c.versus is None or vb is not None)
-        verdict_, reason = verdict(c, mb, vb) if use_bench else verdict(c, m, v)
+        use_bench = use_bench and mb.enough() and (vb is None or vb.enough())
+        if use_bench:
+            null = _expected_rate(df, c.bench_null, "bench") if c.bench_null else None
+            word, reason = verdict(c, mb, vb, null)
+            basis = _basis("benchmark", mb, vb)
+        else:
+            null = _expected_rate(df, c.null, BUILD) if c.null else None
+            word, reason = verdict(c, m, v, null)
+            basis = _basis("chapters", m, v)
         out.append(
             {
                 "claim": c.text,
                 "source": c.cite,
-                "this build": _pair_text(m, v, c.measure, c.versus),
-                "full profile (benchmark)": (
-                    _pair_text(mb, vb, c.bench, c.bench_versus) if use_bench else "not recorded"
+                "verdict": word,
+                "basis": basis if word != "not comparable" else "",
+                "chapters' figure": _pair_text(m, v, c.measure, c.versus),
+                "benchmark figure": (
+                    _pair_text(mb, vb, c.bench, c.bench_versus)
+                    if mb is not None and (c.bench_versus is None or vb is not None)
+                    else "not recorded"
                 ),
-                "verdict": verdict_,
-                "reason": f"{'full profile' if use_bench else 'this build'}: {reason}"
-                + (f". {c.note}" if c.note else ""),
+                "reason": reason + (f". {c.note}" if c.note else ""),
             }
         )
     if missing:
@@ -429,175 +466,14 @@ def ledger(df: pd.DataFrame | None = None, claims: Sequence[Claim] | None = None
     return pd.DataFrame(out)
 
 
+def _basis(where: str, m: Measurement, v: Measurement | None) -> str:
+    if m.trials is None and m.n == 1 and not m.seeds:
+        return f"{where}: exact"
+    sizes = m.basis() if v is None else f"{m.basis()} vs {v.basis()}"
+    return f"{where}: {sizes}"
+
+
 def _pair_text(m: Measurement, v: Measurement | None, lk: Lookup, lv: Lookup | None) -> str:
     if v is None or lv is None:
         return f"{lk.label}: {m.text()}"
     return f"{lk.label}: {m.text()}; {lv.label}: {v.text()}"
-
-
-def _ch(n: str) -> str:
-    return {
-        "02": "02_classical_cnn",
-        "04": "04_qcnn",
-        "05": "05_quantum_image_classifier",
-        "06": "06_hybrid_filters",
-        "09": "09_qaoa",
-        "11": "11_minimal_encoding",
-        "12": "12_cvrp_end_to_end",
-    }[n]
-
-
-CLAIMS: tuple[Claim, ...] = (
-    Claim(
-        key="ganguly-cnn",
-        cite="Ganguly 2022",
-        source="ganguly2022",
-        text="The classical CNN reaches 92.26% test accuracy on SVHN",
-        rule="at_least",
-        target=0.9226,
-        slack=0.005,
-        measure=Lookup(_ch("02"), "CNN", "test_accuracy", "CNN test accuracy"),
-        data="SVHN",
-        note="Chapter 2 trains the same architecture; with the SVHN files present it compares.",
-    ),
-    Claim(
-        key="ganguly-qcnn",
-        cite="Ganguly 2022",
-        source="ganguly2022",
-        text="The QCNN reaches validation accuracy 0.875 (42 of 48)",
-        rule="at_least",
-        target=0.875,
-        slack=1 / 48,
-        measure=Lookup(_ch("04"), "qcnn", "val_accuracy", "QCNN val. accuracy"),
-        data="excitations",
-        note="The paper's 112/48 samples are the TFQ tutorial's cluster-state excitations, not SVHN.",
-    ),
-    Claim(
-        key="ganguly-hybrid",
-        cite="Ganguly 2022",
-        source="ganguly2022",
-        text="A hybrid model with a single quantum filter reaches about 97%",
-        rule="close",
-        target=0.97,
-        slack=1 / 48,
-        measure=Lookup(_ch("06"), "hybrid, 1 filter", "val_accuracy", "hybrid (1 filter)"),
-        data="excitations",
-    ),
-    Claim(
-        key="ganguly-superior",
-        cite="Ganguly 2022",
-        source="ganguly2022",
-        text="The QCNN is much superior to the classical model",
-        rule="better",
-        measure=Lookup(_ch("04"), "qcnn", "val_accuracy", "QCNN (63 params)"),
-        versus=Lookup(
-            _ch("06"), "classical, 8 stabilisers <K>", "val_accuracy", "classical (71 params)"
-        ),
-        note=(
-            "The paper set its QCNN beside a CNN on SVHN, another data set. Here both see the same"
-            " quantum data; the classical model reads the eight measured stabiliser correlators."
-        ),
-    ),
-    Claim(
-        key="tfq-mnist",
-        cite="TFQ MNIST tutorial",
-        source="tfq_mnist_tutorial",
-        text="A 32-parameter QNN (~0.90) beats a 37-parameter classical model (~0.87)",
-        rule="better",
-        measure=Lookup(_ch("05"), "QNN (4x4 bits)", "test_accuracy", "QNN"),
-        versus=Lookup(_ch("05"), "Dense 2+1 (4x4 bits)", "test_accuracy", "Dense 2+1"),
-        note="Same models and 4x4 binarised inputs; the book's digits are house numbers, not MNIST 3 vs 6.",
-    ),
-    Claim(
-        key="pennylane-quanv",
-        cite="PennyLane quanvolution demo",
-        source="pennylane_quanvolution",
-        text="A fixed random quantum filter helps: 0.73 vs 0.70 without it",
-        rule="better",
-        measure=Lookup(
-            _ch("06"), "quanvolution (fixed, 4 qubits)", "test_accuracy", "quanvolution"
-        ),
-        versus=Lookup(_ch("06"), "raw 2x2 patches as channels", "test_accuracy", "raw patches"),
-        note="Equal heads and training budget; the demo used 50 MNIST images and one seed.",
-    ),
-    Claim(
-        key="haezer-qubits",
-        cite="Haezer 2023",
-        source="haezer2023",
-        text="The minimal encoding needs n_q = 1 + log2(n_c) qubits",
-        rule="equal",
-        target=0.0,
-        measure=Lookup(_ch("11"), "qubit_count", "max_deviation_from_formula", "largest deviation"),
-        note="Qubits counted on the circuits built for n_c = 2-64 and around each power of two to 1024.",
-    ),
-    Claim(
-        key="tan-64-on-7",
-        cite="Tan et al. 2021",
-        source="tan2021",
-        text="64 binary variables fit on 7 qubits",
-        rule="equal",
-        target=7.0,
-        measure=Lookup(
-            _ch("11"), "qubit_count", "qubits_for_64_variables", "qubits for 64 variables"
-        ),
-    ),
-    Claim(
-        key="haezer-quality",
-        cite="Haezer 2023",
-        source="haezer2023",
-        text="Solution quality is not heavily impacted by the minimal encoding",
-        rule="at_least",
-        target=0.8,
-        measure=Lookup(
-            _ch("11"), "heldout_tsp5", "minimal_optimal_count", "optimal tour found", count=True
-        ),
-        bench=Lookup(_ch("11"), "tsp5", "minimal_optimal", "optimal tour found", count=True),
-        note="Read as: the best sampled tour is optimal on at least 80% of 5-customer TSPs.",
-    ),
-    Claim(
-        key="haezer-quality-larger",
-        cite="Haezer 2023",
-        source="haezer2023",
-        text="... and past the memory wall (6 customers and more)",
-        rule="at_least",
-        target=0.8,
-        measure=Lookup(
-            _ch("11"), r"tsp([6-9]|\d\d)", "optimal", "optimal tour found", count=True, regex=True
-        ),
-        note="Same reading, on the held-out TSPs of 6 customers up to the profile's largest.",
-    ),
-    Claim(
-        key="haezer-two-phase",
-        cite="Haezer 2023",
-        source="haezer2023",
-        text="Cluster first, then route each cluster as a TSP, loses little",
-        rule="at_most",
-        target=0.05,
-        measure=Lookup(
-            _ch("12"),
-            r".*",
-            "two_phase_exact",
-            "gap to best known",
-            relative_to="best_known",
-            regex=True,
-        ),
-        bench=Lookup(_ch("12"), "end_to_end", "exact", "gap to PyVRP", relative_to="pyvrp"),
-        note="Read as: exact two-phase cost within 5% of the best known (CVRPLIB) or PyVRP's.",
-    ),
-    Claim(
-        key="palackal-feasible",
-        cite="Palackal et al. 2023",
-        source="palackal2023",
-        text="QAOA does not reliably reach feasible TSP solutions",
-        rule="at_most",
-        target=0.5,
-        measure=Lookup(
-            _ch("09"),
-            "tsp_3_energy",
-            r"p_feasible_p\d+",
-            "P(feasible) per shot, best depth",
-            regex=True,
-        ),
-        note="Read as: under half of the shots are feasible tours, at the best depth tried.",
-    ),
-)

@@ -8,7 +8,9 @@ draws the comparison plots of the results chapter. It never imports TensorFlow.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from qbook.common import checks as chk
-from qbook.common.results import ROW_FIELDS, RUN_FIELDS, load_results
+from qbook.common.results import ROW_FIELDS, load_results
 
 # Rows are averaged only within one of these groups: a mean never mixes profiles, data sources
 # or units.
@@ -41,6 +43,34 @@ NO_RESULTS = (
     "Run the chapters (`make book`, `make notebooks`, or open them with `make lab`) and the\n"
     "benchmarks (`make bench`), then run this chapter again."
 )
+
+
+# One spelling per data source: (pattern, replacement), applied in order by source_label().
+_SOURCE_SPELLINGS = (
+    # the qualifier after the instance name: "CVRPLIB A-n32-k5 (not held out)"
+    (r"^(CVRPLIB|random CVRP) \(((?:not )?held out)\) (\S+)$", r"\1 \3 (\2)"),
+    # a CVRPLIB instance is never held out (the book was developed on them)
+    (r"^CVRPLIB ([A-Z]+-n\d+-k\d+)$", r"CVRPLIB \1 (not held out)"),
+    (r"^shipped_cvrplib$", "CVRPLIB instances (not held out)"),
+    (r"^heldout_random_cvrp$", "random CVRPs (held out)"),
+    # qbook.routing.generators.random_tsp on the evaluation or tuning seeds
+    (r"^random_tsp\b.*evaluation seeds$", "random TSP (held out)"),
+    (r"^random_tsp\b.*tuning seeds$", "random TSP (tuning seeds)"),
+    (r"^random_tsp \(.*\)$", "random TSP"),
+    # chapter 8's three-customer instance
+    (r"^tiny instance$", "CVRP (tiny)"),
+)
+
+
+def source_label(data_source: str) -> str:
+    """The one spelling of a data source used on the page: ``"CVRPLIB (not held out) A-n32-k5"``
+    and ``"CVRPLIB A-n32-k5"`` both read ``"CVRPLIB A-n32-k5 (not held out)"``; a benchmark's
+    ``"random_tsp (...), evaluation seeds"`` reads ``"random TSP (held out)"`` like the chapters'.
+    Introduced in chapter 13, Results."""
+    text = " ".join(chk.string(data_source, "data_source").split())
+    for pattern, repl in _SOURCE_SPELLINGS:
+        text = re.sub(pattern, repl, text)
+    return text
 
 
 def format_versions(versions: Any) -> str:
@@ -88,6 +118,7 @@ def results_frame(rows: Iterable[Mapping[str, Any]] | None = None) -> pd.DataFra
     df["seed"] = pd.array([_seed(s) for s in df.seed], dtype="Int64")
     for col in ("unit", "data_source", "profile", "hardware"):
         df[col] = df[col].fillna("").astype(str)
+    df["data_source"] = df["data_source"].map(source_label)
     return df.sort_values(["chapter", "experiment", "metric", "seed"]).reset_index(drop=True)
 
 
@@ -137,32 +168,125 @@ def compact_versions(versions: str) -> str:
     return ", ".join(parts)
 
 
-def styled_rows(df: pd.DataFrame) -> Any:
-    """Every row for reading on a page: one line per row, short versions, minutes-only dates.
+class Html:
+    """An HTML fragment for the page: Jupyter shows it (``_repr_html_``), tests read
+    :meth:`to_html`. Introduced in chapter 13, Results."""
 
-    Returns a pandas ``Styler`` (wide tables scroll sideways instead of wrapping).
+    def __init__(self, html: str) -> None:
+        self.html = chk.string(html, "html")
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def to_html(self) -> str:
+        return self.html
+
+
+# Tables that fit the page: fixed layout at the column's width, wrapped text; on a narrow
+# screen (a phone) every row becomes a card of "column: value" lines.
+_TABLE_CSS = """<style>
+table.qbook-table {width: 100%; max-width: 100%; table-layout: fixed; border-collapse: collapse;
+  line-height: 1.35; margin: 0.3em 0 1em 0;}
+table.qbook-table th, table.qbook-table td {text-align: left; vertical-align: top;
+  padding: 0.25em 0.4em; white-space: normal; overflow-wrap: anywhere;
+  border-bottom: 1px solid #ddd; font-size: 0.8rem;}
+table.qbook-table th {border-bottom: 2px solid #999;}
+table.qbook-table small {font-size: 0.72rem; color: #555;}
+details.qbook-fold > summary {cursor: pointer; margin: 0.2em 0;}
+/* a page that shows these tables wraps its printed lines too, rather than scroll sideways */
+div.cell_output pre {white-space: pre-wrap; overflow-wrap: anywhere;}
+@media (max-width: 700px) {
+  table.qbook-table, table.qbook-table tbody, table.qbook-table tr, table.qbook-table td
+    {display: block; width: 100% !important; box-sizing: border-box;}
+  table.qbook-table colgroup, table.qbook-table thead {display: none;}
+  table.qbook-table tr {border: 1px solid #ccc; margin-bottom: 0.7em;}
+  table.qbook-table td {border: none; padding: 0.15em 0.5em;}
+  table.qbook-table td::before {content: attr(data-label) ": "; font-weight: bold;}
+}
+</style>"""
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return html.escape(str(value))
+
+
+def html_table(
+    table: pd.DataFrame,
+    widths: Sequence[float] | None = None,
+    raw: Sequence[str] = (),
+    css: bool = True,
+) -> Html:
+    """``table`` as an HTML table that never gets wider than the page.
+
+    Fixed layout with wrapped text (``widths``: the columns' shares of the width, default
+    equal); below 700 px each row becomes a card of "column: value" lines. Cells are escaped
+    except in the ``raw`` columns (already HTML). ``css=False`` leaves out the style block (when
+    several tables share one). No index. Introduced in chapter 13, Results.
     """
+    view = _frame(table, "table")
+    css = chk.boolean(css, "css")
+    cols = [str(c) for c in view.columns]
+    raw = set(chk.string(r, "raw") for r in raw)
+    if widths is None:
+        widths = [1.0] * len(cols)
+    w = chk.finite_array(widths, "widths", ndim=1, lo=0.0)
+    if w.size != len(cols) or (w.size and w.sum() <= 0):
+        raise ValueError(f"widths must give {len(cols)} non-negative shares, got {list(w)}")
+    share = 100 * w / w.sum() if w.size else w
+    out = [_TABLE_CSS] if css else []
+    out.append('<table class="qbook-table"><colgroup>')
+    out += [f'<col style="width: {x:.1f}%">' for x in share]
+    out.append("</colgroup><thead><tr>")
+    out += [f"<th>{html.escape(c)}</th>" for c in cols]
+    out.append("</tr></thead><tbody>")
+    for row in view.itertuples(index=False):
+        out.append("<tr>")
+        for c, v in zip(cols, row, strict=True):
+            text = str(v) if c in raw else _cell(v)
+            out.append(f'<td data-label="{html.escape(c)}">{text}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return Html("".join(out))
+
+
+#: The columns of a result row shown on the page (every column is in the CSV download).
+ROW_COLUMNS = (
+    "chapter",
+    "experiment",
+    "metric",
+    "value",
+    "unit",
+    "seed",
+    "data_source",
+    "profile",
+    "origin",
+)
+
+
+def styled_rows(df: pd.DataFrame) -> Html:
+    """Result rows for reading on a page: the columns of ``ROW_COLUMNS`` (provenance and
+    run ids stay in the CSV), wrapped to the page width."""
     df = _frame(df, "df", ("versions", "seed"))
-    view = df.drop(columns=[c for c in RUN_FIELDS if c in df.columns])  # ids: for machines
-    view["versions"] = view["versions"].map(compact_versions)
+    view = df[[c for c in ROW_COLUMNS if c in df.columns]].copy()
     view["seed"] = view["seed"].astype(object).where(view["seed"].notna(), "")
-    return styled(view).format({"value": "{:.4g}"}, na_rep="")
+    widths = dict(zip(ROW_COLUMNS, (11, 14, 16, 7, 4, 5, 19, 6, 18), strict=True))
+    return html_table(view, widths=[widths[c] for c in view.columns])
 
 
-def styled(table: pd.DataFrame) -> Any:
-    """A table for the page: no index, one line per row (wide tables scroll sideways)."""
+def styled(table: pd.DataFrame, widths: Sequence[float] | None = None) -> Html:
+    """A table for the page: no index, wrapped text, never wider than the page (``widths``:
+    the columns' shares, as in :func:`html_table`)."""
     view = _frame(table, "table").copy()
     for col in view.columns:
         if pd.api.types.is_datetime64_any_dtype(view[col]):
             view[col] = view[col].dt.strftime("%Y-%m-%d %H:%M")
-    return view.style.hide(axis="index").set_table_styles(
-        [
-            {
-                "selector": "td, th",
-                "props": "white-space: nowrap; text-align: left; padding: 0.1em 0.6em;",
-            }
-        ]
-    )
+    return html_table(view, widths=widths)
 
 
 VERDICT_COLOURS = {
@@ -173,33 +297,61 @@ VERDICT_COLOURS = {
 }
 
 
-def styled_ledger(ledger: pd.DataFrame) -> Any:
-    """The claims ledger for the page: wrapped text, each verdict on its own colour.
+def styled_ledger(ledger: pd.DataFrame) -> Html:
+    """The claims ledger for the page, four columns that fit the width (on a phone, one card
+    per claim): the claim and its source; the verdict on its colour and what it rests on; the
+    figures (chapters' and benchmark's); the reason.
 
-    ``ledger`` is the frame of :func:`qbook.common.claims.ledger` (it needs a ``verdict`` column).
-    Introduced in chapter 13, Results.
+    ``ledger`` is the frame of :func:`qbook.common.claims.ledger` (it needs a ``verdict``
+    column; the others are shown where present). Introduced in chapter 13, Results.
     """
     view = _frame(ledger, "ledger", ("verdict",))
-    first = [c for c in ("claim", "verdict") if c in view.columns]  # the verdict beside its claim
-    view = view[first + [c for c in view.columns if c not in first]]
 
-    def colour(v: Any) -> str:
-        return f"background-color: {VERDICT_COLOURS.get(v, '')}; font-weight: bold"
+    def get(row: Mapping[str, Any], col: str) -> str:
+        v = row.get(col, "")
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
-    return (
-        view.style.hide(axis="index")
-        .map(colour, subset=["verdict"])
-        .set_table_styles(
-            [
-                {
-                    "selector": "td, th",
-                    "props": "white-space: normal; text-align: left; vertical-align: top;"
-                    " padding: 0.2em 0.5em; font-size: 0.85em; min-width: 9em;",
-                },
-                {"selector": "td:first-child", "props": "min-width: 14em;"},
-            ]
+    def small(text: str) -> str:
+        return f"<br><small>{html.escape(text)}</small>" if text else ""
+
+    cells = []
+    for row in view.to_dict("records"):
+        v = get(row, "verdict")
+        colour = VERDICT_COLOURS.get(v, "")
+        figures = [
+            f"<b>{html.escape(k)}</b>: {html.escape(get(row, k))}"
+            for k in ("chapters' figure", "benchmark figure")
+            if get(row, k) and get(row, k) != "not recorded"
+        ]
+        cells.append(
+            {
+                "claim": html.escape(get(row, "claim")) + small(get(row, "source")),
+                "verdict": f'<span style="background-color: {colour}; font-weight: bold;'
+                f' padding: 0 0.2em; white-space: nowrap">{html.escape(v)}</span>'
+                + small(get(row, "basis")),
+                "figures": "<br>".join(figures),
+                "reason": html.escape(get(row, "reason")),
+            }
         )
+    return html_table(
+        pd.DataFrame(cells), widths=[21, 16, 31, 32], raw=("claim", "verdict", "figures", "reason")
     )
+
+
+def summary_by_chapter(df: pd.DataFrame) -> Html:
+    """:func:`summarise` of ``df`` split by chapter, each chapter folded in its own block
+    (a heading with its number of lines; the table opens on a click), so a long summary neither
+    fills the page nor gets wider than it. Introduced in chapter 13, Results."""
+    summary = summarise(_frame(df, "df", ("chapter",)))
+    columns = ["experiment", "metric", "setting", "data_source", "profile", "mean_sd", "seeds"]
+    out = [_TABLE_CSS]
+    for chapter, grp in summary.groupby("chapter", sort=True):
+        table = html_table(grp[columns], widths=[18, 20, 12, 20, 7, 14, 9], css=False)
+        out.append(
+            f'<details class="qbook-fold"><summary>{html.escape(str(chapter))}'
+            f" ({len(grp)} lines)</summary>{table.to_html()}</details>"
+        )
+    return Html("".join(out))
 
 
 def summarise(df: pd.DataFrame, by: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
@@ -305,10 +457,14 @@ def comparable_metrics(df: pd.DataFrame, min_experiments: int = 2) -> list[tuple
 
 
 def plot_metric(df: pd.DataFrame, chapter: str, metric: str, ax: Any = None) -> Any:
-    """Every seed as a dot and the mean +/- sd as a bar, one column per experiment.
+    """Every seed as a dot and the mean +/- sd as a bar, one row per experiment.
 
-    Returns the matplotlib axes. Raises ``ValueError`` when no row matches.
+    Experiments run down the vertical axis with their names wrapped (never overlapping tick
+    labels, however many or long); the figure grows with their number. Returns the matplotlib
+    axes. Raises ``ValueError`` when no row matches.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     df = _frame(df, "df", ("chapter", "metric", "experiment", "value", "unit"))
@@ -317,41 +473,60 @@ def plot_metric(df: pd.DataFrame, chapter: str, metric: str, ax: Any = None) -> 
     sub = df[(df["chapter"] == chapter) & (df["metric"] == metric)]
     if sub.empty:
         raise ValueError(f"no results for chapter {chapter!r}, metric {metric!r}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 3.2))
     experiments = sorted(sub["experiment"].unique())
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 1.0 + 0.42 * len(experiments)))
     for i, exp in enumerate(experiments):
         vals = sub.loc[sub["experiment"] == exp, "value"].to_numpy(dtype=float)
         jitter = np.linspace(-0.12, 0.12, len(vals)) if len(vals) > 1 else np.zeros(1)
-        ax.scatter(i + jitter, vals, s=14, color="0.5", zorder=3)
+        ax.scatter(vals, i + jitter, s=14, color="0.5", zorder=3)
         sd = vals.std(ddof=1) if len(vals) > 1 else 0.0
-        ax.errorbar(i, vals.mean(), yerr=sd, fmt="o", color="C0", capsize=4, ms=7, zorder=4)
+        ax.errorbar(vals.mean(), i, xerr=sd, fmt="o", color="C0", capsize=4, ms=7, zorder=4)
     unit = next((u for u in sub["unit"] if u), "")
-    ax.set_xticks(range(len(experiments)), experiments, rotation=20, ha="right")
-    ax.set_ylabel(f"{metric} ({unit})" if unit else metric)
+    labels = [textwrap.fill(str(e), 28, max_lines=2, placeholder="...") for e in experiments]
+    ax.set_yticks(range(len(experiments)), labels, fontsize=8)
+    ax.set_ylim(len(experiments) - 0.5, -0.5)  # first experiment at the top
+    ax.set_xlabel(f"{metric} ({unit})" if unit else metric)
+    ax.grid(axis="x", color="0.9")
     sources = ", ".join(sorted(set(sub["data_source"])))
     profiles = ", ".join(sorted(set(sub["profile"])))
-    ax.set_title(f"{chapter}: {metric} (data: {sources}; profile: {profiles})", fontsize=9)
+    title = f"{chapter}: {metric}\n" + textwrap.shorten(
+        f"data: {sources}; profile: {profiles}", 90, placeholder=" ..."
+    )
+    ax.set_title(title, fontsize=9, loc="left")
     return ax
 
 
+def _few(values: Iterable[str], k: int = 4) -> str:
+    """``"a, b, c and 12 more"``: a list for a table cell."""
+    items = sorted(set(values))
+    more = f" and {len(items) - k} more" if len(items) > k else ""
+    return ", ".join(items[:k]) + more
+
+
 def provenance(df: pd.DataFrame) -> pd.DataFrame:
-    """Which chapter ran where, when, with what: one row per chapter."""
-    cols = ["chapter", "rows", "profile", "data_source", "hardware", "versions", "last_run"]
+    """Which chapter ran where, when, with what: one row per chapter (and per ``origin``, where
+    the rows have one: this build, the book's recorded run, a benchmark file)."""
+    cols = ["chapter", "origin", "rows", "profile", "data_source", "hardware", "versions"]
+    cols.append("last_run")
     df = _frame(df, "df", ("chapter", "profile", "data_source", "hardware", "versions", "date"))
     if df.empty:
         return pd.DataFrame(columns=cols)
+    if "origin" not in df.columns:
+        df = df.assign(origin="")
     out = []
-    for chapter, grp in df.groupby("chapter", sort=True):
+    for (chapter, origin), grp in df.groupby(["chapter", df.origin.fillna("")], sort=True):
         out.append(
             {
                 "chapter": chapter,
+                "origin": origin,
                 "rows": len(grp),
                 "profile": ", ".join(sorted(set(grp["profile"]))),
-                "data_source": ", ".join(sorted(set(grp["data_source"]))),
+                "data_source": _few(grp["data_source"]),
                 "hardware": ", ".join(sorted(set(grp["hardware"]))),
                 "versions": "; ".join(sorted({compact_versions(v) for v in grp["versions"]})),
                 "last_run": grp["date"].max(),
             }
         )
-    return pd.DataFrame(out, columns=cols)
+    out = pd.DataFrame(out, columns=cols)
+    return out if out.origin.astype(bool).any() else out.drop(columns="origin")

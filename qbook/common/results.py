@@ -9,7 +9,10 @@ Each chapter writes one JSON-lines file, ``results/<chapter>.jsonl`` under the r
 with its own ``run`` id and ``run_started`` time on each row, so two runs of a chapter that
 overlap (two kernels, a notebook and a test) never lose each other's rows; :func:`load_results`
 returns the latest run of each chapter (or every run). Benchmarks write
-``benchmarks/results/*.json`` in the same row format.
+``qbook/common/recorded/benchmarks/*.json`` in the same row format: they are installed with the
+package (:func:`bench_results_dir`), beside a snapshot of the chapters' own recorded run
+(:func:`recorded_chapters_dir`, refreshed by ``make record``), so a fresh runtime such as Colab
+reads the book's recorded figures without the repository.
 """
 
 from __future__ import annotations
@@ -59,6 +62,24 @@ def results_dir() -> Path:
     """Where chapter results go: ``$QBOOK_RESULTS_DIR`` or ``<repo>/results``."""
     env = os.environ.get(RESULTS_ENV)
     return Path(env) if env else repo_root() / "results"
+
+
+#: The book's recorded figures, installed with the package (package data).
+RECORDED_DIR = Path(__file__).resolve().parent / "recorded"
+
+
+def bench_results_dir() -> Path:
+    """The committed benchmark results (``benchmarks/*.py`` write them here), installed with
+    the package: ``qbook/common/recorded/benchmarks``. Introduced in chapter 13, Results."""
+    return RECORDED_DIR / "benchmarks"
+
+
+def recorded_chapters_dir() -> Path:
+    """The book's own recorded run of every chapter (the latest run of each
+    ``results/<chapter>.jsonl`` when the book was last built; ``make record`` refreshes it),
+    installed with the package: ``qbook/common/recorded/chapters``. Chapter 13 falls back on it
+    for a chapter that has not run in this copy. Introduced in chapter 13, Results."""
+    return RECORDED_DIR / "chapters"
 
 
 class Recorder:
@@ -200,7 +221,7 @@ def load_results(*directories: str | os.PathLike, runs: str = "latest") -> list[
         if not d.is_dir():
             what = "is not a folder" if d.exists() else "does not exist"
             raise ValueError(f"results folder {d} {what}")
-    dirs = dirs or [results_dir(), repo_root() / "benchmarks" / "results"]
+    dirs = dirs or [results_dir(), bench_results_dir()]
     rows: list[dict[str, Any]] = []
     for d in dirs:
         if not d.is_dir():

@@ -53,3 +53,47 @@ def rate_text(k: int, n: int) -> str:
     k, n = _check_counts(k, n)
     lo, hi = wilson_interval(k, n)
     return f"{k} of {n}, {100 * lo:.0f}-{100 * hi:.0f}%"
+
+
+# --------------------------------------------------------------------------------------------
+# Means over seeds or instances (chapter 13's claims ledger)
+# --------------------------------------------------------------------------------------------
+
+__all__ += ["bootstrap_interval"]
+
+#: Resamples of :func:`bootstrap_interval`: its percentiles move by well under 0.01 between
+#: generator seeds for the ledger's 3-20 values.
+BOOTSTRAP_RESAMPLES = 20_000
+
+
+def bootstrap_interval(
+    values, versus=None, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (default 95%); with ``versus``,
+    of the difference ``mean(values) - mean(versus)``, each side resampled on its own.
+
+    The units resampled are the seeds (or instances) the values come from, so the interval
+    carries the spread between seeds, and it never leaves the range the values can take: the
+    mean of accuracies stays inside [0, 1], unlike a t-interval (the ledger once printed
+    "0.346 to 1.4"). With three values the 95% interval is their minimum to maximum; it is
+    meant for three or more. Deterministic: a fixed generator ``seed`` and
+    :data:`BOOTSTRAP_RESAMPLES` resamples. Introduced in chapter 13, Results.
+    """
+    import numpy as np
+
+    from qbook.common import checks as chk
+
+    a = chk.finite_array(values, "values", ndim=1, min_size=1)
+    b = None if versus is None else chk.finite_array(versus, "versus", ndim=1, min_size=1)
+    level = chk.real(level, "level", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    rng = np.random.default_rng(chk.seed(seed, "seed"))
+
+    def means(v):
+        if np.all(v == v[0]):  # no spread: every resample has the same mean
+            return np.full(BOOTSTRAP_RESAMPLES, float(v[0]))
+        return v[rng.integers(0, v.size, size=(BOOTSTRAP_RESAMPLES, v.size))].mean(axis=1)
+
+    stat = means(a) if b is None else means(a) - means(b)
+    tail = 100 * (1 - level) / 2
+    lo, hi = np.percentile(stat, [tail, 100 - tail])
+    return float(lo), float(hi)

@@ -422,7 +422,11 @@ def check_solution(inst: Instance, routes: Sequence[Sequence[int]]) -> None:
 
 
 def pyvrp_solve(inst: Instance, iterations: int, seed: int = 0) -> tuple[list[list[int]], float]:
-    """Solve with PyVRP's iterated local search for ``iterations``; return ``(routes, cost)``.
+    """Solve with PyVRP for ``iterations``; return ``(routes, cost)``.
+
+    PyVRP's solver (``Model.solve``) is an iterated local search in the releases qbook
+    installs (0.14: ``pyvrp.solve`` runs ``IteratedLocalSearch``); PyVRP began as an
+    implementation of Vidal's hybrid genetic search, which older releases ran.
 
     The budget is a count of PyVRP iterations (``pyvrp.stop.MaxIterations``), not seconds, so the
     same instance, budget and seed give the same routes on an idle or a busy machine and on a
