@@ -290,6 +290,8 @@ def read_json_rows(path: Path) -> list[dict[str, Any]]:
     is reported in one warning and gives no rows, a bad row (see :func:`load_results`) in a
     warning naming ``<file>:<line>``, and is skipped. Introduced in chapter 13, Results."""
     path = Path(chk.path_like(path, "path"))
+    if not path.is_file():
+        raise ValueError(f"path {path} is not a results file (missing, or a folder)")
     try:
         text = path.read_text()
         data = json.loads(text)
@@ -326,6 +328,8 @@ def read_jsonl_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
     :func:`load_results`), is skipped with a warning that names ``<file>:<line>``.
     Introduced in chapter 13, Results."""
     path = Path(chk.path_like(path, "path"))
+    if not path.is_file():
+        raise ValueError(f"path {path} is not a results file (missing, or a folder)")
     items = []
     for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
         if line.strip():

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qbook.common import checks as chk
 from qbook.routing.tour_subspace import (
     MAX_CUSTOMERS,
     TourSpace,
@@ -109,10 +110,8 @@ def mixer_operations(n: int, t: int, beta: float, qubits, form: str = "terms") -
     from scipy.linalg import expm
 
     n = check_n(n, "n", lo=2, hi=MAX_CUSTOMERS)
-    if not 0 <= t < n - 1:
-        raise ValueError(f"t must be in 0..{n - 2}, got {t}")
-    if not np.isfinite(beta):
-        raise ValueError(f"beta must be finite, got {beta}")
+    t = chk.integer(t, "t", lo=0, hi=n - 2)
+    beta = chk.real(beta, "beta")
     qubits = list(qubits)
     if len(qubits) != n * n:
         raise ValueError(f"need {n * n} qubits, got {len(qubits)}")
@@ -200,6 +199,11 @@ def circuit_state(D: np.ndarray, circuit, init: str | Sequence[int] = "uniform")
     space = tour_space(D)
     if space.n > 4:
         raise ValueError(f"the full state is simulated for up to 4 customers, got {space.n}")
+    if isinstance(init, str):
+        if init not in ("uniform", "nearest"):
+            raise ValueError(f"init must be 'uniform', 'nearest' or a tour, got {init!r}")
+    else:
+        init = chk.permutation(init, "init", space.n)  # a tour: the circuit's X gates prepare it
     if not isinstance(circuit, cirq.Circuit):
         raise TypeError(f"circuit must be a cirq.Circuit, got {type(circuit).__name__}")
     if any(isinstance(op.gate, cirq.PauliStringPhasorGate) for op in circuit.all_operations()):

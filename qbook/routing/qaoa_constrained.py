@@ -320,6 +320,7 @@ def constrained_tsp(
     t0 = time.perf_counter()
     p = check_n(p, "p", lo=1, hi=50)
     shots = check_n(shots, "shots", lo=1, hi=MAX_SHOTS)
+    restarts = chk.count(restarts, "restarts", lo=1, hi=100)
     seed = chk.seed(seed)
     if optimise is not None:
         optimise = chk.boolean(optimise, "optimise")
