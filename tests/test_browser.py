@@ -130,7 +130,8 @@ def build_without_execution(dest: Path, toc_path: Path = ROOT / "_toc.yml") -> t
         md, nb = ROOT / f"{name}.md", ROOT / f"{name}.ipynb"
         if nb.exists():  # a chapter: its notebook with the committed outputs
             shutil.copy(nb, src / f"{name}.ipynb")
-        elif md.exists() and not _is_jupytext_notebook(md):  # intro, references, ...
+        elif md.exists() and not _is_jupytext_notebook(md):  # intro, references, API pages ...
+            (src / f"{name}.md").parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(md, src / f"{name}.md")
         else:
             pytest.fail(f"{name} in {toc_path.name} has no .ipynb (or plain .md) to build from")
