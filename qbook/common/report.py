@@ -170,7 +170,7 @@ def compact_versions(versions: str) -> str:
 
 class Html:
     """An HTML fragment for the page: Jupyter shows it (``_repr_html_``), tests read
-    :meth:`to_html`. Introduced in chapter 13, Results."""
+    ``to_html``. Introduced in chapter 13, Results."""
 
     def __init__(self, html: str) -> None:
         self.html = chk.string(html, "html")

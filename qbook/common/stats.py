@@ -77,7 +77,7 @@ def bootstrap_interval(
     mean of accuracies stays inside [0, 1], unlike a t-interval (the ledger once printed
     "0.346 to 1.4"). With three values the 95% interval is their minimum to maximum; it is
     meant for three or more. Deterministic: a fixed generator ``seed`` and
-    :data:`BOOTSTRAP_RESAMPLES` resamples. Introduced in chapter 13, Results.
+    ``BOOTSTRAP_RESAMPLES`` resamples. Introduced in chapter 13, Results.
     """
     import numpy as np
 

@@ -303,7 +303,7 @@ def quantum_route(
     routine's budget: the best of as many random tours as shots for a sampler, the same local
     search with random window orders (:func:`qbook.routing.local_search.local_search`,
     ``solver="null"``) for the local search. The repaired column applies :func:`repair_tour`
-    (if infeasible) and :func:`two_opt`; ``null_cost`` is :func:`null_tour`'s cost.
+    (if infeasible) and :func:`~qbook.routing.classical.two_opt`; ``null_cost`` is :func:`null_tour`'s cost.
     ``optimal_cost`` is the cluster's exact tour cost (Held-Karp, up to 18 customers).
     Introduced in chapter 12, CVRP end to end.
     """
