@@ -59,8 +59,8 @@ def run(
             continue
         for c in res.clusters:
             if len(c.customers) > 8:
-                ok = c.raw_cost is not None and c.raw_cost <= c.null_sampled_cost + 1e-9
-                clusters.append(dict(method=c.method.split(" ")[0], ok=ok))
+                ok = c.raw_as_good_as_null
+                clusters.append(dict(method=c.routine, ok=ok))
                 rows.add(
                     "cluster",
                     "raw_at_least_as_good_as_null",

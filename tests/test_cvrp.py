@@ -93,3 +93,27 @@ def test_bad_input():
             cvrp.quantum_route(inst.D, [1, 2], **kw)
     with pytest.raises(TypeError, match="Instance"):
         cvrp.split_clusters("E-n13-k4")
+
+
+def test_cluster_result_names_its_routine_and_compares_raw_with_its_null():
+    base = dict(
+        customers=[1, 2],
+        n_qubits=0,
+        raw_tour=[1, 2],
+        repaired_tour=[1, 2],
+        repaired_cost=10.0,
+        optimal_cost=10.0,
+        wall_time=0.0,
+    )
+    c = cvrp.ClusterResult(
+        method="local search w=9 p=3", raw_cost=10.0, null_sampled_cost=12.0, **base
+    )
+    assert c.routine == "local search" and c.raw_as_good_as_null and c.raw_beats_null
+    tie = cvrp.ClusterResult(
+        method="constrained QAOA p=3", raw_cost=12.0, null_sampled_cost=12.0, **base
+    )
+    assert tie.routine == "constrained QAOA" and tie.raw_as_good_as_null and not tie.raw_beats_null
+    none = cvrp.ClusterResult(
+        method="minimal encoding", raw_cost=None, null_sampled_cost=12.0, **base
+    )
+    assert not none.raw_as_good_as_null and not none.raw_beats_null

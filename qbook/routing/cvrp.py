@@ -203,6 +203,21 @@ class ClusterResult:
     start_cost: float = float("nan")
     exact_window_cost: float = float("nan")
 
+    @property
+    def routine(self) -> str:
+        """The routine's name without its settings: ``"constrained QAOA"``, ``"local search"``."""
+        return self.method.split(" p=")[0].split(" w=")[0]
+
+    @property
+    def raw_as_good_as_null(self) -> bool:
+        """The raw tour costs no more than its null with the same budget (chapter 12)."""
+        return self.raw_cost is not None and self.raw_cost <= self.null_sampled_cost + 1e-9
+
+    @property
+    def raw_beats_null(self) -> bool:
+        """The raw tour is strictly cheaper than its null with the same budget (chapter 12)."""
+        return self.raw_cost is not None and self.raw_cost < self.null_sampled_cost - 1e-9
+
 
 @dataclass
 class QuantumCVRPResult:
