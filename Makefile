@@ -74,11 +74,14 @@ browser: install
 	QBOOK_HTML=_build/html $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
 
 ## Lint, unit tests (the HTML and JupyterLab browser tests included), then every chapter
-## notebook under nbval, in the small profile; then the Colab check.
+## notebook under nbval, in the small profile; then the Colab check. Chapters 09 and 11 run
+## under nbval in tests/test_threads.py instead, once with 1 and once with 4 BLAS/OpenMP threads.
+THREAD_CHAPTERS := book/09_qaoa.ipynb book/11_minimal_encoding.ipynb
+NBVAL_ONCE      := $(filter-out $(THREAD_CHAPTERS),$(sort $(wildcard book/[0-9]*.ipynb)))
 test: install static
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests book/*.ipynb --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+	$(BIN)/python -m pytest tests $(NBVAL_ONCE) --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 	$(MAKE) colab-check
 
 ## The Colab check (tests/colab/check.py): every Colab notebook in colab/ top to bottom through
