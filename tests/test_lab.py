@@ -4,7 +4,8 @@ The server is what ``make lab`` starts (``jupyter lab --config=lab/jupyter_lab_c
 free 127.0.0.1 port with a token, serving a temporary copy of the repository (so saving touches
 no real chapter). For every chapter it opens ``lab/tree/book/NN_name.md`` (the default viewer)
 and checks that it is a notebook, with the outputs of the paired ``.ipynb`` and its MyST rendered
-by jupyterlab-myst (no role, directive fence or label target left as text); it runs the first
+by jupyterlab-myst (no role, directive fence or label target left as text) and its citations
+as author-year text (lab/citations.py); it runs the first
 code cells of one chapter per half in a kernel; then it edits a cell of one chapter, saves, and
 checks that both files of the pair changed and that the ``.md`` header did not. Screenshots go to
 ``_build/screenshots/lab_<chapter>.png``.
@@ -75,7 +76,7 @@ def repo_copy(tmp_path_factory):
     """The parts of the repository that JupyterLab serves, in a temporary folder."""
     dest = tmp_path_factory.mktemp("lab") / "qbook"
     dest.mkdir()
-    for name in ("book", "lab"):
+    for name in ("book", "lab", "tools"):
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns(".ipynb_*"))
     for name in ("jupytext.toml", "_config.yml", "_toc.yml", "Makefile"):
         shutil.copy(ROOT / name, dest / name)
@@ -161,13 +162,17 @@ function state() {
           admonitions: panel.querySelectorAll('.jp-MarkdownCell aside.admonition').length,
           details: panel.querySelectorAll('.jp-MarkdownCell details').length,
           myst: panel.querySelectorAll('.jp-MarkdownCell .myst').length,
+          cites: Array.from(panel.querySelectorAll('.jp-MarkdownCell [data-qbook-cite]'))
+              .map(e => e.getAttribute('data-qbook-cite')),
+          unresolved: Array.from(panel.querySelectorAll(
+              '.jp-MarkdownCell span[title="Citation Not Found"]')).map(e => e.textContent.trim()),
           title: document.title,
           dirty: !!document.querySelector('.jp-mod-current.jp-mod-dirty, .lm-TabBar-tab.lm-mod-current.jp-mod-dirty')};
 }
 let last = '', same = 0;
 function poll() {
   const s = state();
-  const key = JSON.stringify([s.cells, s.withOutputs, s.rendered, s.math]);
+  const key = JSON.stringify([s.cells, s.withOutputs, s.rendered, s.math, s.cites && s.cites.length]);
   same = key === last ? same + 1 : 0;
   last = key;
   const loaded = s.panel && (expected === null || s.cells >= expected) && s.rendered >= s.markdown &&
@@ -258,6 +263,27 @@ def test_chapter_opens_as_a_notebook_with_outputs_and_rendered_myst(opened, repo
     assert not raw, f"{name}: raw MyST in the rendered notebook: {raw}"
     if "$" in (ROOT / "book" / f"{name}.md").read_text():
         assert info["math"] > 0, f"{name}: no typeset math"
+
+
+CITE = re.compile(r"\{cite(?::[pt])?\}`([^`]*)`")
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_citations_read_as_author_year(opened, name):
+    """Every citation shows author-year text from the bibliography (lab/citations.py), none
+    jupyterlab-myst's bare key: as many as the chapter's citation roles cite keys."""
+    info, _ = opened[name]
+    keys = [
+        k.strip()
+        for m in CITE.finditer((ROOT / "book" / f"{name}.md").read_text())
+        for k in m.group(1).split(",")
+        if k.strip()
+    ]
+    assert not info.get("unresolved"), f"{name}: citations shown as bare keys: {info['unresolved']}"
+    assert len(info.get("cites", [])) == len(keys), (
+        f"{name}: {len(info.get('cites', []))} citations rendered, the chapter cites {len(keys)}"
+    )
+    assert all(re.search(r"\b(1[89]|20)\d\d\b|n\.d\.", c) for c in info["cites"]), info["cites"]
 
 
 RUN = r"""
@@ -360,3 +386,30 @@ def test_saving_keeps_the_pair_in_step_and_the_header_alone(opened, driver, lab,
     assert sum(1 for c in nb["cells"] if c["cell_type"] == "code" and c.get("outputs")) > 0, (
         "saving dropped the outputs"
     )
+
+
+def test_citation_extension_carries_every_reference(tmp_path):
+    """lab/citations.py writes a loadable extension: package.json names a script that exists,
+    that script holds every key of the bibliography, and a second write replaces the first."""
+    sys.path.insert(0, str(ROOT / "lab"))
+    try:
+        import citations
+    finally:
+        sys.path.pop(0)
+    from pybtex.database import parse_file
+
+    for _ in range(2):
+        citations.write_extension(ROOT, tmp_path)
+    ext = tmp_path / citations.NAME
+    pkg = json.loads((ext / "package.json").read_text())
+    script = ext / pkg["jupyterlab"]["_build"]["load"]
+    assert script.exists() and len(list((ext / "static").glob("*.js"))) == 1
+    refs = json.loads(re.search(r"const REFS = (\{.*?\});\n", script.read_text()).group(1))
+    keys = set(parse_file(str(ROOT / "book" / "references.bib")).entries)
+    assert keys <= set(refs)
+    assert refs["cong2019"] == {
+        "t": "Cong et al. (2019)",
+        "p": "Cong et al., 2019",
+        "full": refs["cong2019"]["full"],
+    }
+    assert refs["cong2019"]["full"].startswith("Cong, Choi, Lukin (2019). Quantum convolutional")

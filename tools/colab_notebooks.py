@@ -36,9 +36,9 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bib as _bib  # noqa: E402  (tools/bib.py: the references as author-year text)
 import home as _home  # noqa: E402  (tools/home.py: the book's address, from _config.yml)
 
 ROOT = _home.ROOT
@@ -64,29 +64,8 @@ MYST_LEFTOVERS = (
 
 @cache
 def bibliography() -> dict[str, str]:
-    """{key: "Author (Year)"-style name parts}: {key: (names, year)} rendered as text."""
-    from pybtex.database import parse_file
-
-    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
-    out: dict[str, str] = {}
-    for bib in cfg.get("bibtex_bibfiles", []):
-        data = parse_file(str(ROOT / bib))
-        for key, entry in data.entries.items():
-            people = entry.persons.get("author") or entry.persons.get("editor") or []
-            lasts = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
-            if not lasts:
-                names = entry.fields.get("organization") or entry.fields.get("title", key)
-            elif len(lasts) == 1:
-                names = lasts[0]
-            elif len(lasts) == 2:
-                names = f"{lasts[0]} and {lasts[1]}"
-            else:
-                names = f"{lasts[0]} et al."
-            names = re.sub(
-                r"\\.|[{}]", lambda m: m.group(0)[-1] if m.group(0) != "{" else "", names
-            )
-            out[key] = f"{names}\t{entry.fields.get('year', 'n.d.')}"
-    return out
+    """{key: "names\tyear"} for every reference (tools/bib.py)."""
+    return {k: f"{r.names}\t{r.year}" for k, r in _bib.references(ROOT).items()}
 
 
 def _first_heading(text: str) -> str | None:
