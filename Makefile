@@ -81,7 +81,7 @@ NBVAL_ONCE      := $(filter-out $(THREAD_CHAPTERS),$(sort $(wildcard book/[0-9]*
 test: install static
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests $(NBVAL_ONCE) --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+	$(BIN)/python -m pytest tests $(NBVAL_ONCE) --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider --durations=30
 	$(MAKE) colab-check
 
 ## The Colab check (tests/colab/check.py): every Colab notebook in colab/ top to bottom through
