@@ -6,7 +6,13 @@ about 35 minutes per side on the shared 2-core machine, most of it the 3-filter 
 17-qubit QNN), with the chapters' own builders and training functions:
 
 * side ``tfq``: ``.venv`` (Python 3.11, TensorFlow 2.18, Keras 2 via tf_keras), TFQ backend;
-* side ``py313``: ``.venv313`` (Python 3.13, TensorFlow 2.21, Keras 3), qbook's simulator.
+* side ``py313``: ``.venv313-dev`` (Python 3.13, TensorFlow 2.21, Keras 3), qbook's simulator.
+
+The Python 3.13 side runs in ``.venv313-dev``, not in ``.venv313`` (which ``make colab-check``
+fills with Colab's bare runtime, without qbook). Create it once (the path can be changed with
+``QBOOK_PY313``)::
+
+    python3.13 -m venv .venv313-dev && .venv313-dev/bin/pip install -e ".[learning]"
 
 Rule, stated in the output: for each model, the two sides agree when Welch's two-sided t-test
 on the per-seed accuracies does not reject equal means at the 5% level (p >= 0.05). When both
@@ -43,9 +49,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
 
+# The Python 3.13 environment of the py313 side (see the docstring).
+PY313 = Path(os.environ.get("QBOOK_PY313", ROOT / ".venv313-dev" / "bin" / "python"))
 SIDES = {
     "tfq": {"python": ROOT / ".venv" / "bin" / "python", "backend": "tfq"},
-    "py313": {"python": ROOT / ".venv313" / "bin" / "python", "backend": "qbook"},
+    "py313": {"python": PY313, "backend": "qbook"},
 }
 ALPHA = 0.05
 RULE = (

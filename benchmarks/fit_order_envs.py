@@ -7,7 +7,10 @@ quantum backend, and prints each run's accuracy and a hash of its final weights.
 both environments and compare the lines:
 
     PYTHONPATH=. .venv/bin/python benchmarks/fit_order_envs.py          # Python 3.11, tf_keras, TFQ
-    env -u PYTHONPATH QBOOK_QML_BACKEND=qbook .venv313/bin/python benchmarks/fit_order_envs.py
+    env -u PYTHONPATH QBOOK_QML_BACKEND=qbook .venv313-dev/bin/python benchmarks/fit_order_envs.py
+
+``.venv313-dev`` is Python 3.13 with qbook installed (``python3.13 -m venv .venv313-dev &&
+.venv313-dev/bin/pip install -e ".[learning]"``); ``.venv313`` is the Colab check's bare runtime.
 
 The classical lines must be identical to the last bit (the same hash); the QCNN lines differ
 only where the two simulators' round-off flips a prediction.

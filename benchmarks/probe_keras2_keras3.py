@@ -6,8 +6,14 @@ the same seed and train them the same way, and the script compares what they pro
 * ``tfq``: ``.venv`` (Python 3.11, TensorFlow 2.18, tf_keras 2.18), TFQ backend;
 * ``qbook_k2``: the same, qbook's simulator (``TF_USE_LEGACY_KERAS=1``): other simulator;
 * ``qbook_k3_tf218``: ``.venv`` with qbook's simulator and Keras 3.15: other Keras;
-* ``qbook_k3_tf221``: ``.venv313`` (Python 3.13, TensorFlow 2.21, Keras 3.15), qbook's
-  simulator: other TensorFlow and Python, the environment of ``make test313``.
+* ``qbook_k3_tf221``: ``.venv313-dev`` (Python 3.13, TensorFlow 2.21, Keras 3.15), qbook's
+  simulator: other TensorFlow and Python.
+
+The Python 3.13 side runs in ``.venv313-dev``, not in ``.venv313`` (which ``make colab-check``
+fills with Colab's bare runtime, without qbook). Create it once (the path can be changed with
+``QBOOK_PY313``)::
+
+    python3.13 -m venv .venv313-dev && .venv313-dev/bin/pip install -e ".[learning]"
 
 Measured in each process, for a CNN, the Dense model, the QCNN and the 1-filter hybrid:
 
@@ -38,7 +44,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-VENV, VENV313 = ROOT / ".venv" / "bin" / "python", ROOT / ".venv313" / "bin" / "python"
+VENV = ROOT / ".venv" / "bin" / "python"
+VENV313 = Path(os.environ.get("QBOOK_PY313", ROOT / ".venv313-dev" / "bin" / "python"))
 PROCS = {  # name: (python, backend, TF_USE_LEGACY_KERAS)
     "tfq": (VENV, "tfq", "1"),
     "qbook_k2": (VENV, "qbook", "1"),
