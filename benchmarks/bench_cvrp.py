@@ -11,11 +11,15 @@ cost). The random CVRPs (``qbook.routing.generators.random_cvrp``) come from the
 out (the book was developed on them) and are reported separately.
 
 Cluster rows: for every cluster of more than 8 customers, whether the raw tour is at least as
-good as its null with the same budget (``ClusterResult.null_sampled_cost``), per routine.
+good as its null with the same budget (``ClusterResult.null_sampled_cost``), per routine, with
+its start, null, exact-window and Held-Karp costs; summary rows count, per routine, raw <= null,
+raw < null, raw < start, null < start, raw <= the exact-window search and raw within 2% of
+Held-Karp. ``start_from`` overrides the local search's classical start tour (the profile's
+``cvrp.start_from``), e.g. ``start_from=nearest-neighbour tag=long_routes_nn_start``.
 
 Run: ``PYTHONPATH=. [QBOOK_PROFILE=full] .venv/bin/python benchmarks/bench_cvrp.py
 [sizes=15,20,30,40,50] [instance_seeds=1000,1001] [solver_seeds=1000] [shipped=1]
-[long_routes=1] [tag=...]``; writes
+[long_routes=1] [start_from=nearest-neighbour] [tag=...]``; writes
 ``qbook/common/recorded/benchmarks/bench_cvrp_<profile>[_<tag>].json``.
 ``long_routes=1`` draws the random CVRPs with capacity 200 (250 above 40 customers), so 20-50
 customers need 2-4 vehicles and routes hold 8-16 customers (issue 19's held-out set); an
@@ -60,7 +64,20 @@ def run(
         for c in res.clusters:
             if len(c.customers) > 8:
                 ok = c.raw_as_good_as_null
-                clusters.append(dict(method=c.routine, ok=ok))
+                raw = c.raw_cost if c.raw_cost is not None else float("inf")
+                counts = dict(
+                    method=c.routine,
+                    ok=ok,
+                    beats=c.raw_beats_null,
+                    within_2pct=raw <= 1.02 * c.optimal_cost + 1e-9,
+                )
+                if c.routine == "local search":
+                    counts.update(
+                        below_start=raw < c.start_cost - 1e-9,
+                        null_below_start=c.null_sampled_cost < c.start_cost - 1e-9,
+                        at_exact_window=raw <= c.exact_window_cost + 1e-9,
+                    )
+                clusters.append(counts)
                 rows.add(
                     "cluster",
                     "raw_at_least_as_good_as_null",
@@ -110,21 +127,35 @@ def run(
     return out
 
 
+CLUSTER_COUNTS = (
+    ("ok", "raw_at_least_null", "raw <= null"),
+    ("beats", "raw_beats_null", "raw < null"),
+    ("below_start", "raw_below_start", "raw < start"),
+    ("null_below_start", "null_below_start", "null < start"),
+    ("at_exact_window", "raw_at_exact_window", "raw <= exact-window search"),
+    ("within_2pct", "raw_within_2pct_of_exact", "raw within 2% of Held-Karp"),
+)
+
+
 def cluster_summary(rows: Rows, label: str, clusters: list[dict], seeds: dict) -> None:
     for method in sorted({c["method"] for c in clusters}):
-        oks = [c["ok"] for c in clusters if c["method"] == method]
-        lo, hi = wilson_interval(sum(oks), len(oks))
-        rows.add(
-            label,
-            f"clusters_over_8_raw_at_least_null_{method}",
-            sum(oks),
-            data_source=label,
-            n=len(oks),
-            wilson_lo=lo,
-            wilson_hi=hi,
-            **seeds,
-        )
-        print(f"  {label} clusters > 8, {method}: raw <= null {rate_text(sum(oks), len(oks))}")
+        mine = [c for c in clusters if c["method"] == method]
+        for key, metric, text in CLUSTER_COUNTS:
+            if key not in mine[0]:
+                continue
+            k, n = sum(bool(c[key]) for c in mine), len(mine)
+            lo, hi = wilson_interval(k, n)
+            rows.add(
+                label,
+                f"clusters_over_8_{metric}_{method}",
+                k,
+                data_source=label,
+                n=n,
+                wilson_lo=lo,
+                wilson_hi=hi,
+                **seeds,
+            )
+            print(f"  {label} clusters > 8, {method}: {text} {rate_text(k, n)}")
 
 
 def summary(rows: Rows, label: str, runs: list[dict], seeds: dict) -> None:
@@ -155,6 +186,8 @@ def main() -> None:
     solver_seeds = _ints(a.get("solver_seeds", str(H.eval_seeds[0])))
     assert not set(inst_seeds) & set(H.tune_seeds), "evaluation seeds must not be tuning seeds"
     settings = cvrp.route_settings(C)
+    if "start_from" in a:  # the local search's classical start tour (chapter 12's contrast)
+        settings["start_from"] = a["start_from"]
     long_routes = a.get("long_routes", "0") == "1"
     tag = a.get("tag", "long_routes" if long_routes else "")
     rows = Rows(f"bench_cvrp_{prof.name}" + (f"_{tag}" if tag else ""), "12_cvrp_end_to_end")

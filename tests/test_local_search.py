@@ -47,7 +47,7 @@ def test_local_search_only_improves_and_keeps_a_tour(solver):
     assert sorted(r.tour) == list(range(1, 13))
     assert r.cost == pytest.approx(classical.tour_cost(D, r.tour))
     assert r.cost <= r.start_cost + 1e-9
-    assert r.start_tour == classical.nearest_neighbour_tour(D)
+    assert r.start_tour == classical.heuristic_tour(D)
     assert all(b <= a + 1e-9 for a, b in zip([r.start_cost, *r.history], r.history, strict=False))
     assert r.cost >= classical.held_karp(D)[0] - 1e-9
     assert r.windows == len(r.history) and 0 <= r.improved <= r.windows
@@ -65,11 +65,34 @@ def test_exact_windows_are_window_optimal_and_the_search_is_seeded():
     assert a.tour == b.tour
 
 
+def test_wrapped_windows_move_the_depot_and_keep_a_tour():
+    # from the nearest-neighbour start, windows around the closed tour (depot inside some of
+    # them) reach at least what windows inside the tour reach, on these seeds
+    for seed in range(3):
+        D = generators.random_tsp(13, seed)
+        nn = classical.nearest_neighbour_tour(D)
+        kw = dict(solver="exact", width=5, max_passes=20, start_from="nearest-neighbour")
+        inside = ls.local_search(D, wrap=False, **kw)
+        around = ls.local_search(D, wrap=True, **kw)
+        assert inside.start_tour == around.start_tour == nn
+        assert sorted(around.tour) == list(range(1, 14))
+        assert around.cost == pytest.approx(classical.tour_cost(D, around.tour))
+        assert around.cost <= inside.cost + 1e-9
+    W, nodes = ls._cycle_window(D, nn, 12, 4)  # positions 12, 13, 0 (depot), 1
+    assert nodes == [nn[11], nn[12], 0, nn[0]]
+    order = [3, 1, 2, 4]
+    new = ls._apply_cycle_window(nn, 12, nodes, order)
+    assert classical.tour_cost(D, new) - classical.tour_cost(D, nn) == pytest.approx(
+        classical.tour_cost(W, order) - classical.tour_cost(W, [1, 2, 3, 4])
+    )
+
+
 def test_quantum_windows_beat_the_null_on_a_long_tour():
     # 8-customer windows: the null sees 2,000 of 40,320 orders, the QAOA concentrates on good ones
     D = generators.random_tsp(16, 0)
-    q = ls.local_search(D, solver="qaoa", shots=2000, seed=0, angles=ANGLES)
-    null = ls.local_search(D, solver="null", shots=2000, seed=0)
+    kw = dict(shots=2000, seed=0, start_from="nearest-neighbour")
+    q = ls.local_search(D, solver="qaoa", angles=ANGLES, **kw)
+    null = ls.local_search(D, solver="null", **kw)
     assert q.cost <= null.cost
 
 
@@ -100,6 +123,8 @@ def test_best_random_order_is_a_tour_and_improves_with_shots():
         lambda D: ls.local_search(D, angles=[0.1, np.nan, 0.2, 0.3, 0.1, 0.1]),
         lambda D: ls.local_search(D, angles=[0.1 + 1j] * 6),
         lambda D: ls.local_search(D, tour=[1, 2, 3]),
+        lambda D: ls.local_search(D, start_from="greedy"),
+        lambda D: ls.local_search(D, wrap="yes"),
         lambda D: ls.local_search(D, tour=[1, 2, 3, True]),
         lambda D: ls.local_search(np.full((3, 3), np.nan)),
         lambda D: ls.best_random_order(D, 10**7, 0),

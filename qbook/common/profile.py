@@ -155,11 +155,14 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             ),
             "seeds": (0,),
             # clusters up to 8 customers: constrained QAOA; longer ones: the quantum local
-            # search with windows of 8 positions (transferred angles, one forward pass each)
+            # search with windows of 8 positions (transferred angles, overlapping windows around
+            # the closed tour, at most 3 passes) from a classical start tour: nearest neighbour
+            # improved by 2-opt and Or-opt (chosen on the tuning seeds, issue 19)
             "max_constrained_customers": 8,
             "constrained_p": 2,
             "window": 8,
             "max_passes": 3,
+            "start_from": "2-opt+or-opt",
             # layers .. decode_likely: the minimal encoding, run only as chapter 12's comparison
             "layers": None,
             "restarts": 2,
@@ -307,6 +310,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "constrained_p": 3,
             "window": 9,
             "max_passes": 3,
+            "start_from": "2-opt+or-opt",
             "layers": None,
             "restarts": 5,
             "big_restarts": 5,

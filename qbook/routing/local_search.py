@@ -11,14 +11,26 @@ window, so every intermediate tour is a valid tour.
 
 The classical parts, named plainly:
 
-* the **start tour**: the nearest-neighbour tour of chapter 8
-  (:func:`qbook.routing.classical.nearest_neighbour_tour`), or one the caller gives;
-* the **window schedule** (:func:`window_starts`): windows start at positions
-  ``0, stride, 2 stride, ...`` and one more ends at the last position; a *pass* visits them in
-  that order, and passes repeat until one improves nothing or ``max_passes`` have run;
+* the **start tour**: by default (``start_from="2-opt+or-opt"``) the nearest-neighbour tour of
+  chapter 8 improved by classical 2-opt and Or-opt until neither finds an improving move
+  (:func:`qbook.routing.classical.heuristic_tour`: a local optimum, deterministic and cheap);
+  ``start_from="nearest-neighbour"`` takes the nearest-neighbour tour alone (for comparison);
+  or the caller gives a tour. A nearest-neighbour tour leaves crossings that windows of
+  consecutive positions inside the tour cannot undo; the 2-opt/Or-opt start removes them
+  classically, and is often optimal already (on the tuning CVRPs of issue 19, 95 of 97 clusters
+  of 9-18 customers), so the window solver works on what is left;
+* the **window schedule**: with ``wrap=True`` (the default) the tour is read as the closed cycle
+  ``depot, t1, ..., tn`` of ``n + 1`` positions and windows of ``width`` consecutive positions
+  start at ``0, stride, 2 stride, ...`` around it, so the windows overlap when
+  ``stride < width`` and some contain the depot (re-ordering such a window moves the depot
+  within it, i.e. changes which customers open and close the route); with ``wrap=False`` the
+  windows lie within ``t1..tn`` (:func:`window_starts`: ``0, stride, ...`` plus one that ends at
+  the last position). A *pass* visits the windows in that order, and passes repeat until one
+  improves nothing or ``max_passes`` have run;
 * **acceptance**: a window's answer replaces the current order only if it is strictly cheaper.
 
-Three window solvers share that schedule, so a comparison isolates the solver: ``"qaoa"`` (the
+Three window solvers share that start tour and that schedule, so a comparison isolates the
+solver: ``"qaoa"`` (the
 constrained QAOA at the transferred angles of
 :func:`qbook.routing.qaoa_constrained.transferred_angles`, best of ``shots`` shots),
 ``"null"`` (the best of ``shots`` uniformly random orders of the window: the same budget and
@@ -40,6 +52,7 @@ from qbook.routing.tour_subspace import MAX_CUSTOMERS
 
 __all__ = [
     "SOLVERS",
+    "START_TOURS",
     "LocalSearchResult",
     "best_random_order",
     "local_search",
@@ -48,6 +61,9 @@ __all__ = [
 ]
 
 SOLVERS = ("qaoa", "null", "exact")
+#: Classical start tours: ``"2-opt+or-opt"`` (nearest neighbour, then 2-opt and Or-opt to a local
+#: optimum: :func:`qbook.routing.classical.heuristic_tour`) or ``"nearest-neighbour"`` alone.
+START_TOURS = ("2-opt+or-opt", "nearest-neighbour")
 MAX_SHOTS = 10**6  # per window
 
 
@@ -128,6 +144,31 @@ class LocalSearchResult:
     history: list[float] = field(default_factory=list, repr=False)  # cost after each window
 
 
+def _cycle_window(D: np.ndarray, tour: list[int], start: int, width: int):
+    """Window ``start .. start+width-1`` of the closed cycle ``[0, *tour]`` (indices mod n+1):
+    its TSP matrix as in :func:`window_matrix` (the depot may be one of its nodes) and its nodes."""
+    cyc = [0, *tour]
+    m = len(cyc)
+    nodes = [cyc[(start + k) % m] for k in range(width)]
+    a, b = cyc[(start - 1) % m], cyc[(start + width) % m]
+    W = np.zeros((width + 1, width + 1))
+    W[1:, 1:] = D[np.ix_(nodes, nodes)]
+    W[0, 1:] = D[a, nodes]
+    W[1:, 0] = D[nodes, b]
+    return W, nodes
+
+
+def _apply_cycle_window(tour: list[int], start: int, nodes: list[int], order) -> list[int]:
+    """The tour after writing ``nodes`` in ``order`` back at cycle positions ``start..``,
+    rotated so that the depot comes first again."""
+    cyc = [0, *tour]
+    m = len(cyc)
+    for k, o in enumerate(order):
+        cyc[(start + k) % m] = nodes[o - 1]
+    z = cyc.index(0)
+    return [int(c) for c in cyc[z + 1 :] + cyc[:z]]
+
+
 def _solve_window(W: np.ndarray, solver: str, p: int, shots: int, seed: int, angles):
     if solver == "exact":
         return classical.held_karp(W)
@@ -149,12 +190,18 @@ def local_search(
     shots: int = 2000,
     seed: int = 0,
     angles: np.ndarray | None = None,
+    wrap: bool = True,
+    start_from: str = "2-opt+or-opt",
 ) -> LocalSearchResult:
     """Improve a tour of ``D`` (depot 0) by re-solving windows of ``width`` consecutive positions.
 
-    ``tour``: the start tour (default: the nearest-neighbour tour). ``solver``: ``"qaoa"``,
-    ``"null"`` or ``"exact"`` (module docstring); ``stride``: the step between windows
-    (default ``width // 2``); ``p``, ``shots`` and ``angles`` (``2p`` angles, default
+    ``tour``: the start tour; when it is ``None``, ``start_from`` names the classical one
+    (:data:`START_TOURS`: ``"2-opt+or-opt"``, the default, is
+    :func:`qbook.routing.classical.heuristic_tour`, the nearest-neighbour tour improved by 2-opt
+    and Or-opt to a local optimum, which assumes a symmetric ``D``; ``"nearest-neighbour"`` is
+    :func:`qbook.routing.classical.nearest_neighbour_tour` alone). ``solver``: ``"qaoa"``, ``"null"`` or ``"exact"`` (module docstring);
+    ``stride``: the step between windows (default ``width // 2``, so windows overlap); ``wrap``:
+    windows run around the closed tour, depot included (module docstring); ``p``, ``shots`` and ``angles`` (``2p`` angles, default
     :func:`qbook.routing.qaoa_constrained.transferred_angles`) for the constrained QAOA, ``shots``
     also for the null. Window ``k`` of the whole search is solved with seed ``seed + k``, so the
     quantum and the null search draw from the same seeds. A tour no longer than ``width`` is
@@ -170,8 +217,13 @@ def local_search(
     p = chk.count(p, "p", lo=1, hi=10)
     shots = chk.count(shots, "shots", lo=1, hi=MAX_SHOTS)
     seed = chk.seed(seed)
+    wrap = chk.boolean(wrap, "wrap")
+    start_from = chk.choice(start_from, "start_from", START_TOURS)
     if tour is None:
-        tour = classical.nearest_neighbour_tour(D)
+        if start_from == "2-opt+or-opt":
+            tour = classical.heuristic_tour(D)
+        else:
+            tour = classical.nearest_neighbour_tour(D)
     tour = chk.tour(tour, "tour", n, complete=True)
     if angles is not None:
         angles = chk.finite_array(angles, "angles", shape=(2 * p,))
@@ -183,14 +235,21 @@ def local_search(
     for _ in range(max_passes):
         passes += 1
         better = False
-        for s in window_starts(n, width, stride):
-            W = window_matrix(D, tour, s, width)
+        cyclic = wrap and width < n
+        for s in range(0, n + 1, stride) if cyclic else window_starts(n, width, stride):
+            if cyclic:
+                W, nodes = _cycle_window(D, tour, s, width)
+            else:
+                W = window_matrix(D, tour, s, width)
             current = classical.tour_cost(W, list(range(1, width + 1)))
             new_cost, order = _solve_window(W, solver, p, shots, seed + windows, angles)
             windows += 1
             if new_cost < current - 1e-9 * max(1.0, abs(current)):
-                seg = tour[s : s + width]
-                tour[s : s + width] = [seg[k - 1] for k in order]
+                if cyclic:
+                    tour = _apply_cycle_window(tour, s, nodes, order)
+                else:
+                    seg = tour[s : s + width]
+                    tour[s : s + width] = [seg[k - 1] for k in order]
                 cost = classical.tour_cost(D, tour)
                 improved += 1
                 better = True
