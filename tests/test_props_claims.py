@@ -465,6 +465,7 @@ LK = Lookup("04_qcnn", "qcnn", "val_accuracy", "QCNN")
         (lambda: Lookup("", "qcnn", "m", "x"), "Lookup.chapter"),
         (lambda: Lookup("04_qcnn", "qcnn", "m", "x", count=1), "Lookup.count"),
         (lambda: Lookup("04_qcnn", "qcnn", "m", "x", file="a/b.json"), "Lookup.file"),
+        (lambda: Lookup("04_qcnn", "qcnn", "m", "x", held_out_only="yes"), "Lookup.held_out_only"),
         (lambda: Claim("k", "x", "s", "t", "at_least", LK, target=float("nan")), "Claim.target"),
         (lambda: Claim("k", "x", "s", "t", "at_least", LK, target=1.0, slack=-1), "Claim.slack"),
         (lambda: Claim("k", "x", "s", "t", "nonsense", LK, target=1.0), "Claim.rule"),
@@ -560,3 +561,24 @@ def test_long_tables_are_folded_by_chapter(recorded_ledger):
     html = report.summary_by_chapter(frame).to_html()
     assert html.count("<details") == frame.chapter.nunique()
     assert "table-layout: fixed" in html
+
+
+def test_held_out_only_keeps_the_held_out_rows():
+    """A lookup with held_out_only reads the rows marked held_out=True and no other."""
+    import pandas as pd
+
+    from qbook.common.claims import _select
+
+    df = pd.DataFrame(
+        {
+            "chapter": ["12_x"] * 4,
+            "experiment": ["e"] * 4,
+            "metric": ["m"] * 4,
+            "origin": ["benchmark b.json"] * 4,
+            "held_out": [True, False, None, True],
+            "value": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    lk = Lookup("12_x", "e", "m", "x", held_out_only=True)
+    assert _select(df, lk, "bench").value.tolist() == [1.0, 4.0]
+    assert len(_select(df, Lookup("12_x", "e", "m", "x"), "bench")) == 4

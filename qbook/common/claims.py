@@ -169,6 +169,9 @@ def _select(df: pd.DataFrame, lk: Lookup, origin: str) -> pd.DataFrame:
     sel = sel[_is_bench(sel)] if origin == "bench" else sel[~_is_bench(sel)]
     if lk.file is not None:
         sel = sel[sel.origin == f"{BENCH}{lk.file}"]
+    if lk.held_out_only:
+        flags = sel["held_out"] if "held_out" in sel else pd.Series(False, index=sel.index)
+        sel = sel[flags.map(lambda v: v is True)]
     return sel
 
 

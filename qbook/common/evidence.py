@@ -51,8 +51,9 @@ class Lookup:
     ``relative_to`` names a second metric of the same experiment and data source: the
     measurement is then ``value / reference - 1`` per pair (a relative gap). ``per_seed``
     names a column holding one value per seed of the row's ``seeds`` list (a benchmark that
-    stores a model's accuracies as a list). ``file`` limits the lookup to one benchmark file.
-    Every field is checked here, and an error names it.
+    stores a model's accuracies as a list). ``file`` limits the lookup to one benchmark file;
+    ``held_out_only`` to rows marked ``held_out`` (a benchmark that also ran the instances the
+    book tuned on). Every field is checked here, and an error names it.
     """
 
     chapter: str
@@ -66,6 +67,7 @@ class Lookup:
     regex: bool = False
     per_seed: str | None = None
     setting: str | None = None
+    held_out_only: bool = False
 
     def __post_init__(self) -> None:
         for field in ("chapter", "experiment", "metric", "label"):
@@ -76,6 +78,7 @@ class Lookup:
             raise ValueError(f"Lookup.pick must be one of {PICKS}, got {self.pick!r:.60}")
         chk.boolean(self.count, "Lookup.count")
         chk.boolean(self.regex, "Lookup.regex")
+        chk.boolean(self.held_out_only, "Lookup.held_out_only")
         if self.file is not None and any(c in self.file for c in "/\\"):
             raise ValueError(f"Lookup.file must be a file name without folders, got {self.file!r}")
         if self.regex:
