@@ -315,27 +315,29 @@ class Program:
 
         ``chunk`` evaluates the batch ``chunk`` states at a time (one loop in the graph): on
         many qubits the states of a small chunk stay in the CPU's cache, which is faster. It
-        applies when ``theta`` is one vector of symbol values shared by the batch.
+        applies when ``theta`` is one vector of symbol values shared by the batch. Gradients
+        use the adjoint method (:mod:`qbook.learning.tfsim_adjoint`): the backward pass keeps
+        a few states, not one per stage.
         """
+        tf = _tf()
+        return tf.autograph.experimental.do_not_convert(self._expectation)(
+            states, theta, operators, chunk
+        )
+
+    def _expectation(self, states: Any, theta: Any, operators: Sequence[Any], chunk: Any) -> Any:
+        from qbook.learning import tfsim_adjoint
+
         tf = _tf()
         dtype = tf.as_dtype(self.dtype)
         theta = self._theta(theta)
         us, phases = self.block_unitaries(theta), self.phases(theta)
         qubits = [self.qubits[q] for q in self.layout]
-
-        @tf.autograph.experimental.do_not_convert  # plain ops: AutoGraph would only warn
-        def run(psi0: Any) -> Any:
-            return pauli_expectations(self._evolve(psi0, us, phases), operators, qubits, dtype)
-
-        if not chunk or theta.shape[0] != 1:
-            return run(states)
         states = tf.reshape(tf.cast(states, dtype), [-1, 2**self.n_qubits])
-        b = tf.shape(states)[0]
-        pad = (-b) % chunk
-        padded = tf.concat([states, tf.tile(states[:1], [pad, 1])], axis=0)
-        parts = tf.reshape(padded, [-1, chunk, 2**self.n_qubits])
-        out = tf.map_fn(run, parts, fn_output_signature=dtype.real_dtype, parallel_iterations=1)
-        return tf.reshape(out, [-1, len(operators)])[:b]
+
+        def readout(psi: Any) -> Any:
+            return pauli_expectations(psi, operators, qubits, dtype)
+
+        return tfsim_adjoint.expectation(self, states, us, phases, readout, chunk)
 
 
 def _apply_block(psi: Any, u: Any, start: int, k: int, n: int) -> Any:
