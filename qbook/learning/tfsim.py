@@ -94,6 +94,14 @@ def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
 
 def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
     """``expr = coef . theta + offset``: the coefficients over the symbols in ``index``."""
+    fast = _affine_terms(expr)
+    if fast is not None:  # numbers, symbols and sums of their multiples: no differentiation
+        coef = np.zeros(len(index))
+        for name, c in fast[0]:
+            if name not in index:
+                raise ValueError(f"symbol {name!r} is not among the program's symbols")
+            coef[index[name]] += c
+        return coef, fast[1]
     expr = sympy.sympify(expr)
     coef = np.zeros(len(index))
     for sym in expr.free_symbols:
@@ -105,6 +113,32 @@ def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
         coef[index[sym.name]] = float(d)
     offset = float(expr.subs({s: 0 for s in expr.free_symbols}))
     return coef, offset
+
+
+def _affine_terms(expr: Any) -> tuple[list[tuple[str, float]], float] | None:
+    """The common affine exponents read off their expression tree: a number, a symbol, a
+    number times a symbol, and sums of these; None for anything else."""
+    if isinstance(expr, (int, float, np.integer, np.floating)) and not isinstance(expr, bool):
+        return [], float(expr)
+    if isinstance(expr, sympy.Symbol):
+        return [(expr.name, 1.0)], 0.0
+    if isinstance(expr, sympy.Number):
+        return [], float(expr)
+    if isinstance(expr, sympy.Mul) and len(expr.args) == 2:
+        a, b = expr.args
+        if isinstance(a, sympy.Number) and isinstance(b, sympy.Symbol):
+            return [(b.name, float(a))], 0.0
+        return None
+    if isinstance(expr, sympy.Add):
+        terms, offset = [], 0.0
+        for arg in expr.args:
+            part = _affine_terms(arg)
+            if part is None:
+                return None
+            terms += part[0]
+            offset += part[1]
+        return terms, offset
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -125,6 +125,7 @@ def expectation(
             tf.reshape(tf.concat([t, tf.zeros([pad, 2**n], t.dtype)], 0), [-1, chunk, 2**n])
             for t in tensors
         ]
+        fn = tf.autograph.experimental.do_not_convert(fn)
         return tf.map_fn(fn, tuple(parts), fn_output_signature=out_sig, parallel_iterations=1), b
 
     @tf.custom_gradient
