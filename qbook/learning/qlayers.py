@@ -246,7 +246,9 @@ class PQC(_keras.layers.Layer):
     def call(self, inputs: Any) -> Any:
         states = self.initial_states(inputs)
         theta = tf.cast(self.parameters, tf.as_dtype(self.simulation_dtype).real_dtype)
-        out = self.program.expectation(states, theta, self.operators, chunk=self.chunk)
+        out = self.program.expectation(
+            states, theta, self.operators, chunk=self.chunk, state_gradient=False
+        )
         return tf.cast(out, tf.float32)
 
     def get_config(self) -> dict[str, Any]:
@@ -383,7 +385,7 @@ class Expectation(_keras.layers.Layer):
             batch = tf.shape(theta)[0]
             zero = tf.one_hot(tf.zeros([batch], tf.int32), 2**prog.n_qubits, dtype=rtype)
             zero = tf.cast(zero, self.simulation_dtype)
-            rows.append(prog.expectation(zero, theta, ops))
+            rows.append(prog.expectation(zero, theta, ops, state_gradient=False))
         out = rows[0] if len(rows) == 1 else tf.concat(rows, axis=0)
         return tf.cast(out, tf.float32)
 

@@ -35,7 +35,6 @@ from typing import Any
 
 import cirq
 import numpy as np
-import sympy
 
 from qbook.learning import tfsim_plan as plan
 
@@ -90,55 +89,6 @@ def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
     angle = np.pi * t[..., None] * tf.constant(lambdas, dtype=t.dtype)
     phases = tf.complex(tf.cos(angle), tf.sin(angle))
     return tf.einsum("...k,kij->...ij", phases, _complex_constant(projectors, ctype))
-
-
-def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
-    """``expr = coef . theta + offset``: the coefficients over the symbols in ``index``."""
-    fast = _affine_terms(expr)
-    if fast is not None:  # numbers, symbols and sums of their multiples: no differentiation
-        coef = np.zeros(len(index))
-        for name, c in fast[0]:
-            if name not in index:
-                raise ValueError(f"symbol {name!r} is not among the program's symbols")
-            coef[index[name]] += c
-        return coef, fast[1]
-    expr = sympy.sympify(expr)
-    coef = np.zeros(len(index))
-    for sym in expr.free_symbols:
-        if sym.name not in index:
-            raise ValueError(f"symbol {sym.name!r} is not among the program's symbols")
-        d = sympy.diff(expr, sym)
-        if d.free_symbols:
-            raise ValueError(f"exponent {expr} is not affine in the symbols (TFQ's rule too)")
-        coef[index[sym.name]] = float(d)
-    offset = float(expr.subs({s: 0 for s in expr.free_symbols}))
-    return coef, offset
-
-
-def _affine_terms(expr: Any) -> tuple[list[tuple[str, float]], float] | None:
-    """The common affine exponents read off their expression tree: a number, a symbol, a
-    number times a symbol, and sums of these; None for anything else."""
-    if isinstance(expr, (int, float, np.integer, np.floating)) and not isinstance(expr, bool):
-        return [], float(expr)
-    if isinstance(expr, sympy.Symbol):
-        return [(expr.name, 1.0)], 0.0
-    if isinstance(expr, sympy.Number):
-        return [], float(expr)
-    if isinstance(expr, sympy.Mul) and len(expr.args) == 2:
-        a, b = expr.args
-        if isinstance(a, sympy.Number) and isinstance(b, sympy.Symbol):
-            return [(b.name, float(a))], 0.0
-        return None
-    if isinstance(expr, sympy.Add):
-        terms, offset = [], 0.0
-        for arg in expr.args:
-            part = _affine_terms(arg)
-            if part is None:
-                return None
-            terms += part[0]
-            offset += part[1]
-        return terms, offset
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,7 +293,12 @@ class Program:
         return tf.reshape(psi, [-1, 2**n])
 
     def expectation(
-        self, states: Any, theta: Any, operators: Sequence[Any], chunk: int | None = None
+        self,
+        states: Any,
+        theta: Any,
+        operators: Sequence[Any],
+        chunk: int | None = None,
+        state_gradient: bool = True,
     ) -> Any:
         """``<psi| O_j |psi>`` after the circuit, shape (B, len(operators)), real.
 
@@ -351,14 +306,17 @@ class Program:
         many qubits the states of a small chunk stay in the CPU's cache, which is faster. It
         applies when ``theta`` is one vector of symbol values shared by the batch. Gradients
         use the adjoint method (:mod:`qbook.learning.tfsim_adjoint`): the backward pass keeps
-        a few states, not one per stage.
+        a few states, not one per stage. ``state_gradient=False`` skips the gradient with
+        respect to ``states`` (the layers' input states need none).
         """
         tf = _tf()
         return tf.autograph.experimental.do_not_convert(self._expectation)(
-            states, theta, operators, chunk
+            states, theta, operators, chunk, bool(state_gradient)
         )
 
-    def _expectation(self, states: Any, theta: Any, operators: Sequence[Any], chunk: Any) -> Any:
+    def _expectation(
+        self, states: Any, theta: Any, operators: Sequence[Any], chunk: Any, state_gradient: bool
+    ) -> Any:
         from qbook.learning import tfsim_adjoint
 
         tf = _tf()
@@ -371,7 +329,7 @@ class Program:
         def readout(psi: Any) -> Any:
             return pauli_expectations(psi, operators, qubits, dtype)
 
-        return tfsim_adjoint.expectation(self, states, us, phases, readout, chunk)
+        return tfsim_adjoint.expectation(self, states, us, phases, readout, chunk, state_gradient)
 
 
 def _apply_block(psi: Any, u: Any, start: int, k: int, n: int) -> Any:
@@ -435,9 +393,9 @@ def compile_circuit(
     layout = plan.plan_layout(stages, len(qubits), min_trailing)
     for st in stages:
         if st.kind == "block":
-            plan.block_slots(st, lambda e: _affine(e, index))
+            plan.block_slots(st, lambda e: plan.affine(e, index))
         else:
-            plan.diag_terms(st, lambda e: _affine(e, index))
+            plan.diag_terms(st, lambda e: plan.affine(e, index))
     return Program(qubits, symbols, stages, layout, dtype)
 
 

@@ -20,6 +20,10 @@ from typing import Any
 
 import numpy as np
 
+# From this many qubits on, a chunked backward pass recomputes each chunk's final states
+# rather than keeping the whole batch's (chapter 5's 17-qubit QNN: 32 MiB less per step).
+RECOMPUTE_QUBITS = 15
+
 
 def _tf():
     from qbook.common.env import import_tensorflow
@@ -95,72 +99,98 @@ def expectation(
     phases: dict[int, Any],
     readout: Any,
     chunk: int | None = None,
+    state_gradient: bool = True,
 ) -> Any:
     """``readout(final states)`` (B, m) after the program's stages, with an adjoint gradient.
 
     ``us``/``phases`` are the stages' unitaries and phases (``Program.block_unitaries`` and
     ``Program.phases``), ``states`` the initial states (B, 2**n) of the program's dtype and
     ``readout`` a differentiable function of the final states (the Pauli expectation values).
-    ``chunk`` evolves the batch ``chunk`` states at a time, forward and backward, when every
-    unitary and phase is shared by the batch. Gradients flow to ``states``, ``us`` and
-    ``phases`` (and from there to the symbol values by autodiff). Used by
+    ``chunk`` evolves the batch ``chunk`` states at a time, forward and backward (read out
+    chunk by chunk too), when every unitary and phase is shared by the batch; from
+    ``RECOMPUTE_QUBITS`` qubits on, the chunked backward pass recomputes each chunk's final
+    states instead of keeping the batch's (memory: a few chunks). Gradients flow to ``us``
+    and ``phases`` (and from there to the symbol values by autodiff) and, if
+    ``state_gradient``, to ``states``. Used by
     :meth:`qbook.learning.tfsim.Program.expectation`; introduced in chapter 3.
     """
     tf = _tf()
     n = program.n_qubits
     ui, pi = sorted(us), sorted(phases)
     shared = all(us[i].shape[0] == 1 for i in ui) and all(phases[i].shape[0] == 1 for i in pi)
-    if not shared:
-        chunk = None
+    chunk = chunk if shared and chunk else None
+    recompute = chunk is not None and n >= RECOMPUTE_QUBITS
+    psi0 = tf.reshape(states, [-1, 2**n])
+    no_ag = tf.autograph.experimental.do_not_convert
 
-    def split(params: Any) -> tuple[dict[int, Any], dict[int, Any]]:
-        return dict(zip(ui, params[: len(ui)], strict=True)), dict(
-            zip(pi, params[len(ui) :], strict=True)
+    def split(params: Any) -> tuple[Any, dict[int, Any], dict[int, Any]]:
+        start = params[0] if state_gradient else psi0
+        params = params[1:] if state_gradient else params
+        u_map = dict(zip(ui, params[: len(ui)], strict=True))
+        return start, u_map, dict(zip(pi, params[len(ui) :], strict=True))
+
+    def loop(body: Any, b: Any, init: list[Any]) -> list[Any]:
+        """``body(i, lo, hi, *acc)`` over the chunks ``[lo, hi)`` of a batch of ``b``."""
+
+        def step(i: Any, *acc: Any) -> Any:
+            lo = i * chunk
+            return (i + 1, *body(i, lo, tf.minimum(lo + chunk, b), *acc))
+
+        count = (b + chunk - 1) // chunk
+        out = tf.while_loop(
+            lambda i, *_: i < count, no_ag(step), [tf.constant(0), *init], parallel_iterations=1
         )
-
-    def chunked(fn: Any, tensors: list[Any], out_sig: Any) -> Any:
-        b = tf.shape(tensors[0])[0]
-        pad = (-b) % chunk
-        parts = [
-            tf.reshape(tf.concat([t, tf.zeros([pad, 2**n], t.dtype)], 0), [-1, chunk, 2**n])
-            for t in tensors
-        ]
-        fn = tf.autograph.experimental.do_not_convert(fn)
-        return tf.map_fn(fn, tuple(parts), fn_output_signature=out_sig, parallel_iterations=1), b
+        return list(out[1:])
 
     @tf.custom_gradient
-    def run(psi0: Any, *params: Any) -> Any:
-        u_map, p_map = split(params)
+    def run(*params: Any) -> Any:
+        start, u_map, p_map = split(params)
+        b = tf.shape(start)[0]
+        rtype = start.dtype.real_dtype
         if chunk:
-            fin, b = chunked(lambda xs: program._evolve(xs[0], u_map, p_map), [psi0], psi0.dtype)
-            fin = tf.reshape(fin, [-1, 2**n])[:b]
+
+            def fwd(i: Any, lo: Any, hi: Any, outs: Any, fins: Any) -> Any:
+                f = program._evolve(start[lo:hi], u_map, p_map)
+                return [outs.write(i, readout(f)), fins if recompute else fins.write(i, f)]
+
+            def ta(dtype: Any) -> Any:
+                return tf.TensorArray(dtype, size=0, dynamic_size=True, infer_shape=False)
+
+            outs, fins = loop(fwd, b, [ta(rtype), ta(start.dtype)])
+            out = outs.concat()
+            fin = None if recompute else fins.concat()
         else:
-            fin = program._evolve(psi0, u_map, p_map)
-        out = readout(fin)
+            fin = program._evolve(start, u_map, p_map)
+            out = readout(fin)
+
+        def costate(f: Any, dy: Any) -> Any:
+            with tf.GradientTape() as tape:
+                tape.watch(f)
+                val = readout(f)
+            return tape.gradient(val, f, output_gradients=dy)
 
         def grad(dy: Any) -> Any:
-            with tf.GradientTape() as tape:
-                tape.watch(fin)
-                val = readout(fin)
-            lam = tape.gradient(val, fin, output_gradients=dy)
             if not chunk:
-                g0, g_us, g_ph = _backward(program, fin, lam, u_map, p_map)
-                return [g0] + [g_us[i] for i in ui] + [g_ph[i] for i in pi]
+                g0, g_us, g_ph = _backward(program, fin, costate(fin, dy), u_map, p_map)
+                grads = [g_us[i] for i in ui] + [g_ph[i] for i in pi]
+                return [g0] + grads if state_gradient else grads
 
-            def one(xs: Any) -> Any:
-                g0, g_us, g_ph = _backward(program, xs[0], xs[1], u_map, p_map)
-                return (g0, [g_us[i] for i in ui], [g_ph[i] for i in pi])
+            def bwd(i: Any, lo: Any, hi: Any, g0s: Any, *sums: Any) -> Any:
+                if recompute:
+                    f = program._evolve(start[lo:hi], u_map, p_map)
+                else:
+                    f = fin[lo:hi]
+                g0, g_us, g_ph = _backward(program, f, costate(f, dy[lo:hi]), u_map, p_map)
+                new = [g_us[j] for j in ui] + [g_ph[j] for j in pi]
+                g0s = g0s.write(i, g0) if state_gradient else g0s
+                return [g0s] + [a + g for a, g in zip(sums, new, strict=True)]
 
-            sig = (
-                tf.TensorSpec([chunk, 2**n], psi0.dtype),
-                [tf.TensorSpec(us[i].shape, psi0.dtype) for i in ui],
-                [tf.TensorSpec(phases[i].shape, psi0.dtype) for i in pi],
-            )
-            (g0, gu, gp), b = chunked(one, [fin, lam], sig)
-            g0 = tf.reshape(g0, [-1, 2**n])[:b]
-            return [g0] + [tf.reduce_sum(g, axis=0) for g in gu + gp]
+            zeros = [tf.zeros_like(us[j]) for j in ui] + [tf.zeros_like(phases[j]) for j in pi]
+            init = tf.TensorArray(start.dtype, size=0, dynamic_size=True, infer_shape=False)
+            g0s, *sums = loop(bwd, b, [init] + zeros)
+            return [g0s.concat()] + sums if state_gradient else sums
 
         return out, grad
 
-    psi0 = tf.reshape(states, [-1, 2**n])
-    return run(psi0, *[us[i] for i in ui], *[phases[i] for i in pi])
+    inputs = [psi0] if state_gradient else []
+    return run(*inputs, *[us[i] for i in ui], *[phases[i] for i in pi])

@@ -22,6 +22,7 @@ from typing import Any
 
 import cirq
 import numpy as np
+import sympy
 
 # A block whose qubits sit in the middle of the layout is applied as a batch of
 # (2^k x 2^k) @ (2^k x trailing) products; on many qubits (from BIG_STATE on), a block with
@@ -316,3 +317,54 @@ def local_index(n: int, positions: list[int]) -> np.ndarray:
     for p in positions:
         idx = (idx << 1) | ((x >> (n - 1 - p)) & 1)
     return idx
+
+
+def affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
+    """``expr = coef . theta + offset``: the coefficients over the symbols in ``index`` (TFQ's
+    rule: exponents affine in the symbols; chapter 3). A ValueError names a symbol not in
+    ``index`` or an exponent that is not affine."""
+    fast = _affine_terms(expr)
+    if fast is not None:  # numbers, symbols and sums of their multiples: no differentiation
+        coef = np.zeros(len(index))
+        for name, c in fast[0]:
+            if name not in index:
+                raise ValueError(f"symbol {name!r} is not among the program's symbols")
+            coef[index[name]] += c
+        return coef, fast[1]
+    expr = sympy.sympify(expr)
+    coef = np.zeros(len(index))
+    for sym in expr.free_symbols:
+        if sym.name not in index:
+            raise ValueError(f"symbol {sym.name!r} is not among the program's symbols")
+        d = sympy.diff(expr, sym)
+        if d.free_symbols:
+            raise ValueError(f"exponent {expr} is not affine in the symbols (TFQ's rule too)")
+        coef[index[sym.name]] = float(d)
+    offset = float(expr.subs({s: 0 for s in expr.free_symbols}))
+    return coef, offset
+
+
+def _affine_terms(expr: Any) -> tuple[list[tuple[str, float]], float] | None:
+    """The common affine exponents read off their expression tree: a number, a symbol, a
+    number times a symbol, and sums of these; None for anything else."""
+    if isinstance(expr, (int, float, np.integer, np.floating)) and not isinstance(expr, bool):
+        return [], float(expr)
+    if isinstance(expr, sympy.Symbol):
+        return [(expr.name, 1.0)], 0.0
+    if isinstance(expr, sympy.Number):
+        return [], float(expr)
+    if isinstance(expr, sympy.Mul) and len(expr.args) == 2:
+        a, b = expr.args
+        if isinstance(a, sympy.Number) and isinstance(b, sympy.Symbol):
+            return [(b.name, float(a))], 0.0
+        return None
+    if isinstance(expr, sympy.Add):
+        terms, offset = [], 0.0
+        for arg in expr.args:
+            part = _affine_terms(arg)
+            if part is None:
+                return None
+            terms += part[0]
+            offset += part[1]
+        return terms, offset
+    return None
