@@ -244,7 +244,16 @@ class PQC(_keras.layers.Layer):
         return out
 
     def call(self, inputs: Any) -> Any:
-        states = self.initial_states(inputs)
+        dtype = tf.as_dtype(self.simulation_dtype)
+        n = self.program.n_qubits
+
+        def inputs_of(t: Any) -> Any:
+            return self._states.inputs(list(t.numpy()), dtype.as_numpy_dtype)
+
+        states = tf.py_function(inputs_of, [inputs], [dtype, dtype])
+        states[0].set_shape([None, n, 2])
+        states[1].set_shape([None, 2**n])
+        states = tuple(states)
         theta = tf.cast(self.parameters, tf.as_dtype(self.simulation_dtype).real_dtype)
         out = self.program.expectation(
             states, theta, self.operators, chunk=self.chunk, state_gradient=False

@@ -324,7 +324,10 @@ class Program:
         theta = self._theta(theta)
         us, phases = self.block_unitaries(theta), self.phases(theta)
         qubits = [self.qubits[q] for q in self.layout]
-        states = tf.reshape(tf.cast(states, dtype), [-1, 2**self.n_qubits])
+        if isinstance(states, tuple):  # (one-qubit factors, states): StateCache.inputs
+            states = tuple(tf.cast(t, dtype) for t in states)
+        else:
+            states = tf.reshape(tf.cast(states, dtype), [-1, 2**self.n_qubits])
 
         def readout(psi: Any) -> Any:
             return pauli_expectations(psi, operators, qubits, dtype)
@@ -428,7 +431,7 @@ def pauli_expectations(
     rtype = ctype.real_dtype
     where = {q: i for i, q in enumerate(qubits)}
     sums = [_as_pauli_sum(o) for o in operators]
-    diag, other = _split_terms(sums, where)
+    diag, other = plan.split_terms(sums, where)
     probs = tf.math.real(psi * tf.math.conj(psi))  # (B, 2**n)
     out = tf.zeros([tf.shape(psi)[0], len(sums)], dtype=rtype)
     if diag:
@@ -455,24 +458,6 @@ def pauli_expectations(
             )
             out += val[:, None] * tf.constant(np.eye(len(sums))[j] * coef, dtype=rtype)[None]
     return out
-
-
-def _split_terms(sums: list[cirq.PauliSum], where: dict[cirq.Qid, int]):
-    diag, other = [], []
-    for j, s in enumerate(sums):
-        for term in s:
-            coef = complex(term.coefficient)
-            if abs(coef.imag) > 1e-12:
-                raise ValueError(f"operator {s} is not Hermitian (complex coefficient {coef})")
-            missing = set(term.qubits) - set(where)
-            if missing:
-                raise ValueError(f"operator acts on qubits outside the circuit: {sorted(missing)}")
-            paulis = {where[q]: p for q, p in term.items()}
-            if all(p == cirq.Z for p in paulis.values()):
-                diag.append((j, coef.real, list(paulis)))
-            else:
-                other.append((j, coef.real, paulis))
-    return diag, other
 
 
 # ---------------------------------------------------------------------------------------------
@@ -527,11 +512,8 @@ def circuit_state(circuit: cirq.Circuit, qubits: Sequence[cirq.Qid]) -> np.ndarr
     where = {q: i for i, q in enumerate(qubits)}
     n = len(qubits)
     ops = [op for op in circuit.all_operations() if op.qubits]
-    if all(len(op.qubits) == 1 for op in ops):
-        local = [np.array([1.0, 0.0], dtype=np.complex128) for _ in qubits]
-        for op in ops:
-            i = where[op.qubits[0]]
-            local[i] = cirq.unitary(op) @ local[i]
+    local = plan.product_factors(ops, where, n)
+    if local is not None:
         state = local[0]
         for v in local[1:]:
             state = np.kron(state, v)
@@ -562,6 +544,7 @@ class StateCache:
         self.qubits = list(qubits)
         self.max_bytes = int(max_bytes)
         self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._factors: dict[bytes, np.ndarray] = {}
         self._bytes = 0
 
     def states(self, texts: Sequence[bytes], dtype: Any = np.complex64) -> np.ndarray:
@@ -584,3 +567,25 @@ class StateCache:
                 self._store.move_to_end(t)
             out[i] = s
         return out
+
+    def inputs(self, texts: Sequence[bytes], dtype: Any = np.complex64) -> tuple[Any, Any]:
+        """``(factors (B, n, 2), states (R, 2**n))``: the one-qubit factors and no states
+        (R = 0) if every circuit prepares a product state, else :meth:`states` (chapter 5).
+        :class:`qbook.learning.qlayers.PQC` then builds the states chunk by chunk."""
+        n = len(self.qubits)
+        where = {q: i for i, q in enumerate(self.qubits)}
+        factors = np.zeros((len(texts), n, 2), dtype=dtype)
+        for i, t in enumerate(texts):
+            f = self._factors.get(t)
+            if f is None:
+                c = parse_circuit(t)
+                if cirq.is_parameterized(c) or set(c.all_qubits()) - set(self.qubits):
+                    return factors, self.states(texts, dtype)  # raises the ValueError
+                f = plan.product_factors([op for op in c.all_operations() if op.qubits], where, n)
+                if f is None:
+                    return factors, self.states(texts, dtype)
+                if len(self._factors) > 100_000:
+                    self._factors.clear()
+                self._factors[t] = f
+            factors[i] = f
+        return factors, np.zeros((0, 2**n), dtype=dtype)

@@ -31,6 +31,16 @@ def _tf():
     return import_tensorflow(quantum=False).tf
 
 
+def _product(factors: Any) -> Any:
+    """States (c, 2**n) from their one-qubit factors (c, n, 2), the first qubit most
+    significant."""
+    tf = _tf()
+    state = factors[:, 0]
+    for k in range(1, factors.shape[1]):
+        state = tf.reshape(state[:, :, None] * factors[:, k, None, :], [tf.shape(factors)[0], -1])
+    return state
+
+
 def _twice(t: Any) -> Any:
     """A per-row tensor repeated for the stacked (state, co-state) batch."""
     return t if t.shape[0] == 1 else _tf().concat([t, t], axis=0)
@@ -120,14 +130,28 @@ def expectation(
     shared = all(us[i].shape[0] == 1 for i in ui) and all(phases[i].shape[0] == 1 for i in pi)
     chunk = chunk if shared and chunk else None
     recompute = chunk is not None and n >= RECOMPUTE_QUBITS
-    psi0 = tf.reshape(states, [-1, 2**n])
     no_ag = tf.autograph.experimental.do_not_convert
+    if isinstance(states, tuple):  # product states by their factors, or states
+        factors, full = states
+        state_gradient, psi0, b0 = False, None, tf.shape(factors)[0]
+
+        def initial(lo: Any, hi: Any) -> Any:
+            return tf.cond(
+                tf.shape(full)[0] > 0, lambda: full[lo:hi], lambda: _product(factors[lo:hi])
+            )
+    else:
+        psi0 = tf.reshape(states, [-1, 2**n])
+        b0 = tf.shape(psi0)[0]
+
+        def initial(lo: Any, hi: Any) -> Any:
+            return psi0[lo:hi]
 
     def split(params: Any) -> tuple[Any, dict[int, Any], dict[int, Any]]:
-        start = params[0] if state_gradient else psi0
-        params = params[1:] if state_gradient else params
-        u_map = dict(zip(ui, params[: len(ui)], strict=True))
-        return start, u_map, dict(zip(pi, params[len(ui) :], strict=True))
+        first = params[0] if state_gradient else None
+        start = (lambda lo, hi: first[lo:hi]) if state_gradient else initial
+        rest = params[1:] if state_gradient else params
+        u_map = dict(zip(ui, rest[: len(ui)], strict=True))
+        return start, u_map, dict(zip(pi, rest[len(ui) :], strict=True))
 
     def loop(body: Any, b: Any, init: list[Any]) -> list[Any]:
         """``body(i, lo, hi, *acc)`` over the chunks ``[lo, hi)`` of a batch of ``b``."""
@@ -145,22 +169,22 @@ def expectation(
     @tf.custom_gradient
     def run(*params: Any) -> Any:
         start, u_map, p_map = split(params)
-        b = tf.shape(start)[0]
-        rtype = start.dtype.real_dtype
+        b, ctype = b0, tf.as_dtype(program.dtype)
+        rtype = ctype.real_dtype
         if chunk:
 
             def fwd(i: Any, lo: Any, hi: Any, outs: Any, fins: Any) -> Any:
-                f = program._evolve(start[lo:hi], u_map, p_map)
+                f = program._evolve(start(lo, hi), u_map, p_map)
                 return [outs.write(i, readout(f)), fins if recompute else fins.write(i, f)]
 
             def ta(dtype: Any) -> Any:
                 return tf.TensorArray(dtype, size=0, dynamic_size=True, infer_shape=False)
 
-            outs, fins = loop(fwd, b, [ta(rtype), ta(start.dtype)])
+            outs, fins = loop(fwd, b, [ta(rtype), ta(ctype)])
             out = outs.concat()
             fin = None if recompute else fins.concat()
         else:
-            fin = program._evolve(start, u_map, p_map)
+            fin = program._evolve(start(0, b), u_map, p_map)
             out = readout(fin)
 
         def costate(f: Any, dy: Any) -> Any:
@@ -177,7 +201,7 @@ def expectation(
 
             def bwd(i: Any, lo: Any, hi: Any, g0s: Any, *sums: Any) -> Any:
                 if recompute:
-                    f = program._evolve(start[lo:hi], u_map, p_map)
+                    f = program._evolve(start(lo, hi), u_map, p_map)
                 else:
                     f = fin[lo:hi]
                 g0, g_us, g_ph = _backward(program, f, costate(f, dy[lo:hi]), u_map, p_map)
@@ -186,7 +210,7 @@ def expectation(
                 return [g0s] + [a + g for a, g in zip(sums, new, strict=True)]
 
             zeros = [tf.zeros_like(us[j]) for j in ui] + [tf.zeros_like(phases[j]) for j in pi]
-            init = tf.TensorArray(start.dtype, size=0, dynamic_size=True, infer_shape=False)
+            init = tf.TensorArray(ctype, size=0, dynamic_size=True, infer_shape=False)
             g0s, *sums = loop(bwd, b, [init] + zeros)
             return [g0s.concat()] + sums if state_gradient else sums
 

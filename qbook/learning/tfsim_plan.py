@@ -368,3 +368,40 @@ def _affine_terms(expr: Any) -> tuple[list[tuple[str, float]], float] | None:
             offset += part[1]
         return terms, offset
     return None
+
+
+def product_factors(
+    ops: list[cirq.Operation], where: dict[cirq.Qid, int], n: int
+) -> np.ndarray | None:
+    """The one-qubit factors (n, 2) of the product state that one-qubit gates ``ops`` prepare
+    from ``|0...0>`` (qubit ``where[q]`` in row ``where[q]``); None if a gate acts on more
+    than one qubit. A data encoding's state (chapter 5) without its 2**n amplitudes."""
+    if any(len(op.qubits) != 1 for op in ops):
+        return None
+    local = np.zeros((n, 2), dtype=np.complex128)
+    local[:, 0] = 1.0
+    for op in ops:
+        i = where[op.qubits[0]]
+        local[i] = cirq.unitary(op) @ local[i]
+    return local
+
+
+def split_terms(sums: list[cirq.PauliSum], where: dict[cirq.Qid, int]) -> tuple[list, list]:
+    """The terms of Pauli sums as ``(j, coef, wires)`` for ``Z``-only terms and ``(j, coef,
+    {wire: Pauli})`` for the others (chapter 3); a ValueError names a complex coefficient or
+    a qubit not in ``where``."""
+    diag, other = [], []
+    for j, s in enumerate(sums):
+        for term in s:
+            coef = complex(term.coefficient)
+            if abs(coef.imag) > 1e-12:
+                raise ValueError(f"operator {s} is not Hermitian (complex coefficient {coef})")
+            missing = set(term.qubits) - set(where)
+            if missing:
+                raise ValueError(f"operator acts on qubits outside the circuit: {sorted(missing)}")
+            paulis = {where[q]: p for q, p in term.items()}
+            if all(p == cirq.Z for p in paulis.values()):
+                diag.append((j, coef.real, list(paulis)))
+            else:
+                other.append((j, coef.real, paulis))
+    return diag, other
