@@ -545,6 +545,8 @@ class StateCache:
         self.max_bytes = int(max_bytes)
         self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._factors: dict[bytes, np.ndarray] = {}
+        self._keys = {plan.qubit_key(q): i for i, q in enumerate(self.qubits)}
+        self._keys.pop(None, None)
         self._bytes = 0
 
     def states(self, texts: Sequence[bytes], dtype: Any = np.complex64) -> np.ndarray:
@@ -577,6 +579,8 @@ class StateCache:
         factors = np.zeros((len(texts), n, 2), dtype=dtype)
         for i, t in enumerate(texts):
             f = self._factors.get(t)
+            if f is None:
+                f = plan.json_product_factors(t, self._keys, n)
             if f is None:
                 c = parse_circuit(t)
                 if cirq.is_parameterized(c) or set(c.all_qubits()) - set(self.qubits):

@@ -16,6 +16,7 @@ stays in that new order. Everything here is decided once, when the circuit is co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -405,3 +406,73 @@ def split_terms(sums: list[cirq.PauliSum], where: dict[cirq.Qid, int]) -> tuple[
             else:
                 other.append((j, coef.real, paulis))
     return diag, other
+
+
+def _rot(pauli: str, r: float) -> np.ndarray:
+    """``exp(-i r P / 2)`` for P = X, Y, Z (Cirq's ``rx``, ``ry``, ``rz``)."""
+    c, s = np.cos(r / 2), np.sin(r / 2)
+    if pauli == "x":
+        return np.array([[c, -1j * s], [-1j * s, c]])
+    if pauli == "y":
+        return np.array([[c, -s], [s, c]], dtype=np.complex128)
+    return np.diag([np.exp(-0.5j * r), np.exp(0.5j * r)])
+
+
+def _pow(gate: Any) -> Any:
+    return lambda g: cirq.unitary(gate(exponent=g["exponent"], global_shift=g["global_shift"]))
+
+
+_ONE_QUBIT_JSON = {
+    "Rx": lambda g: _rot("x", g["rads"]),
+    "Ry": lambda g: _rot("y", g["rads"]),
+    "Rz": lambda g: _rot("z", g["rads"]),
+    "XPowGate": _pow(cirq.XPowGate),
+    "YPowGate": _pow(cirq.YPowGate),
+    "ZPowGate": _pow(cirq.ZPowGate),
+    "HPowGate": _pow(cirq.HPowGate),
+}
+
+
+def _qubit_key(d: dict) -> tuple | None:
+    if d.get("cirq_type") == "LineQubit":
+        return ("LineQubit", d["x"])
+    if d.get("cirq_type") == "GridQubit":
+        return ("GridQubit", d["row"], d["col"])
+    return None
+
+
+def qubit_key(q: cirq.Qid) -> tuple | None:
+    """``("LineQubit", x)`` or ``("GridQubit", row, col)``: how :func:`json_product_factors`
+    names a qubit (chapter 5); None for other qubits."""
+    if isinstance(q, cirq.LineQubit):
+        return ("LineQubit", q.x)
+    if isinstance(q, cirq.GridQubit):
+        return ("GridQubit", q.row, q.col)
+    return None
+
+
+def json_product_factors(text: str | bytes, where: dict[tuple, int], n: int) -> np.ndarray | None:
+    """:func:`product_factors` read straight from a serialised circuit's JSON (chapter 5): a
+    data batch of fresh circuits skips building Cirq objects. Only circuits of one-qubit
+    ``Rx/Ry/Rz`` and ``X/Y/Z/H`` powers with numeric parameters on line or grid qubits in
+    ``where`` (keys from :func:`qubit_key`); None for anything else (then parse it with Cirq)."""
+    try:
+        data = json.loads(text)
+        if data.get("cirq_type") != "Circuit":
+            return None
+        local = np.zeros((n, 2), dtype=np.complex128)
+        local[:, 0] = 1.0
+        for moment in data["moments"]:
+            for op in moment["operations"]:
+                gate = op.get("gate") or {}
+                make = _ONE_QUBIT_JSON.get(gate.get("cirq_type"))
+                if op.get("cirq_type") != "GateOperation" or make is None or len(op["qubits"]) != 1:
+                    return None
+                i = where.get(_qubit_key(op["qubits"][0]))
+                values = [v for k, v in gate.items() if k != "cirq_type"]
+                if i is None or not all(isinstance(v, (int, float)) for v in values):
+                    return None
+                local[i] = make(gate) @ local[i]
+        return local
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
