@@ -170,3 +170,32 @@ def test_adjoint_expectation_is_the_programs():
 
     out = tfsim_adjoint.expectation(prog, tf.constant(states), us, phases, readout, chunk=None)
     assert np.allclose(out.numpy(), prog.expectation(states, theta, ops).numpy(), atol=1e-6)
+
+
+@FAST
+@given(seed=st.integers(0, 10_000), grid=st.booleans())
+def test_json_product_factors_equal_the_circuit_state(seed, grid):
+    """Data circuits read straight from their JSON give Cirq's state; others fall back."""
+    from qbook.learning import tfsim_plan as plan
+
+    rng = np.random.default_rng(seed)
+    q = cirq.GridQubit.rect(1, 4) if grid else cirq.LineQubit.range(4)
+    gates = [
+        lambda: cirq.rx(float(rng.uniform(-3, 3))),
+        lambda: cirq.ry(float(rng.uniform(-3, 3))),
+        lambda: cirq.rz(float(rng.uniform(-3, 3))),
+        lambda: cirq.X ** float(rng.uniform(-1, 1)),
+        lambda: cirq.YPowGate(exponent=float(rng.uniform(-1, 1)), global_shift=-0.5),
+        lambda: cirq.Z ** float(rng.uniform(-1, 1)),
+        lambda: cirq.H,
+    ]
+    c = cirq.Circuit(gates[rng.integers(len(gates))]().on(q[rng.integers(4)]) for _ in range(8))
+    keys = {plan.qubit_key(x): i for i, x in enumerate(q)}
+    f = plan.json_product_factors(tfsim.serialize_circuit(c), keys, 4)
+    state = f[0]
+    for v in f[1:]:
+        state = np.kron(state, v)
+    assert np.allclose(state, tfsim.circuit_state(c, q), atol=1e-12)
+    c.append(cirq.CZ(q[0], q[1]))
+    assert plan.json_product_factors(tfsim.serialize_circuit(c), keys, 4) is None
+    assert plan.json_product_factors("not json", keys, 4) is None
