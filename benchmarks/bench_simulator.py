@@ -22,7 +22,8 @@ Three measurements, each with the same circuits and weights on both backends:
     peaks). Defined as: ``base`` = resident memory (VmRSS) after the model is built and one
     untimed forward call; the peak RSS (VmHWM) is then reset (``/proc/self/clear_refs``) and
     the training step is traced and run 3 times; ``extra = VmHWM - base`` (MiB). So it
-    includes tracing the step and the memory the backward pass holds.
+    includes tracing the step and the memory the backward pass holds. Also recorded,
+    ``steady_extra``: the same over 3 more steps, from the RSS after the first 3 (no tracing).
 (c) **First call of a 144-symbol circuit**: a 12-qubit, 6-layer hardware-efficient circuit
     (``Ry``, ``Rz`` on every qubit, a ``CZ`` chain), batch 8, each backend in a fresh
     subprocess: seconds of the first call of the training step (trace and run), the model
@@ -256,7 +257,16 @@ def child_memory(lib_name: str) -> dict[str, float]:
     step = _step_fn(model, 1)
     for _ in range(3):
         step(x)[1].numpy()
-    return {"base_mib": base / MIB, "extra_mib": (_rss("VmHWM") - base) / MIB}
+    extra = _rss("VmHWM") - base
+    steady = _rss("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")
+    for _ in range(3):
+        step(x)[1].numpy()
+    return {
+        "base_mib": base / MIB,
+        "extra_mib": extra / MIB,
+        "steady_extra_mib": (_rss("VmHWM") - steady) / MIB,
+    }
 
 
 def hea_circuit(n: int = 12, layers: int = 6):

@@ -32,9 +32,12 @@ _modules = import_tensorflow(quantum=True)
 tf = _modules.tf
 _keras = tf.keras
 _register = _keras.utils.register_keras_serializable(package="qbook")
-# From this many qubits on, a PQC fuses gates into 5-qubit blocks and simulates its batch two
-# states at a time (the states then stay in the CPU's cache; measured on chapter 5's QNN).
+# From this many qubits on, a PQC fuses gates into 5-qubit blocks and simulates its batch
+# CHUNK_AMPLITUDES // 2**n states at a time (two on chapter 5's 17-qubit QNN, where it was
+# measured: the states stay in the CPU's cache; with the adjoint gradient the backward pass then
+# holds a few chunks, not the batch). On 12-14 qubits chunks of two were slower (2026-12-03).
 BIG_CIRCUIT = 12
+CHUNK_AMPLITUDES = 2**18
 
 
 def backend() -> SimpleNamespace:
@@ -205,7 +208,7 @@ class PQC(_keras.layers.Layer):
         self.qubits = sorted(qubits)
         big = len(self.qubits) >= BIG_CIRCUIT
         self.max_block_qubits = max_block_qubits or (5 if big else tfsim.MAX_BLOCK_QUBITS)
-        self.chunk = chunk or (2 if big else None)
+        self.chunk = chunk or (max(1, CHUNK_AMPLITUDES >> len(self.qubits)) if big else None)
         self.program = tfsim.compile_circuit(
             circuit, self.qubits, symbols, self.max_block_qubits, simulation_dtype
         )
