@@ -245,26 +245,21 @@ class Program:
                 dtype=rtype,
             )
             rows = tf.constant(np.array(rows).reshape(len(params), 2**n), dtype=rtype)
-        else:  # a sum of broadcast gate tables: no (gates, 2**n) table, and none kept for autodiff
-            if params:
-                coefs = np.array([t.coef for t in params])
-                exps = tf.linalg.matmul(theta, tf.constant(coefs.T, dtype=rtype))
-                exps += tf.constant([t.offset for t in params], dtype=rtype)
-            angle, k = tf.zeros([1, 2**n], dtype=rtype), 0
+        else:
+            x = tf.range(2**n, dtype=tf.int32)
+            values = []
             for term in stage.terms:
-                cut = sorted(term.positions)
-                tab = np.transpose(term.table.reshape([2] * len(cut)), np.argsort(term.positions))
-                view, tshape, last = [-1], [1], 0  # runs of other qubits merged into one axis
-                for p in cut:
-                    view, tshape, last = view + [2 ** (p - last), 2], tshape + [1, 2], p + 1
-                view, tshape = view + [2 ** (n - last)], tshape + [1]
-                tab = tf.constant(tab.reshape(tshape), dtype=rtype)
-                if term.coef is not None:
-                    tab = tab * tf.reshape(exps[:, k], [-1] + [1] * (len(tshape) - 1))
-                    k += 1
-                angle = tf.reshape(tf.reshape(angle, view) + tab, [-1, 2**n])
-            angle = tf.reshape(angle, [-1, 2**n])
-            return tf.complex(tf.cos(angle), tf.sin(angle))
+                idx = tf.zeros_like(x)
+                for p in term.positions:
+                    bit = tf.bitwise.bitwise_and(tf.bitwise.right_shift(x, n - 1 - p), 1)
+                    idx = idx * 2 + bit
+                values.append(tf.gather(tf.constant(term.table, dtype=rtype), idx))
+            angle = tf.zeros([1, 2**n], dtype=rtype)
+            for term, v in zip(stage.terms, values, strict=True):
+                if term.coef is None:
+                    angle += v[None]
+            rows = [v for term, v in zip(stage.terms, values, strict=True) if term.coef is not None]
+            rows = tf.stack(rows) if rows else None
         if params:
             coefs = np.array([t.coef for t in params])
             exps = tf.linalg.matmul(theta, tf.constant(coefs.T, dtype=rtype))
