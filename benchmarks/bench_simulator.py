@@ -30,7 +30,7 @@ Three measurements, each with the same circuits and weights on both backends:
     already built; the build time is recorded too.
 
 Run: ``PYTHONPATH=. QBOOK_QML_BACKEND=tfq .venv/bin/python benchmarks/bench_simulator.py``
-(about 6 minutes on 2 cores); writes ``qbook/common/recorded/benchmarks/bench_simulator.json``.
+(about 2.5 minutes on 2 cores); writes ``qbook/common/recorded/benchmarks/bench_simulator.json``.
 """
 
 from __future__ import annotations
