@@ -32,9 +32,12 @@ _modules = import_tensorflow(quantum=True)
 tf = _modules.tf
 _keras = tf.keras
 _register = _keras.utils.register_keras_serializable(package="qbook")
-# From this many qubits on, a PQC fuses gates into 5-qubit blocks and simulates its batch two
-# states at a time (the states then stay in the CPU's cache; measured on chapter 5's QNN).
+# From this many qubits on, a PQC fuses gates into 5-qubit blocks and simulates its batch
+# CHUNK_AMPLITUDES // 2**n states at a time (two on chapter 5's 17-qubit QNN, where it was
+# measured: the states stay in the CPU's cache; with the adjoint gradient the backward pass then
+# holds a few chunks, not the batch). On 12-14 qubits chunks of two were slower (2026-12-03).
 BIG_CIRCUIT = 12
+CHUNK_AMPLITUDES = 2**18
 
 
 def backend() -> SimpleNamespace:
@@ -205,7 +208,7 @@ class PQC(_keras.layers.Layer):
         self.qubits = sorted(qubits)
         big = len(self.qubits) >= BIG_CIRCUIT
         self.max_block_qubits = max_block_qubits or (5 if big else tfsim.MAX_BLOCK_QUBITS)
-        self.chunk = chunk or (2 if big else None)
+        self.chunk = chunk or (max(1, CHUNK_AMPLITUDES >> len(self.qubits)) if big else None)
         self.program = tfsim.compile_circuit(
             circuit, self.qubits, symbols, self.max_block_qubits, simulation_dtype
         )
@@ -244,9 +247,20 @@ class PQC(_keras.layers.Layer):
         return out
 
     def call(self, inputs: Any) -> Any:
-        states = self.initial_states(inputs)
+        dtype = tf.as_dtype(self.simulation_dtype)
+        n = self.program.n_qubits
+
+        def inputs_of(t: Any) -> Any:
+            return self._states.inputs(list(t.numpy()), dtype.as_numpy_dtype)
+
+        states = tf.py_function(inputs_of, [inputs], [dtype, dtype])
+        states[0].set_shape([None, n, 2])
+        states[1].set_shape([None, 2**n])
+        states = tuple(states)
         theta = tf.cast(self.parameters, tf.as_dtype(self.simulation_dtype).real_dtype)
-        out = self.program.expectation(states, theta, self.operators, chunk=self.chunk)
+        out = self.program.expectation(
+            states, theta, self.operators, chunk=self.chunk, state_gradient=False
+        )
         return tf.cast(out, tf.float32)
 
     def get_config(self) -> dict[str, Any]:
@@ -383,7 +397,7 @@ class Expectation(_keras.layers.Layer):
             batch = tf.shape(theta)[0]
             zero = tf.one_hot(tf.zeros([batch], tf.int32), 2**prog.n_qubits, dtype=rtype)
             zero = tf.cast(zero, self.simulation_dtype)
-            rows.append(prog.expectation(zero, theta, ops))
+            rows.append(prog.expectation(zero, theta, ops, state_gradient=False))
         out = rows[0] if len(rows) == 1 else tf.concat(rows, axis=0)
         return tf.cast(out, tf.float32)
 

@@ -35,7 +35,6 @@ from typing import Any
 
 import cirq
 import numpy as np
-import sympy
 
 from qbook.learning import tfsim_plan as plan
 
@@ -90,21 +89,6 @@ def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
     angle = np.pi * t[..., None] * tf.constant(lambdas, dtype=t.dtype)
     phases = tf.complex(tf.cos(angle), tf.sin(angle))
     return tf.einsum("...k,kij->...ij", phases, _complex_constant(projectors, ctype))
-
-
-def _affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
-    """``expr = coef . theta + offset``: the coefficients over the symbols in ``index``."""
-    expr = sympy.sympify(expr)
-    coef = np.zeros(len(index))
-    for sym in expr.free_symbols:
-        if sym.name not in index:
-            raise ValueError(f"symbol {sym.name!r} is not among the program's symbols")
-        d = sympy.diff(expr, sym)
-        if d.free_symbols:
-            raise ValueError(f"exponent {expr} is not affine in the symbols (TFQ's rule too)")
-        coef[index[sym.name]] = float(d)
-    offset = float(expr.subs({s: 0 for s in expr.free_symbols}))
-    return coef, offset
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,33 +293,46 @@ class Program:
         return tf.reshape(psi, [-1, 2**n])
 
     def expectation(
-        self, states: Any, theta: Any, operators: Sequence[Any], chunk: int | None = None
+        self,
+        states: Any,
+        theta: Any,
+        operators: Sequence[Any],
+        chunk: int | None = None,
+        state_gradient: bool = True,
     ) -> Any:
         """``<psi| O_j |psi>`` after the circuit, shape (B, len(operators)), real.
 
         ``chunk`` evaluates the batch ``chunk`` states at a time (one loop in the graph): on
         many qubits the states of a small chunk stay in the CPU's cache, which is faster. It
-        applies when ``theta`` is one vector of symbol values shared by the batch.
+        applies when ``theta`` is one vector of symbol values shared by the batch. Gradients
+        use the adjoint method (:mod:`qbook.learning.tfsim_adjoint`): the backward pass keeps
+        a few states, not one per stage. ``state_gradient=False`` skips the gradient with
+        respect to ``states`` (the layers' input states need none).
         """
+        tf = _tf()
+        return tf.autograph.experimental.do_not_convert(self._expectation)(
+            states, theta, operators, chunk, bool(state_gradient)
+        )
+
+    def _expectation(
+        self, states: Any, theta: Any, operators: Sequence[Any], chunk: Any, state_gradient: bool
+    ) -> Any:
+        from qbook.learning import tfsim_adjoint
+
         tf = _tf()
         dtype = tf.as_dtype(self.dtype)
         theta = self._theta(theta)
         us, phases = self.block_unitaries(theta), self.phases(theta)
         qubits = [self.qubits[q] for q in self.layout]
+        if isinstance(states, tuple):  # (one-qubit factors, states): StateCache.inputs
+            states = tuple(tf.cast(t, dtype) for t in states)
+        else:
+            states = tf.reshape(tf.cast(states, dtype), [-1, 2**self.n_qubits])
 
-        @tf.autograph.experimental.do_not_convert  # plain ops: AutoGraph would only warn
-        def run(psi0: Any) -> Any:
-            return pauli_expectations(self._evolve(psi0, us, phases), operators, qubits, dtype)
+        def readout(psi: Any) -> Any:
+            return pauli_expectations(psi, operators, qubits, dtype)
 
-        if not chunk or theta.shape[0] != 1:
-            return run(states)
-        states = tf.reshape(tf.cast(states, dtype), [-1, 2**self.n_qubits])
-        b = tf.shape(states)[0]
-        pad = (-b) % chunk
-        padded = tf.concat([states, tf.tile(states[:1], [pad, 1])], axis=0)
-        parts = tf.reshape(padded, [-1, chunk, 2**self.n_qubits])
-        out = tf.map_fn(run, parts, fn_output_signature=dtype.real_dtype, parallel_iterations=1)
-        return tf.reshape(out, [-1, len(operators)])[:b]
+        return tfsim_adjoint.expectation(self, states, us, phases, readout, chunk, state_gradient)
 
 
 def _apply_block(psi: Any, u: Any, start: int, k: int, n: int) -> Any:
@@ -399,9 +396,9 @@ def compile_circuit(
     layout = plan.plan_layout(stages, len(qubits), min_trailing)
     for st in stages:
         if st.kind == "block":
-            plan.block_slots(st, lambda e: _affine(e, index))
+            plan.block_slots(st, lambda e: plan.affine(e, index))
         else:
-            plan.diag_terms(st, lambda e: _affine(e, index))
+            plan.diag_terms(st, lambda e: plan.affine(e, index))
     return Program(qubits, symbols, stages, layout, dtype)
 
 
@@ -434,7 +431,7 @@ def pauli_expectations(
     rtype = ctype.real_dtype
     where = {q: i for i, q in enumerate(qubits)}
     sums = [_as_pauli_sum(o) for o in operators]
-    diag, other = _split_terms(sums, where)
+    diag, other = plan.split_terms(sums, where)
     probs = tf.math.real(psi * tf.math.conj(psi))  # (B, 2**n)
     out = tf.zeros([tf.shape(psi)[0], len(sums)], dtype=rtype)
     if diag:
@@ -461,24 +458,6 @@ def pauli_expectations(
             )
             out += val[:, None] * tf.constant(np.eye(len(sums))[j] * coef, dtype=rtype)[None]
     return out
-
-
-def _split_terms(sums: list[cirq.PauliSum], where: dict[cirq.Qid, int]):
-    diag, other = [], []
-    for j, s in enumerate(sums):
-        for term in s:
-            coef = complex(term.coefficient)
-            if abs(coef.imag) > 1e-12:
-                raise ValueError(f"operator {s} is not Hermitian (complex coefficient {coef})")
-            missing = set(term.qubits) - set(where)
-            if missing:
-                raise ValueError(f"operator acts on qubits outside the circuit: {sorted(missing)}")
-            paulis = {where[q]: p for q, p in term.items()}
-            if all(p == cirq.Z for p in paulis.values()):
-                diag.append((j, coef.real, list(paulis)))
-            else:
-                other.append((j, coef.real, paulis))
-    return diag, other
 
 
 # ---------------------------------------------------------------------------------------------
@@ -533,11 +512,8 @@ def circuit_state(circuit: cirq.Circuit, qubits: Sequence[cirq.Qid]) -> np.ndarr
     where = {q: i for i, q in enumerate(qubits)}
     n = len(qubits)
     ops = [op for op in circuit.all_operations() if op.qubits]
-    if all(len(op.qubits) == 1 for op in ops):
-        local = [np.array([1.0, 0.0], dtype=np.complex128) for _ in qubits]
-        for op in ops:
-            i = where[op.qubits[0]]
-            local[i] = cirq.unitary(op) @ local[i]
+    local = plan.product_factors(ops, where, n)
+    if local is not None:
         state = local[0]
         for v in local[1:]:
             state = np.kron(state, v)
@@ -568,6 +544,9 @@ class StateCache:
         self.qubits = list(qubits)
         self.max_bytes = int(max_bytes)
         self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._factors: dict[bytes, np.ndarray] = {}
+        self._keys = {plan.qubit_key(q): i for i, q in enumerate(self.qubits)}
+        self._keys.pop(None, None)
         self._bytes = 0
 
     def states(self, texts: Sequence[bytes], dtype: Any = np.complex64) -> np.ndarray:
@@ -590,3 +569,27 @@ class StateCache:
                 self._store.move_to_end(t)
             out[i] = s
         return out
+
+    def inputs(self, texts: Sequence[bytes], dtype: Any = np.complex64) -> tuple[Any, Any]:
+        """``(factors (B, n, 2), states (R, 2**n))``: the one-qubit factors and no states
+        (R = 0) if every circuit prepares a product state, else :meth:`states` (chapter 5).
+        :class:`qbook.learning.qlayers.PQC` then builds the states chunk by chunk."""
+        n = len(self.qubits)
+        where = {q: i for i, q in enumerate(self.qubits)}
+        factors = np.zeros((len(texts), n, 2), dtype=dtype)
+        for i, t in enumerate(texts):
+            f = self._factors.get(t)
+            if f is None:
+                f = plan.json_product_factors(t, self._keys, n)
+            if f is None:
+                c = parse_circuit(t)
+                if cirq.is_parameterized(c) or set(c.all_qubits()) - set(self.qubits):
+                    return factors, self.states(texts, dtype)  # raises the ValueError
+                f = plan.product_factors([op for op in c.all_operations() if op.qubits], where, n)
+                if f is None:
+                    return factors, self.states(texts, dtype)
+                if len(self._factors) > 100_000:
+                    self._factors.clear()
+                self._factors[t] = f
+            factors[i] = f
+        return factors, np.zeros((0, 2**n), dtype=dtype)

@@ -16,12 +16,14 @@ stays in that new order. Everything here is decided once, when the circuit is co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import cirq
 import numpy as np
+import sympy
 
 # A block whose qubits sit in the middle of the layout is applied as a batch of
 # (2^k x 2^k) @ (2^k x trailing) products; on many qubits (from BIG_STATE on), a block with
@@ -316,3 +318,161 @@ def local_index(n: int, positions: list[int]) -> np.ndarray:
     for p in positions:
         idx = (idx << 1) | ((x >> (n - 1 - p)) & 1)
     return idx
+
+
+def affine(expr: Any, index: dict[str, int]) -> tuple[np.ndarray, float]:
+    """``expr = coef . theta + offset``: the coefficients over the symbols in ``index`` (TFQ's
+    rule: exponents affine in the symbols; chapter 3). A ValueError names a symbol not in
+    ``index`` or an exponent that is not affine."""
+    fast = _affine_terms(expr)
+    if fast is not None:  # numbers, symbols and sums of their multiples: no differentiation
+        coef = np.zeros(len(index))
+        for name, c in fast[0]:
+            if name not in index:
+                raise ValueError(f"symbol {name!r} is not among the program's symbols")
+            coef[index[name]] += c
+        return coef, fast[1]
+    expr = sympy.sympify(expr)
+    coef = np.zeros(len(index))
+    for sym in expr.free_symbols:
+        if sym.name not in index:
+            raise ValueError(f"symbol {sym.name!r} is not among the program's symbols")
+        d = sympy.diff(expr, sym)
+        if d.free_symbols:
+            raise ValueError(f"exponent {expr} is not affine in the symbols (TFQ's rule too)")
+        coef[index[sym.name]] = float(d)
+    offset = float(expr.subs({s: 0 for s in expr.free_symbols}))
+    return coef, offset
+
+
+def _affine_terms(expr: Any) -> tuple[list[tuple[str, float]], float] | None:
+    """The common affine exponents read off their expression tree: a number, a symbol, a
+    number times a symbol, and sums of these; None for anything else."""
+    if isinstance(expr, (int, float, np.integer, np.floating)) and not isinstance(expr, bool):
+        return [], float(expr)
+    if isinstance(expr, sympy.Symbol):
+        return [(expr.name, 1.0)], 0.0
+    if isinstance(expr, sympy.Number):
+        return [], float(expr)
+    if isinstance(expr, sympy.Mul) and len(expr.args) == 2:
+        a, b = expr.args
+        if isinstance(a, sympy.Number) and isinstance(b, sympy.Symbol):
+            return [(b.name, float(a))], 0.0
+        return None
+    if isinstance(expr, sympy.Add):
+        terms, offset = [], 0.0
+        for arg in expr.args:
+            part = _affine_terms(arg)
+            if part is None:
+                return None
+            terms += part[0]
+            offset += part[1]
+        return terms, offset
+    return None
+
+
+def product_factors(
+    ops: list[cirq.Operation], where: dict[cirq.Qid, int], n: int
+) -> np.ndarray | None:
+    """The one-qubit factors (n, 2) of the product state that one-qubit gates ``ops`` prepare
+    from ``|0...0>`` (qubit ``where[q]`` in row ``where[q]``); None if a gate acts on more
+    than one qubit. A data encoding's state (chapter 5) without its 2**n amplitudes."""
+    if any(len(op.qubits) != 1 for op in ops):
+        return None
+    local = np.zeros((n, 2), dtype=np.complex128)
+    local[:, 0] = 1.0
+    for op in ops:
+        i = where[op.qubits[0]]
+        local[i] = cirq.unitary(op) @ local[i]
+    return local
+
+
+def split_terms(sums: list[cirq.PauliSum], where: dict[cirq.Qid, int]) -> tuple[list, list]:
+    """The terms of Pauli sums as ``(j, coef, wires)`` for ``Z``-only terms and ``(j, coef,
+    {wire: Pauli})`` for the others (chapter 3); a ValueError names a complex coefficient or
+    a qubit not in ``where``."""
+    diag, other = [], []
+    for j, s in enumerate(sums):
+        for term in s:
+            coef = complex(term.coefficient)
+            if abs(coef.imag) > 1e-12:
+                raise ValueError(f"operator {s} is not Hermitian (complex coefficient {coef})")
+            missing = set(term.qubits) - set(where)
+            if missing:
+                raise ValueError(f"operator acts on qubits outside the circuit: {sorted(missing)}")
+            paulis = {where[q]: p for q, p in term.items()}
+            if all(p == cirq.Z for p in paulis.values()):
+                diag.append((j, coef.real, list(paulis)))
+            else:
+                other.append((j, coef.real, paulis))
+    return diag, other
+
+
+def _rot(pauli: str, r: float) -> np.ndarray:
+    """``exp(-i r P / 2)`` for P = X, Y, Z (Cirq's ``rx``, ``ry``, ``rz``)."""
+    c, s = np.cos(r / 2), np.sin(r / 2)
+    if pauli == "x":
+        return np.array([[c, -1j * s], [-1j * s, c]])
+    if pauli == "y":
+        return np.array([[c, -s], [s, c]], dtype=np.complex128)
+    return np.diag([np.exp(-0.5j * r), np.exp(0.5j * r)])
+
+
+def _pow(gate: Any) -> Any:
+    return lambda g: cirq.unitary(gate(exponent=g["exponent"], global_shift=g["global_shift"]))
+
+
+_ONE_QUBIT_JSON = {
+    "Rx": lambda g: _rot("x", g["rads"]),
+    "Ry": lambda g: _rot("y", g["rads"]),
+    "Rz": lambda g: _rot("z", g["rads"]),
+    "XPowGate": _pow(cirq.XPowGate),
+    "YPowGate": _pow(cirq.YPowGate),
+    "ZPowGate": _pow(cirq.ZPowGate),
+    "HPowGate": _pow(cirq.HPowGate),
+}
+
+
+def _qubit_key(d: dict) -> tuple | None:
+    if d.get("cirq_type") == "LineQubit":
+        return ("LineQubit", d["x"])
+    if d.get("cirq_type") == "GridQubit":
+        return ("GridQubit", d["row"], d["col"])
+    return None
+
+
+def qubit_key(q: cirq.Qid) -> tuple | None:
+    """``("LineQubit", x)`` or ``("GridQubit", row, col)``: how :func:`json_product_factors`
+    names a qubit (chapter 5); None for other qubits."""
+    if isinstance(q, cirq.LineQubit):
+        return ("LineQubit", q.x)
+    if isinstance(q, cirq.GridQubit):
+        return ("GridQubit", q.row, q.col)
+    return None
+
+
+def json_product_factors(text: str | bytes, where: dict[tuple, int], n: int) -> np.ndarray | None:
+    """:func:`product_factors` read straight from a serialised circuit's JSON (chapter 5): a
+    data batch of fresh circuits skips building Cirq objects. Only circuits of one-qubit
+    ``Rx/Ry/Rz`` and ``X/Y/Z/H`` powers with numeric parameters on line or grid qubits in
+    ``where`` (keys from :func:`qubit_key`); None for anything else (then parse it with Cirq)."""
+    try:
+        data = json.loads(text)
+        if data.get("cirq_type") != "Circuit":
+            return None
+        local = np.zeros((n, 2), dtype=np.complex128)
+        local[:, 0] = 1.0
+        for moment in data["moments"]:
+            for op in moment["operations"]:
+                gate = op.get("gate") or {}
+                make = _ONE_QUBIT_JSON.get(gate.get("cirq_type"))
+                if op.get("cirq_type") != "GateOperation" or make is None or len(op["qubits"]) != 1:
+                    return None
+                i = where.get(_qubit_key(op["qubits"][0]))
+                values = [v for k, v in gate.items() if k != "cirq_type"]
+                if i is None or not all(isinstance(v, (int, float)) for v in values):
+                    return None
+                local[i] = make(gate) @ local[i]
+        return local
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
