@@ -1,7 +1,8 @@
 """A differentiable state-vector simulator of Cirq circuits in TensorFlow (introduced in chapter 3).
 
 What TensorFlow Quantum does in C++, written in plain TensorFlow ops so that it runs wherever
-TensorFlow does (Python 3.13, Keras 3, a GPU) and gradients come from autodiff:
+TensorFlow does (Python 3.13, Keras 3, a GPU); the gradient of an expectation comes from the
+adjoint method (:mod:`qbook.learning.tfsim_adjoint`):
 
 1. **Gates as functions of their exponent.** Every gate the book parameterises is a Cirq
    ``EigenGate``: ``U(t) = sum_k exp(i pi t (lambda_k + s)) P_k`` with eigenvalues
