@@ -224,6 +224,13 @@ for m in (qcnn.build_qcnn_model(q, seed=1), hybrid.build_hybrid_model(q, 2, seed
     m.save(path)
     back = tf.keras.models.load_model(path, custom_objects={"hinge_accuracy": qcnn.hinge_accuracy})
     assert np.abs(m(xt).numpy() - back(xt).numpy()).max() < 1e-6
+# chapter 5's 17-qubit QNN: the chunked simulation (a loop in the graph) under Keras 3's
+# symbolic call, which needs the layer's output shape
+from qbook.learning import qml
+qnn = qml.build_qnn_model(seed=0)
+assert tuple(qnn.output_shape) == (None, 1), qnn.output_shape
+imgs = qml.encode_images(np.random.default_rng(0).integers(0, 2, size=(3, 4, 4)).astype("float32"))
+assert qnn(qcnn.to_tensor(imgs)).shape == (3, 1)
 print("KERAS", tf.keras.__name__, qbook.common.env.versions()["qml-backend"])
 """
 

@@ -333,7 +333,9 @@ class Program:
         def readout(psi: Any) -> Any:
             return pauli_expectations(psi, operators, qubits, dtype)
 
-        return tfsim_adjoint.expectation(self, states, us, phases, readout, chunk, state_gradient)
+        out = tfsim_adjoint.expectation(self, states, us, phases, readout, chunk, state_gradient)
+        out.set_shape([None, len(operators)])  # the loop loses it; Keras 3's symbolic call needs it
+        return out
 
 
 def _apply_block(psi: Any, u: Any, start: int, k: int, n: int) -> Any:
