@@ -220,8 +220,8 @@ class Program:
         out = {}
         for table in self._tables:
             us = table.unitaries(theta, tf.as_dtype(self.dtype))
-            for j, si in enumerate(table.members):
-                out[si] = us[:, j]
+            for si, u in zip(table.members, tf.unstack(us, axis=1), strict=True):  # one op
+                out[si] = u
         return out
 
     def phases(self, theta: Any) -> dict[int, Any]:
@@ -341,8 +341,10 @@ def _apply_block(psi: Any, u: Any, start: int, k: int, n: int) -> Any:
     d, trail = 2**k, 2 ** (n - start - k)
     if u.shape[0] == 1:
         if trail == 1:
-            return tf.linalg.matmul(tf.reshape(psi, [-1, d]), u[0], transpose_b=True)
-        return tf.linalg.matmul(u[0], tf.reshape(psi, [-1, d, trail]))
+            return tf.linalg.matmul(
+                tf.reshape(psi, [-1, d]), tf.reshape(u, [d, d]), transpose_b=True
+            )
+        return tf.linalg.matmul(tf.reshape(u, [d, d]), tf.reshape(psi, [-1, d, trail]))
     b = tf.shape(u)[0]
     if trail == 1:
         return tf.linalg.matmul(tf.reshape(psi, [b, -1, d]), u, transpose_b=True)

@@ -63,7 +63,7 @@ def _backward(
             p = phases[i]
             after = tf.reshape(both, [-1, 2**n])
             both = after * tf.math.conj(_twice(p))
-            g = after[b:] * tf.math.conj(both[:b])  # lambda after * conj(psi before)
+            g = tf.split(after, 2)[1] * tf.math.conj(tf.split(both, 2)[0])  # lambda' conj(psi)
             g_ph[i] = tf.reduce_sum(g, axis=0, keepdims=True) if p.shape[0] == 1 else g
         else:
             u = us[i]
@@ -72,9 +72,11 @@ def _backward(
             after = both
             if trail == 1:  # forward: rows @ U^T, so back: rows @ conj(U)
                 if u.shape[0] == 1:
-                    both = tf.linalg.matmul(tf.reshape(both, [-1, d]), tf.math.conj(u[0]))
-                    x = tf.reshape(both, [2, -1, d])[0]
-                    lam_v = tf.reshape(after, [2, -1, d])[1]
+                    both = tf.linalg.matmul(
+                        tf.reshape(both, [-1, d]), tf.math.conj(tf.reshape(u, [d, d]))
+                    )
+                    x = tf.unstack(tf.reshape(both, [2, -1, d]))[0]
+                    lam_v = tf.unstack(tf.reshape(after, [2, -1, d]))[1]
                     g = tf.transpose(tf.linalg.matmul(x, lam_v, adjoint_a=True))[None]
                 else:
                     rows = tf.reshape(both, [2 * b, -1, d])
@@ -83,9 +85,11 @@ def _backward(
                     lam_v = tf.reshape(after, [2 * b, -1, d])[b:]
                     g = tf.linalg.matrix_transpose(tf.linalg.matmul(x, lam_v, adjoint_a=True))
             elif u.shape[0] == 1:  # forward: U @ (rows, d, trail)
-                both = tf.linalg.matmul(u[0], tf.reshape(both, [-1, d, trail]), adjoint_a=True)
-                x = tf.reshape(both, [2, -1, d, trail])[0]
-                lam_v = tf.reshape(after, [2, -1, d, trail])[1]
+                both = tf.linalg.matmul(
+                    tf.reshape(u, [d, d]), tf.reshape(both, [-1, d, trail]), adjoint_a=True
+                )
+                x = tf.unstack(tf.reshape(both, [2, -1, d, trail]))[0]
+                lam_v = tf.unstack(tf.reshape(after, [2, -1, d, trail]))[1]
                 g = tf.reduce_sum(tf.linalg.matmul(lam_v, x, adjoint_b=True), axis=0)[None]
             else:
                 view = tf.reshape(both, [2 * b, -1, d, trail])
