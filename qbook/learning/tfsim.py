@@ -263,8 +263,11 @@ class Program:
             angle = tf.reshape(tf.linalg.matmul(hi_e, tf.constant(lo, dtype=rtype)), [-1, 2**n])
         return tf.complex(tf.cos(angle), tf.sin(angle))
 
-    def _evolve(self, psi: Any, us: dict[int, Any], phases: dict[int, Any]) -> Any:
-        """Run the stages on states (B, 2**n); the result is in ``self.layout`` order."""
+    def _evolve(
+        self, psi: Any, us: dict[int, Any], phases: dict[int, Any], keep: Any = None
+    ) -> Any:
+        """Run the stages on states (B, 2**n); the result is in ``self.layout`` order. A list
+        ``keep`` receives the state each stage starts from (after its transpose)."""
         tf = _tf()
         n = self.n_qubits
         psi = tf.reshape(tf.cast(psi, self.dtype), [-1, 2**n])
@@ -272,6 +275,8 @@ class Program:
             if st.transpose is not None:
                 shape, perm = st.transpose
                 psi = tf.transpose(tf.reshape(psi, shape), perm)
+            if keep is not None:
+                keep.append(psi)
             if st.kind == "diag":
                 psi = tf.reshape(psi, [-1, 2**n]) * phases[i]
             else:
