@@ -32,11 +32,14 @@ _modules = import_tensorflow(quantum=True)
 tf = _modules.tf
 _keras = tf.keras
 _register = _keras.utils.register_keras_serializable(package="qbook")
-# From this many qubits on, a PQC fuses gates into 5-qubit blocks and simulates its batch
+# From BIG_CIRCUIT qubits on, a PQC fuses gates into 5-qubit blocks and simulates its batch
 # CHUNK_AMPLITUDES // 2**n states at a time (two on chapter 5's 17-qubit QNN, where it was
 # measured: the states stay in the CPU's cache; with the adjoint gradient the backward pass then
-# holds a few chunks, not the batch). On 12-14 qubits chunks of two were slower (2026-12-03).
-BIG_CIRCUIT = 12
+# holds a few chunks, not the batch). Below, 3-qubit blocks and the whole batch at once: on
+# bench_simulator's 12- and 14-qubit random circuits 3-qubit blocks were 20-40% faster than
+# 5-qubit ones, the chunk loop (one chunk of the 16 states) no faster, and its while loops
+# made tracing slower (interleaved A/B, 2026-12-03).
+BIG_CIRCUIT = 15
 CHUNK_AMPLITUDES = 2**18
 
 

@@ -220,8 +220,8 @@ class Program:
         out = {}
         for table in self._tables:
             us = table.unitaries(theta, tf.as_dtype(self.dtype))
-            for j, si in enumerate(table.members):
-                out[si] = us[:, j]
+            for si, u in zip(table.members, tf.unstack(us, axis=1), strict=True):  # one op
+                out[si] = u
         return out
 
     def phases(self, theta: Any) -> dict[int, Any]:
@@ -231,45 +231,43 @@ class Program:
 
     def _phase(self, stage: plan.Stage, theta: Any) -> Any:
         """``exp(i angle)`` of a diagonal stage, (B or 1, 2**n); ``angle = t @ V + c`` with
-        ``t`` the gates' exponents. ``V`` and ``c`` are constants on few qubits and are built in
-        the graph (from each gate's small table) on many."""
+        ``t`` the gates' exponents. ``V`` and ``c`` are constants on few qubits; on many the
+        angle is a low-rank product of small constants (:func:`plan.split_angle`)."""
         tf = _tf()
         n = self.n_qubits
         rtype = tf.as_dtype(self.dtype).real_dtype
         params = [t for t in stage.terms if t.coef is not None]
-        consts = [t for t in stage.terms if t.coef is None]
+        exps = tf.zeros([1, 0], dtype=rtype)
+        if params:
+            coefs = np.array([t.coef for t in params])
+            exps = tf.linalg.matmul(theta, tf.constant(coefs.T, dtype=rtype))
+            exps += tf.constant([t.offset for t in params], dtype=rtype)
         if 2**n * len(stage.terms) <= DIAG_CONSTANT_SIZE:
+            consts = [t for t in stage.terms if t.coef is None]
             rows = [t.table[plan.local_index(n, t.positions)] for t in params]
             angle = tf.constant(
                 sum(t.table[plan.local_index(n, t.positions)] for t in consts)
                 + np.zeros((1, 2**n)),
                 dtype=rtype,
             )
-            rows = tf.constant(np.array(rows).reshape(len(params), 2**n), dtype=rtype)
+            if params:
+                rows = tf.constant(np.array(rows).reshape(len(params), 2**n), dtype=rtype)
+                angle += tf.linalg.matmul(exps, rows)
         else:
-            x = tf.range(2**n, dtype=tf.int32)
-            values = []
-            for term in stage.terms:
-                idx = tf.zeros_like(x)
-                for p in term.positions:
-                    bit = tf.bitwise.bitwise_and(tf.bitwise.right_shift(x, n - 1 - p), 1)
-                    idx = idx * 2 + bit
-                values.append(tf.gather(tf.constant(term.table, dtype=rtype), idx))
-            angle = tf.zeros([1, 2**n], dtype=rtype)
-            for term, v in zip(stage.terms, values, strict=True):
-                if term.coef is None:
-                    angle += v[None]
-            rows = [v for term, v in zip(stage.terms, values, strict=True) if term.coef is not None]
-            rows = tf.stack(rows) if rows else None
-        if params:
-            coefs = np.array([t.coef for t in params])
-            exps = tf.linalg.matmul(theta, tf.constant(coefs.T, dtype=rtype))
-            exps += tf.constant([t.offset for t in params], dtype=rtype)
-            angle += tf.linalg.matmul(exps, rows)
+            hi, lo, cols = plan.split_angle(stage.terms, n)
+            ones = tf.ones([tf.shape(exps)[0], 1], dtype=rtype)
+            e = tf.gather(
+                tf.concat([exps, ones], axis=1), np.where(cols < 0, len(params), cols), axis=1
+            )
+            hi_e = tf.constant(hi, dtype=rtype)[None] * e[:, None, :]  # (B, 2^m, K)
+            angle = tf.reshape(tf.linalg.matmul(hi_e, tf.constant(lo, dtype=rtype)), [-1, 2**n])
         return tf.complex(tf.cos(angle), tf.sin(angle))
 
-    def _evolve(self, psi: Any, us: dict[int, Any], phases: dict[int, Any]) -> Any:
-        """Run the stages on states (B, 2**n); the result is in ``self.layout`` order."""
+    def _evolve(
+        self, psi: Any, us: dict[int, Any], phases: dict[int, Any], keep: Any = None
+    ) -> Any:
+        """Run the stages on states (B, 2**n); the result is in ``self.layout`` order. A list
+        ``keep`` receives the state each stage starts from (after its transpose)."""
         tf = _tf()
         n = self.n_qubits
         psi = tf.reshape(tf.cast(psi, self.dtype), [-1, 2**n])
@@ -277,6 +275,8 @@ class Program:
             if st.transpose is not None:
                 shape, perm = st.transpose
                 psi = tf.transpose(tf.reshape(psi, shape), perm)
+            if keep is not None:
+                keep.append(psi)
             if st.kind == "diag":
                 psi = tf.reshape(psi, [-1, 2**n]) * phases[i]
             else:
@@ -348,8 +348,10 @@ def _apply_block(psi: Any, u: Any, start: int, k: int, n: int) -> Any:
     d, trail = 2**k, 2 ** (n - start - k)
     if u.shape[0] == 1:
         if trail == 1:
-            return tf.linalg.matmul(tf.reshape(psi, [-1, d]), u[0], transpose_b=True)
-        return tf.linalg.matmul(u[0], tf.reshape(psi, [-1, d, trail]))
+            return tf.linalg.matmul(
+                tf.reshape(psi, [-1, d]), tf.reshape(u, [d, d]), transpose_b=True
+            )
+        return tf.linalg.matmul(tf.reshape(u, [d, d]), tf.reshape(psi, [-1, d, trail]))
     b = tf.shape(u)[0]
     if trail == 1:
         return tf.linalg.matmul(tf.reshape(psi, [b, -1, d]), u, transpose_b=True)

@@ -10,7 +10,8 @@ inverse (``U^dagger``, the conjugate phase, the inverse transpose), and the co-s
 (summed over the batch when the unitary is shared); at a diagonal stage ``psi' = p * psi`` it
 is ``lambda' * conj(psi)``. These are TensorFlow's own gradient conventions for ``matmul`` and
 ``multiply``, so autodiff carries them on to the symbol values. Memory: a few states, whatever
-the number of stages. The state and its co-state are stacked along the batch axis, so each
+the number of stages (up to ``KEEP_QUBITS`` qubits, where states are small, the forward pass
+keeps each stage's input state instead, and the backward pass un-applies nothing). The state and its co-state are stacked along the batch axis, so each
 stage of the backward pass is one op on both.
 """
 
@@ -23,6 +24,10 @@ import numpy as np
 # From this many qubits on, a chunked backward pass recomputes each chunk's final states
 # rather than keeping the whole batch's (chapter 5's 17-qubit QNN: 32 MiB less per step).
 RECOMPUTE_QUBITS = 15
+# Up to this many qubits an unchunked forward pass keeps the state each stage starts from, and
+# the backward pass only carries the co-state back (:func:`_backward_kept`): no stage is
+# un-applied (memory: one state per stage, 2 MiB each for 16 states of 14 qubits).
+KEEP_QUBITS = 14
 
 
 def _tf():
@@ -63,7 +68,7 @@ def _backward(
             p = phases[i]
             after = tf.reshape(both, [-1, 2**n])
             both = after * tf.math.conj(_twice(p))
-            g = after[b:] * tf.math.conj(both[:b])  # lambda after * conj(psi before)
+            g = tf.split(after, 2)[1] * tf.math.conj(tf.split(both, 2)[0])  # lambda' conj(psi)
             g_ph[i] = tf.reduce_sum(g, axis=0, keepdims=True) if p.shape[0] == 1 else g
         else:
             u = us[i]
@@ -72,9 +77,11 @@ def _backward(
             after = both
             if trail == 1:  # forward: rows @ U^T, so back: rows @ conj(U)
                 if u.shape[0] == 1:
-                    both = tf.linalg.matmul(tf.reshape(both, [-1, d]), tf.math.conj(u[0]))
-                    x = tf.reshape(both, [2, -1, d])[0]
-                    lam_v = tf.reshape(after, [2, -1, d])[1]
+                    both = tf.linalg.matmul(
+                        tf.reshape(both, [-1, d]), tf.math.conj(tf.reshape(u, [d, d]))
+                    )
+                    x = tf.unstack(tf.reshape(both, [2, -1, d]))[0]
+                    lam_v = tf.unstack(tf.reshape(after, [2, -1, d]))[1]
                     g = tf.transpose(tf.linalg.matmul(x, lam_v, adjoint_a=True))[None]
                 else:
                     rows = tf.reshape(both, [2 * b, -1, d])
@@ -83,9 +90,11 @@ def _backward(
                     lam_v = tf.reshape(after, [2 * b, -1, d])[b:]
                     g = tf.linalg.matrix_transpose(tf.linalg.matmul(x, lam_v, adjoint_a=True))
             elif u.shape[0] == 1:  # forward: U @ (rows, d, trail)
-                both = tf.linalg.matmul(u[0], tf.reshape(both, [-1, d, trail]), adjoint_a=True)
-                x = tf.reshape(both, [2, -1, d, trail])[0]
-                lam_v = tf.reshape(after, [2, -1, d, trail])[1]
+                both = tf.linalg.matmul(
+                    tf.reshape(u, [d, d]), tf.reshape(both, [-1, d, trail]), adjoint_a=True
+                )
+                x = tf.unstack(tf.reshape(both, [2, -1, d, trail]))[0]
+                lam_v = tf.unstack(tf.reshape(after, [2, -1, d, trail]))[1]
                 g = tf.reduce_sum(tf.linalg.matmul(lam_v, x, adjoint_b=True), axis=0)[None]
             else:
                 view = tf.reshape(both, [2 * b, -1, d, trail])
@@ -100,6 +109,56 @@ def _backward(
             both = tf.transpose(tf.reshape(both, moved), list(np.argsort(perm)))
         both = tf.reshape(both, [-1, 2**n])
     return both[b:], g_us, g_ph
+
+
+def _backward_kept(
+    program: Any, lam: Any, us: dict[int, Any], phases: dict[int, Any], kept: list[Any]
+) -> tuple[Any, dict[int, Any], dict[int, Any]]:
+    """:func:`_backward` with the state each stage started from kept by the forward pass
+    (``kept``, from ``Program._evolve``): only the co-state is carried back, nothing is
+    un-applied. Memory: one state per stage."""
+    tf = _tf()
+    n = program.n_qubits
+    g_us: dict[int, Any] = {}
+    g_ph: dict[int, Any] = {}
+    for i in reversed(range(len(program.blocks))):
+        st, x = program.blocks[i], kept[i]
+        after = tf.reshape(lam, [-1, 2**n])
+        if st.kind == "diag":
+            p = phases[i]
+            lam = after * tf.math.conj(p)
+            g = after * tf.math.conj(tf.reshape(x, [-1, 2**n]))
+            g_ph[i] = tf.reduce_sum(g, axis=0, keepdims=True) if p.shape[0] == 1 else g
+        else:
+            u, k = us[i], len(st.wires)
+            d, trail = 2**k, 2 ** (n - st.start - k)
+            b = tf.shape(after)[0]
+            if trail == 1 and u.shape[0] == 1:  # forward: rows @ U^T
+                rows = tf.reshape(after, [-1, d])
+                lam = tf.linalg.matmul(rows, tf.math.conj(tf.reshape(u, [d, d])))
+                g = tf.transpose(tf.linalg.matmul(tf.reshape(x, [-1, d]), rows, adjoint_a=True))
+                g = g[None]
+            elif trail == 1:
+                rows = tf.reshape(after, [b, -1, d])
+                lam = tf.linalg.matmul(rows, tf.math.conj(u))
+                g = tf.linalg.matmul(tf.reshape(x, [b, -1, d]), rows, adjoint_a=True)
+                g = tf.linalg.matrix_transpose(g)
+            elif u.shape[0] == 1:  # forward: U @ (rows, d, trail)
+                view = tf.reshape(after, [-1, d, trail])
+                lam = tf.linalg.matmul(tf.reshape(u, [d, d]), view, adjoint_a=True)
+                g = tf.linalg.matmul(view, tf.reshape(x, [-1, d, trail]), adjoint_b=True)
+                g = tf.reduce_sum(g, axis=0, keepdims=True)
+            else:
+                view = tf.reshape(after, [b, -1, d, trail])
+                lam = tf.linalg.matmul(u[:, None], view, adjoint_a=True)
+                g = tf.linalg.matmul(view, tf.reshape(x, [b, -1, d, trail]), adjoint_b=True)
+                g = tf.reduce_sum(g, axis=1)
+            g_us[i] = g
+        if st.transpose is not None:
+            shape, perm = st.transpose
+            moved = [shape[p] for p in perm]
+            lam = tf.transpose(tf.reshape(lam, moved), list(np.argsort(perm)))
+    return tf.reshape(lam, [-1, 2**n]), g_us, g_ph
 
 
 def expectation(
@@ -169,7 +228,7 @@ def expectation(
     @tf.custom_gradient
     def run(*params: Any) -> Any:
         start, u_map, p_map = split(params)
-        b, ctype = b0, tf.as_dtype(program.dtype)
+        b, ctype, kept = b0, tf.as_dtype(program.dtype), None
         rtype = ctype.real_dtype
         if chunk:
 
@@ -184,7 +243,8 @@ def expectation(
             out = outs.concat()
             fin = None if recompute else fins.concat()
         else:
-            fin = program._evolve(start(0, b), u_map, p_map)
+            kept = [] if n <= KEEP_QUBITS else None
+            fin = program._evolve(start(0, b), u_map, p_map, kept)
             out = readout(fin)
 
         def costate(f: Any, dy: Any) -> Any:
@@ -194,8 +254,11 @@ def expectation(
             return tape.gradient(val, f, output_gradients=dy)
 
         def grad(dy: Any) -> Any:
-            if not chunk:
+            if not chunk and kept is not None:
+                g0, g_us, g_ph = _backward_kept(program, costate(fin, dy), u_map, p_map, kept)
+            elif not chunk:
                 g0, g_us, g_ph = _backward(program, fin, costate(fin, dy), u_map, p_map)
+            if not chunk:
                 grads = [g_us[i] for i in ui] + [g_ph[i] for i in pi]
                 return [g0] + grads if state_gradient else grads
 

@@ -310,6 +310,35 @@ def diag_terms(stage: Stage, affine: Any) -> None:
     stage.terms = terms
 
 
+def split_angle(terms: list[Term], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A diagonal stage's angle over ``n`` qubits as a low-rank product, without its
+    ``(gates, 2**n)`` table (chapter 3): with ``x = (h, l)`` split into its first ``m = n // 2``
+    and its last ``n - m`` bits, ``angle[h, l] = sum_k e_k hi[h, k] lo[k, l]``. Column ``k`` is
+    one gate and one value ``v`` of the gate's bits among the last ``n - m``: ``hi[:, k]`` is
+    the gate's table with those bits set to ``v``, ``lo[k]`` the indicator of ``v``. Returns
+    ``(hi (2^m, K), lo (K, 2^(n-m)), cols (K,))``; ``e_k`` is the exponent of parameterised
+    gate ``cols[k]`` (counted in order among the parameterised terms), 1 where ``cols[k]`` is
+    -1 (a constant gate). Memory: ``K (2^m + 2^(n-m))`` numbers instead of ``K 2^n``."""
+    m = n // 2
+    xh, xl = np.arange(2**m), np.arange(2 ** (n - m))
+    his, los, cols, count = [], [], [], 0
+    for t in terms:
+        low = [p for p in t.positions if p >= m]
+        for v in range(2 ** len(low)):
+            bits = {p: (v >> (len(low) - 1 - j)) & 1 for j, p in enumerate(low)}
+            idx = np.zeros(2**m, dtype=np.int64)
+            for p in t.positions:
+                idx = idx * 2 + (bits[p] if p >= m else (xh >> (m - 1 - p)) & 1)
+            his.append(t.table[idx])
+            ind = np.ones(2 ** (n - m))
+            for p in low:
+                ind *= ((xl >> (n - 1 - p)) & 1) == bits[p]
+            los.append(ind)
+            cols.append(count if t.coef is not None else -1)
+        count += t.coef is not None
+    return np.array(his).T, np.array(los), np.array(cols, dtype=np.int64)
+
+
 def local_index(n: int, positions: list[int]) -> np.ndarray:
     """For every basis state of ``n`` qubits, the index formed by its bits at ``positions``
     (the first position the most significant bit)."""
