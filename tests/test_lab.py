@@ -413,3 +413,10 @@ def test_citation_extension_carries_every_reference(tmp_path):
         "full": refs["cong2019"]["full"],
     }
     assert refs["cong2019"]["full"].startswith("Cong, Choi, Lukin (2019). Quantum convolutional")
+
+
+def test_chapters_cite_with_an_explicit_style():
+    """`{cite:t}` or `{cite:p}`, never a bare `{cite}`: Sphinx reads `{cite}` as `{cite:p}` but
+    jupyterlab-myst as narrative, so in JupyterLab its parentheses would go missing."""
+    bare = [p.name for p in sorted((ROOT / "book").glob("*.md")) if "{cite}`" in p.read_text()]
+    assert not bare, f"bare {{cite}} roles in {bare}: write {{cite:p}} (or {{cite:t}})"
