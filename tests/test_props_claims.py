@@ -581,4 +581,6 @@ def test_held_out_only_keeps_the_held_out_rows():
     )
     lk = Lookup("12_x", "e", "m", "x", held_out_only=True)
     assert _select(df, lk, "bench").value.tolist() == [1.0, 4.0]
+    flags = df.assign(held_out=np.array([True, False, False, True]))  # a bool column: np.bool_
+    assert _select(flags, lk, "bench").value.tolist() == [1.0, 4.0]
     assert len(_select(df, Lookup("12_x", "e", "m", "x"), "bench")) == 4

@@ -171,7 +171,7 @@ def _select(df: pd.DataFrame, lk: Lookup, origin: str) -> pd.DataFrame:
         sel = sel[sel.origin == f"{BENCH}{lk.file}"]
     if lk.held_out_only:
         flags = sel["held_out"] if "held_out" in sel else pd.Series(False, index=sel.index)
-        sel = sel[flags.map(lambda v: v is True)]
+        sel = sel[flags.map(lambda v: isinstance(v, (bool, np.bool_)) and bool(v))]
     return sel
 
 

@@ -255,18 +255,9 @@ def html_table(
     return Html("".join(out))
 
 
-#: The columns of a result row shown on the page (every column is in the CSV download).
-ROW_COLUMNS = (
-    "chapter",
-    "experiment",
-    "metric",
-    "value",
-    "unit",
-    "seed",
-    "data_source",
-    "profile",
-    "origin",
-)
+#: The columns of a result row shown on the page (every column is in the CSV download): the
+#: row's own fields less its provenance (hardware, versions, date), then where it came from.
+ROW_COLUMNS = (*(f for f in ROW_FIELDS if f not in ("hardware", "versions", "date")), "origin")
 
 
 def styled_rows(df: pd.DataFrame) -> Html:
