@@ -17,6 +17,7 @@ COVERED = [
     "qbook.learning.tfsim.gate_unitary",
     "qbook.learning.tfsim.compile_circuit",
     "qbook.learning.tfsim.pauli_expectations",
+    "qbook.learning.tfsim_readout.complex_constant",
     "qbook.learning.tfsim.serialize_circuit",
     "qbook.learning.tfsim.parse_circuit",
     "qbook.learning.tfsim.circuit_state",
@@ -107,13 +108,15 @@ def wide_circuits(draw):
     st.sampled_from([1, 12]),
     st.sampled_from([0, 2**18]),
     st.integers(1, 3),
+    st.sampled_from([0, 2**16]),
 )
-def test_stages_and_layout_match_cirq(circuit, width, big_state, diag_const, rows):
-    """Diagonal stages (constant or in-graph angle tables), blocks moved lazily (also the
-    big-circuit rule, forced on 6 qubits), per-row symbol values and chunks: Cirq's values."""
+def test_stages_and_layout_match_cirq(circuit, width, big_state, diag_const, rows, z_const):
+    """Diagonal stages (constant or in-graph angle tables), Z readouts (constant or in-graph
+    sign tables), blocks moved lazily (also the big-circuit rule, forced on 6 qubits), per-row
+    symbol values and chunks: Cirq's values."""
     from unittest import mock
 
-    from qbook.learning import tfsim_plan
+    from qbook.learning import tfsim_plan, tfsim_readout
 
     rng = np.random.default_rng(len(circuit))
     values = rng.uniform(-3, 3, (rows, 2))
@@ -121,6 +124,7 @@ def test_stages_and_layout_match_cirq(circuit, width, big_state, diag_const, row
     with (
         mock.patch.object(tfsim_plan, "BIG_STATE", big_state),
         mock.patch.object(tfsim, "DIAG_CONSTANT_SIZE", diag_const),
+        mock.patch.object(tfsim_readout, "READOUT_CONSTANT_SIZE", z_const),
     ):
         program = tfsim.compile_circuit(circuit, Q6, ["a", "b"], width, dtype="complex128")
         zero = np.zeros((rows, 64))
@@ -251,6 +255,23 @@ def test_pauli_expectations_are_real_and_bounded(amps):
     ref = [op.expectation_from_state_vector(psi, {q: i for i, q in enumerate(Q)}) for op in ops]
     assert np.allclose(out, np.real(ref), atol=1e-9)
     assert abs(out[0]) <= 1 + 1e-9 and abs(out[1]) <= 1 + 1e-9
+
+
+@FAST
+@given(
+    st.lists(st.complex_numbers(max_magnitude=1e30, allow_nan=False), min_size=1, max_size=12),
+    st.sampled_from(["complex64", "complex128"]),
+)
+def test_complex_constant_equals_a_complex_tensor(values, ctype):
+    """The real/imaginary split builds the same tensor as a complex constant."""
+    import tensorflow as tf
+
+    from qbook.learning import tfsim_readout
+
+    a = np.array(values).reshape(-1, 1)
+    got = tfsim_readout.complex_constant(a, tf.as_dtype(ctype))
+    assert got.dtype == tf.as_dtype(ctype) and got.shape == a.shape
+    np.testing.assert_array_equal(got.numpy(), a.astype(ctype))
 
 
 def test_pauli_expectations_reject_bad_operators():

@@ -18,8 +18,8 @@ adjoint method (:mod:`qbook.learning.tfsim_adjoint`):
    a block is applied with one matrix product on a view in which its qubits are adjacent axes.
    The order of the qubits (the *layout*) changes lazily: a transpose only when a block's
    qubits are not adjacent, never back (the expectation values read the final layout).
-4. **Expectation values** of Pauli sums: ``Z``-only terms from the probabilities, the others
-   as ``<psi| P |psi>``.
+4. **Expectation values** of Pauli sums (:mod:`qbook.learning.tfsim_readout`): ``Z``-only
+   terms from the probabilities, the others as ``<psi| P |psi>``.
 
 :func:`compile_circuit` turns a circuit into a :class:`Program`; ``Program.expectation``
 evaluates it. The Keras layers built on it are in :mod:`qbook.learning.qlayers`. TensorFlow is
@@ -38,6 +38,7 @@ import cirq
 import numpy as np
 
 from qbook.learning import tfsim_plan as plan
+from qbook.learning.tfsim_readout import complex_constant, pauli_expectations
 
 MAX_BLOCK_QUBITS = 3
 # A diagonal stage's angle table (gates x 2^n numbers) is a graph constant up to this size.
@@ -54,15 +55,6 @@ def _tf():
 # ---------------------------------------------------------------------------------------------
 # Gates
 # ---------------------------------------------------------------------------------------------
-
-
-def _complex_constant(array: Any, ctype: Any) -> Any:
-    """A complex constant from its real and imaginary parts: TensorFlow copies real arrays in
-    one piece but converts complex ones number by number (most of a big circuit's tracing)."""
-    tf = _tf()
-    a = np.asarray(array)
-    rtype = tf.as_dtype(ctype).real_dtype
-    return tf.complex(tf.constant(a.real, dtype=rtype), tf.constant(a.imag, dtype=rtype))
 
 
 def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
@@ -89,7 +81,7 @@ def gate_unitary(gate: cirq.EigenGate, exponent: Any) -> Any:
     ctype = tf.complex64 if t.dtype == tf.float32 else tf.complex128
     angle = np.pi * t[..., None] * tf.constant(lambdas, dtype=t.dtype)
     phases = tf.complex(tf.cos(angle), tf.sin(angle))
-    return tf.einsum("...k,kij->...ij", phases, _complex_constant(projectors, ctype))
+    return tf.einsum("...k,kij->...ij", phases, complex_constant(projectors, ctype))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,13 +135,13 @@ class _UnitaryTable:
         tf = _tf()
         rtype = ctype.real_dtype
         nb = tf.shape(theta)[0]
-        table = tf.tile(_complex_constant(self.consts, ctype)[None], [nb, 1, 1, 1])
+        table = tf.tile(complex_constant(self.consts, ctype)[None], [nb, 1, 1, 1])
         if len(self.offset):
             exps = tf.linalg.matmul(theta, tf.constant(self.coef.T, dtype=rtype))
             exps = exps + tf.constant(self.offset, dtype=rtype)  # (B, P)
             angle = np.pi * exps[..., None] * tf.constant(self.lambdas, dtype=rtype)
             phases = tf.complex(tf.cos(angle), tf.sin(angle))  # (B, P, K)
-            mats = tf.einsum("bpk,pkij->bpij", phases, _complex_constant(self.proj, ctype))
+            mats = tf.einsum("bpk,pkij->bpij", phases, complex_constant(self.proj, ctype))
             table = tf.concat([table, mats], axis=1)
         parts, order = [], []
         for rs, idx in self.groups:
@@ -405,64 +397,6 @@ def compile_circuit(
         else:
             plan.diag_terms(st, lambda e: plan.affine(e, index))
     return Program(qubits, symbols, stages, layout, dtype)
-
-
-# ---------------------------------------------------------------------------------------------
-# Observables
-# ---------------------------------------------------------------------------------------------
-
-
-def _as_pauli_sum(op: Any) -> cirq.PauliSum:
-    if isinstance(op, cirq.PauliSum):
-        return op
-    if isinstance(op, (cirq.PauliString, cirq.GateOperation)):
-        return cirq.PauliSum.wrap(op)
-    raise TypeError(f"operators must be cirq Pauli strings or sums, got {type(op).__name__}")
-
-
-def pauli_expectations(
-    psi: Any, operators: Sequence[Any], qubits: Sequence[cirq.Qid], dtype: Any = None
-) -> Any:
-    """``<psi| O_j |psi>`` for states ``psi`` (B, 2**n) and Pauli sums ``O_j``: (B, len(ops)), real.
-
-    ``Z``-only terms come from the probabilities; terms with ``X`` or ``Y`` apply the Paulis
-    to ``psi`` and take the inner product (chapter 3).
-    """
-    tf = _tf()
-    qubits = list(qubits)
-    n = len(qubits)
-    psi = tf.convert_to_tensor(psi)
-    ctype = dtype or psi.dtype
-    rtype = ctype.real_dtype
-    where = {q: i for i, q in enumerate(qubits)}
-    sums = [_as_pauli_sum(o) for o in operators]
-    diag, other = plan.split_terms(sums, where)
-    probs = tf.math.real(psi * tf.math.conj(psi))  # (B, 2**n)
-    out = tf.zeros([tf.shape(psi)[0], len(sums)], dtype=rtype)
-    if diag:
-        signs = np.ones((2**n, len(diag)))
-        weights = np.zeros((len(diag), len(sums)))
-        bits = (np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
-        for t, (j, coef, wires) in enumerate(diag):
-            for w in wires:
-                signs[:, t] *= 1 - 2 * bits[:, w]
-            weights[t, j] = coef
-        out += tf.linalg.matmul(probs, tf.constant(signs @ weights, dtype=rtype))
-    if other:
-        letters = _LETTERS[:n]
-        tensor = tf.reshape(psi, [-1] + [2] * n)
-        for j, coef, paulis in other:
-            phi = tensor
-            for w, p in paulis.items():
-                m = _complex_constant(cirq.unitary(p), ctype)
-                phi = tf.einsum(
-                    f"A{letters[w]},Z{letters}->Z{letters.replace(letters[w], 'A')}", m, phi
-                )
-            val = tf.math.real(
-                tf.reduce_sum(tf.math.conj(tensor) * phi, axis=list(range(1, n + 1)))
-            )
-            out += val[:, None] * tf.constant(np.eye(len(sums))[j] * coef, dtype=rtype)[None]
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
