@@ -40,9 +40,10 @@ def _product(factors: Any) -> Any:
     """States (c, 2**n) from their one-qubit factors (c, n, 2), the first qubit most
     significant."""
     tf = _tf()
-    state = factors[:, 0]
-    for k in range(1, factors.shape[1]):
-        state = tf.reshape(state[:, :, None] * factors[:, k, None, :], [tf.shape(factors)[0], -1])
+    ones = tf.unstack(factors, axis=1)
+    state = ones[0]
+    for k, f in enumerate(ones[1:], start=2):
+        state = tf.reshape(state[:, :, None] * f[:, None, :], [-1, 2**k])
     return state
 
 
