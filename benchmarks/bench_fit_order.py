@@ -82,31 +82,21 @@ def main() -> None:
                 times[name].append(time.perf_counter() - t0)
     rows = Rows("bench_fit_order", "02_classical_cnn")
     extra = {"epochs": epochs, "batch": batch, "n_train": len(y), "rounds": ROUNDS}
-    for name in names:
-        v = times[name]
+    ratio = [a / b for a, b in zip(times["fit_in_order"], times["fit_shuffle"], strict=True)]
+    series = {f"{name}_seconds": (times[name], "s") for name in names}
+    series["in_order_over_shuffle"] = (ratio, "x")
+    for metric, (v, unit) in series.items():
         rows.add(
             "cnn_small_training",
-            f"{name}_seconds",
+            metric,
             statistics.median(v),
-            "s",
+            unit,
             seed=SEED,
             data_source=train.source,
             min=min(v),
             max=max(v),
             **extra,
         )
-    ratio = [a / b for a, b in zip(times["fit_in_order"], times["fit_shuffle"], strict=True)]
-    rows.add(
-        "cnn_small_training",
-        "in_order_over_shuffle",
-        statistics.median(ratio),
-        "x",
-        seed=SEED,
-        data_source=train.source,
-        min=min(ratio),
-        max=max(ratio),
-        **extra,
-    )
     print(np.round([statistics.median(times[k]) for k in names], 2), names)
     rows.write()
 

@@ -282,6 +282,9 @@ def test_pauli_expectations_reject_bad_operators():
         tfsim.pauli_expectations(psi, [cirq.Z(Q[2])], Q[:1])
     with pytest.raises(ValueError, match="Hermitian"):
         tfsim.pauli_expectations(psi, [1j * cirq.Z(Q[0])], Q[:1])
+    for bad in (float("nan"), float("inf"), complex(0, float("nan"))):
+        with pytest.raises(ValueError, match="non-finite"):
+            tfsim.pauli_expectations(psi, [bad * cirq.Z(Q[0])], Q[:1])
 
 
 @FAST

@@ -424,6 +424,8 @@ def split_terms(sums: list[cirq.PauliSum], where: dict[cirq.Qid, int]) -> tuple[
     for j, s in enumerate(sums):
         for term in s:
             coef = complex(term.coefficient)
+            if not np.isfinite(coef.real) or not np.isfinite(coef.imag):
+                raise ValueError(f"operator {s} has a non-finite coefficient {coef}")
             if abs(coef.imag) > 1e-12:
                 raise ValueError(f"operator {s} is not Hermitian (complex coefficient {coef})")
             missing = set(term.qubits) - set(where)
